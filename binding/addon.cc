@@ -1,0 +1,21 @@
+// Module init: registers every family's entries and nothing else.
+#include <napi.h>
+
+#include "families.h"
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  binding::init_memory(env, exports);
+  binding::init_conv(env, exports);
+  binding::init_matmul(env, exports);
+  binding::init_depthwise(env, exports);
+  binding::init_pooling(env, exports);
+  binding::init_normalize(env, exports);
+  binding::init_elementwise(env, exports);
+  binding::init_reduce(env, exports);
+  binding::init_layout(env, exports);
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(effnet_native, Init)

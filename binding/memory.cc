@@ -1,0 +1,115 @@
+// Buffer lifetime and copies, plus the engine's settings (threads, ISA level).
+#include <cstring>
+
+#include "args.h"
+#include "effnet/isa.h"
+#include "effnet/threadpool.h"
+#include "families.h"
+#include "registry.h"
+
+namespace binding {
+namespace {
+
+uint32_t id_arg(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || !info[index].IsNumber()) {
+    throw effnet::Error(std::string(what) + ": expected a buffer id as argument " + std::to_string(index + 1));
+  }
+  return info[index].As<Napi::Number>().Uint32Value();
+}
+
+// alloc(bytes) -> id of a zero-filled buffer.
+Napi::Value Alloc(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw effnet::Error("alloc: expected a byte count");
+  double bytes = info[0].As<Napi::Number>().DoubleValue();
+  if (!(bytes >= 0) || bytes > 9.0e15) throw effnet::Error("alloc: invalid byte count " + std::to_string(bytes));
+  auto buffer = std::make_shared<effnet::Buffer>(static_cast<size_t>(bytes));
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
+}
+
+// create(typedArray) -> id of a new buffer holding a copy of the array's bytes.
+Napi::Value Create(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsTypedArray()) throw effnet::Error("create: expected a typed array");
+  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
+  size_t bytes = array.ByteLength();
+  auto buffer = std::make_shared<effnet::Buffer>(bytes);
+  const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  if (bytes > 0) std::memcpy(buffer->data(), src, bytes);
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
+}
+
+// write(id, typedArray): copies the array into the buffer (sizes must match).
+Napi::Value Write(const Napi::CallbackInfo& info) {
+  uint32_t id = id_arg(info, 0, "write");
+  if (info.Length() < 2 || !info[1].IsTypedArray()) throw effnet::Error("write: expected a typed array");
+  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+  auto buffer = registry_get(id);
+  if (array.ByteLength() != buffer->bytes()) {
+    throw effnet::Error("write: buffer " + std::to_string(id) + " holds " + std::to_string(buffer->bytes()) +
+                        " bytes, the array has " + std::to_string(array.ByteLength()));
+  }
+  const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  if (array.ByteLength() > 0) std::memcpy(buffer->data(), src, array.ByteLength());
+  return info.Env().Undefined();
+}
+
+// read(id) -> ArrayBuffer with a copy of the buffer's bytes.
+Napi::Value Read(const Napi::CallbackInfo& info) {
+  auto buffer = registry_get(id_arg(info, 0, "read"));
+  Napi::ArrayBuffer out = Napi::ArrayBuffer::New(info.Env(), buffer->bytes());
+  if (buffer->bytes() > 0) std::memcpy(out.Data(), buffer->data(), buffer->bytes());
+  return out;
+}
+
+// free(id) -> whether the id existed.
+Napi::Value Free(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), registry_remove(id_arg(info, 0, "free")));
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("isa", effnet::isa_name(effnet::active_isa()));
+  out.Set("detectedIsa", effnet::isa_name(effnet::detected_isa()));
+  out.Set("threads", effnet::num_threads());
+  out.Set("bytesInUse", static_cast<double>(effnet::Buffer::bytes_in_use()));
+  out.Set("buffers", static_cast<double>(registry_size()));
+  return out;
+}
+
+// setThreads(n) -> n
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw effnet::Error("setThreads: expected a thread count");
+  double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 1) || n != static_cast<double>(static_cast<int>(n)) || n > 1024) {
+    throw effnet::Error("setThreads: thread count must be an integer from 1 to 1024, got " + std::to_string(n));
+  }
+  effnet::set_num_threads(static_cast<int>(n));
+  return Napi::Number::New(info.Env(), effnet::num_threads());
+}
+
+// setIsa('portable' | 'avx2' | 'avx512') -> the level in effect (never above the CPU's).
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw effnet::Error("setIsa: expected 'portable', 'avx2' or 'avx512'");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  effnet::Isa wanted;
+  if (name == "portable") wanted = effnet::Isa::kPortable;
+  else if (name == "avx2") wanted = effnet::Isa::kAvx2;
+  else if (name == "avx512") wanted = effnet::Isa::kAvx512;
+  else throw effnet::Error("setIsa: unknown ISA level '" + name + "'; supported: portable, avx2, avx512");
+  return Napi::String::New(info.Env(), effnet::isa_name(effnet::set_isa_limit(wanted)));
+}
+
+}  // namespace
+
+void init_memory(Napi::Env env, Napi::Object exports) {
+  export_entry(env, exports, "alloc", Alloc);
+  export_entry(env, exports, "create", Create);
+  export_entry(env, exports, "write", Write);
+  export_entry(env, exports, "read", Read);
+  export_entry(env, exports, "free", Free);
+  export_entry(env, exports, "info", Info);
+  export_entry(env, exports, "setThreads", SetThreads);
+  export_entry(env, exports, "setIsa", SetIsa);
+}
+
+}  // namespace binding

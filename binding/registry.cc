@@ -1,0 +1,43 @@
+#include "registry.h"
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "effnet/common.h"
+
+namespace binding {
+namespace {
+std::mutex g_mutex;
+std::unordered_map<uint32_t, effnet::BufferPtr> g_buffers;
+uint32_t g_next_id = 1;
+}  // namespace
+
+uint32_t registry_add(effnet::BufferPtr buffer) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  uint32_t id = g_next_id++;
+  if (g_next_id == 0) g_next_id = 1;
+  g_buffers.emplace(id, std::move(buffer));
+  return id;
+}
+
+effnet::BufferPtr registry_get(uint32_t id) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_buffers.find(id);
+  if (it == g_buffers.end()) {
+    throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
+  }
+  return it->second;
+}
+
+bool registry_remove(uint32_t id) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_buffers.erase(id) > 0;
+}
+
+size_t registry_size() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_buffers.size();
+}
+
+}  // namespace binding

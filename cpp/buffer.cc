@@ -1,0 +1,48 @@
+#include "effnet/buffer.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "effnet/common.h"
+
+namespace effnet {
+namespace {
+std::atomic<size_t> g_bytes{0};
+std::atomic<size_t> g_count{0};
+constexpr size_t kAlignment = 64;
+}  // namespace
+
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::kFloat32: return "float32";
+    case DType::kInt32: return "int32";
+    case DType::kBool: return "bool";
+  }
+  return "unknown";
+}
+
+Buffer::Buffer(size_t bytes) : bytes_(bytes) {
+  // Round up so vector loads of the last partial vector stay inside the allocation.
+  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  if (rounded == 0) rounded = kAlignment;
+  if (rounded < bytes) throw Error("allocation of " + std::to_string(bytes) + " bytes is too large");
+  data_ = std::aligned_alloc(kAlignment, rounded);
+  if (data_ == nullptr) {
+    throw Error("out of memory: could not allocate " + std::to_string(bytes) + " bytes of native memory");
+  }
+  std::memset(data_, 0, rounded);
+  g_bytes += bytes;
+  g_count += 1;
+}
+
+Buffer::~Buffer() {
+  std::free(data_);
+  g_bytes -= bytes_;
+  g_count -= 1;
+}
+
+size_t Buffer::bytes_in_use() { return g_bytes.load(); }
+size_t Buffer::live_count() { return g_count.load(); }
+
+}  // namespace effnet

@@ -1,0 +1,39 @@
+// Registers the native backends and every kernel. Adding a kernel: one import and one list entry.
+import {findBackendFactory, getKernel, registerBackend, registerKernel} from '@tensorflow/tfjs-core';
+
+import {NativeCpuBackend} from './backend.js';
+import {identityConfig} from './kernels/Identity.js';
+import {reshapeConfig} from './kernels/Reshape.js';
+import type {NativeKernelConfig} from './kernels/types.js';
+import {loadCpuAddon} from './native.js';
+
+/** Every kernel the native CPU backend implements. */
+export const kernelConfigs: NativeKernelConfig[] = [
+  identityConfig,
+  reshapeConfig,
+];
+
+/** Backend names this package registers. `native` is the best one available on this machine. */
+export const BACKEND_NAMES = ['native-cpu', 'native'] as const;
+export type NativeBackendName = (typeof BACKEND_NAMES)[number];
+
+// Priorities above tfjs's own backends (cpu 1, wasm/webgl 2, tfjs-node 3) make `native` the default.
+const PRIORITY: Record<NativeBackendName, number> = {'native-cpu': 4, native: 5};
+
+/** Registers the backends and kernels once; later calls (or a second copy of the module) do nothing. */
+export function registerNativeBackends(): void {
+  for (const name of BACKEND_NAMES) {
+    if (findBackendFactory(name) == null) {
+      registerBackend(name, () => new NativeCpuBackend(loadCpuAddon()), PRIORITY[name]);
+    }
+    for (const kernel of kernelConfigs) {
+      if (getKernel(kernel.kernelName, name) == null) {
+        registerKernel({
+          kernelName: kernel.kernelName,
+          backendName: name,
+          kernelFunc: kernel.kernelFunc as never,
+        });
+      }
+    }
+  }
+}
