@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "effnet/common.h"
+#include "effnet/packed_cache.h"
 
 namespace binding {
 namespace {
@@ -31,8 +32,17 @@ effnet::BufferPtr registry_get(uint32_t id) {
 }
 
 bool registry_remove(uint32_t id) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  return g_buffers.erase(id) > 0;
+  effnet::BufferPtr removed;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_buffers.find(id);
+    if (it == g_buffers.end()) return false;
+    removed = std::move(it->second);
+    g_buffers.erase(it);
+  }
+  // Weights packed from this buffer are of no further use once JavaScript has let it go.
+  effnet::packed_cache_forget(removed.get());
+  return true;
 }
 
 size_t registry_size() {

@@ -1,0 +1,28 @@
+// Packed weights (BN folded, kernel-friendly layouts) cached against the source buffer, so a model's
+// weights are packed once and freed when the weight tensor is disposed.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "effnet/buffer.h"
+
+namespace effnet {
+
+// Returns the packed form of `source` for `layout` (a string naming the packing and every parameter
+// it depends on, e.g. "gemm-b:k=96,n=24,nr=64"), building it with `pack` on the first call.
+// Entries whose source buffer has been freed are dropped on later calls. Thread-safe.
+BufferPtr packed_for(const BufferPtr& source, const std::string& layout,
+                     const std::function<BufferPtr()>& pack);
+
+// Number of cached entries and their bytes (for tests and diagnostics).
+size_t packed_cache_entries();
+size_t packed_cache_bytes();
+// Drops the entries packed from `source` (called when its buffer leaves the registry).
+void packed_cache_forget(const Buffer* source);
+// Drops every entry (used by tests and when the process changes ISA level).
+void packed_cache_clear();
+
+}  // namespace effnet
