@@ -12,4 +12,5 @@ void init_normalize(Napi::Env env, Napi::Object exports);    // normalize.cc: Fu
 void init_elementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc: unary and binary ops
 void init_reduce(Napi::Env env, Napi::Object exports);       // reduce.cc: Sum, Mean, Max, Min, ArgMax, Softmax
 void init_layout(Napi::Env env, Napi::Object exports);       // layout.cc: Transpose, Concat, Slice, Pad, ...
+void init_diagnostics(Napi::Env env, Napi::Object exports);  // diagnostics.cc: machine ceilings for benchmarks
 }  // namespace binding

@@ -1,0 +1,37 @@
+// Measured machine ceilings (FMA peak, copy bandwidth) for bench/kernels.ts.
+#include "args.h"
+#include "effnet/diagnostics.h"
+#include "families.h"
+
+namespace binding {
+namespace {
+
+// peakGflops({isa: 'avx512'|'avx2'|'portable', seconds}) -> GFLOP/s of one core.
+Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
+  Args args(info, "peakGflops");
+  std::string name = args.string("isa");
+  effnet::Isa isa;
+  if (name == "avx512") isa = effnet::Isa::kAvx512;
+  else if (name == "avx2") isa = effnet::Isa::kAvx2;
+  else if (name == "portable") isa = effnet::Isa::kPortable;
+  else args.fail("unknown isa '" + name + "'; supported: avx512, avx2, portable");
+  return Napi::Number::New(info.Env(), effnet::measure_peak_gflops(isa, args.number_or("seconds", 0.2)));
+}
+
+// copyGbps({bytes, seconds}) -> GB/s (read + write) of one core.
+Napi::Value CopyGbps(const Napi::CallbackInfo& info) {
+  Args args(info, "copyGbps");
+  int64_t bytes = args.integer("bytes");
+  if (bytes < 4096 || bytes > (int64_t(1) << 34)) args.fail("bytes must be between 4096 and 2^34");
+  return Napi::Number::New(info.Env(),
+                           effnet::measure_copy_gbps(static_cast<size_t>(bytes), args.number_or("seconds", 0.2)));
+}
+
+}  // namespace
+
+void init_diagnostics(Napi::Env env, Napi::Object exports) {
+  export_entry(env, exports, "peakGflops", PeakGflops);
+  export_entry(env, exports, "copyGbps", CopyGbps);
+}
+
+}  // namespace binding
