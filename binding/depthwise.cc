@@ -1,5 +1,75 @@
+// DepthwiseConv2dNative and FusedDepthwiseConv2D entries: unpack the options, call the engine.
+#include <vector>
+
+#include "args.h"
+#include "effnet/depthwise.h"
 #include "families.h"
 
 namespace binding {
-void init_depthwise(Napi::Env env, Napi::Object exports) {}
+namespace {
+
+// Options: x, filter, out (buffer ids); batch, inH, inW, channels, multiplier, filterH, filterW,
+// strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW; optional bias, biasSize,
+// prelu, preluSize, activation (code), alpha.
+Napi::Value Run(const Napi::CallbackInfo& info, const char* op) {
+  Args args(info, op);
+  effnet::DepthwiseConv2DParams p;
+  p.batch = args.integer("batch");
+  p.in_h = args.integer("inH");
+  p.in_w = args.integer("inW");
+  p.channels = args.integer("channels");
+  p.multiplier = args.integer("multiplier");
+  p.filter_h = args.integer("filterH");
+  p.filter_w = args.integer("filterW");
+  p.stride_h = args.integer("strideH");
+  p.stride_w = args.integer("strideW");
+  p.dilation_h = args.integer_or("dilationH", 1);
+  p.dilation_w = args.integer_or("dilationW", 1);
+  p.pad_top = args.integer("padTop");
+  p.pad_left = args.integer("padLeft");
+  p.out_h = args.integer("outH");
+  p.out_w = args.integer("outW");
+  const int64_t act = args.integer_or("activation", 0);
+  if (act < 0 || act > 7) args.fail("unknown activation code " + std::to_string(act));
+  p.activation = static_cast<effnet::Activation>(act);
+  p.leakyrelu_alpha = static_cast<float>(args.number_or("alpha", 0.2));
+  if (p.multiplier < 1) args.fail("channel multiplier must be >= 1");
+
+  const size_t x_n = element_count({p.batch, p.in_h, p.in_w, p.channels}, op);
+  const size_t f_n = element_count({p.filter_h, p.filter_w, p.channels, p.multiplier}, op);
+  const size_t o_n = element_count({p.batch, p.out_h, p.out_w, p.channels, p.multiplier}, op);
+  std::vector<effnet::BufferPtr> keep;
+  const float* x = args.data<float>("x", x_n, effnet::DType::kFloat32, keep);
+  effnet::BufferPtr filter = args.buffer("filter", f_n, effnet::DType::kFloat32);
+  float* out = args.data<float>("out", o_n, effnet::DType::kFloat32, keep);
+  const float* bias = nullptr;
+  size_t bias_size = 0;
+  if (args.has("bias")) {
+    bias_size = static_cast<size_t>(args.integer("biasSize"));
+    bias = args.data<float>("bias", bias_size, effnet::DType::kFloat32, keep);
+  }
+  const float* prelu = nullptr;
+  size_t prelu_size = 0;
+  if (args.has("prelu")) {
+    prelu_size = static_cast<size_t>(args.integer("preluSize"));
+    prelu = args.data<float>("prelu", prelu_size, effnet::DType::kFloat32, keep);
+  }
+  try {
+    effnet::depthwise_conv2d(p, x, filter, bias, bias_size, prelu, prelu_size, out);
+  } catch (const effnet::Error& e) {
+    args.fail(e.what());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value DepthwiseConv2D(const Napi::CallbackInfo& info) { return Run(info, "DepthwiseConv2dNative"); }
+Napi::Value FusedDepthwiseConv2D(const Napi::CallbackInfo& info) { return Run(info, "FusedDepthwiseConv2D"); }
+
+}  // namespace
+
+void init_depthwise(Napi::Env env, Napi::Object exports) {
+  export_entry(env, exports, "depthwiseConv2d", DepthwiseConv2D);
+  export_entry(env, exports, "fusedDepthwiseConv2d", FusedDepthwiseConv2D);
+}
+
 }  // namespace binding

@@ -2,6 +2,8 @@
 import {findBackendFactory, getKernel, registerBackend, registerKernel} from '@tensorflow/tfjs-core';
 
 import {NativeCpuBackend} from './backend.js';
+import {depthwiseConv2dNativeConfig} from './kernels/DepthwiseConv2dNative.js';
+import {fusedDepthwiseConv2DConfig} from './kernels/FusedDepthwiseConv2D.js';
 import {identityConfig} from './kernels/Identity.js';
 import {reshapeConfig} from './kernels/Reshape.js';
 import type {NativeKernelConfig} from './kernels/types.js';
@@ -11,6 +13,8 @@ import {loadCpuAddon} from './native.js';
 export const kernelConfigs: NativeKernelConfig[] = [
   identityConfig,
   reshapeConfig,
+  depthwiseConv2dNativeConfig,
+  fusedDepthwiseConv2DConfig,
 ];
 
 /** Backend names this package registers. `native` is the best one available on this machine. */

@@ -1,0 +1,47 @@
+// Depthwise 2-D convolution (NHWC), with a fused bias + activation epilogue.
+//
+// Two levels of API:
+//  - depthwise_conv2d(): a whole tensor (threaded over batch x output rows, weights packed once
+//    per filter buffer through packed_for).
+//  - DepthwiseRowPlan: the row microkernel chosen for a shape at the active ISA, plus its packed
+//    weights, for callers that produce input rows themselves (fused blocks) and call the kernel
+//    row by row (see cpp/kernels/dwconv/dwconv.h for the row interface).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "effnet/buffer.h"
+#include "effnet/common.h"
+#include "effnet/isa.h"
+#include "kernels/dwconv/dwconv.h"
+
+namespace effnet {
+
+struct DepthwiseConv2DParams {
+  int64_t batch = 1, in_h = 0, in_w = 0, channels = 0, multiplier = 1;
+  int64_t filter_h = 1, filter_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+  int64_t out_h = 0, out_w = 0;
+  Activation activation = Activation::kLinear;
+  float leakyrelu_alpha = 0.2f;
+};
+
+// x [batch, in_h, in_w, channels]; filter [filter_h, filter_w, channels, multiplier];
+// bias / prelu: nullptr, 1 value (broadcast) or channels*multiplier values;
+// out [batch, out_h, out_w, channels*multiplier]. Throws effnet::Error on bad parameters.
+void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const BufferPtr& filter, const float* bias,
+                      size_t bias_size, const float* prelu, size_t prelu_size, float* out);
+
+// The row kernel for a shape at an ISA level and the weights it wants.
+struct DepthwiseRowPlan {
+  dwconv::RowKernel kernel = nullptr;
+  BufferPtr weights;     // what the kernel reads as RowArgs::weights (packed, or the source filter)
+  const char* name = "";  // the kernel's function name, for diagnostics and benchmarks
+};
+
+// Chooses the row kernel for `p` at `isa` and packs `filter` for it (cached per filter buffer).
+DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa);
+
+}  // namespace effnet

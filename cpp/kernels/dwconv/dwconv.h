@@ -1,0 +1,70 @@
+// Depthwise-convolution row microkernels (NHWC, channels innermost).
+//
+// Every kernel computes ONE output row for all channels. The caller gathers the input rows the
+// filter touches (row pointers; nullptr for a row that lies in the padding) so the same kernels
+// serve a whole tensor (cpp/ops/depthwise_conv2d.cc) or rows produced on the fly by a fused block.
+// Column padding is handled inside the kernels (interior fast path + border path), never by a
+// padded copy of the input.
+//
+// Variants (the file name is the function name):
+//   dwconv-{3x3,5x5}s{1,2}-{avx512,avx2,portable}.cc   channel multiplier 1, dilation 1,
+//       weights packed by pack_dwconv_weights with the variant's channel tile (DWCONV_TILE_*).
+//   dwconv-generic-portable.cc   any kernel size, stride, dilation and channel multiplier,
+//       weights in tfjs's [kh][kw][channels][multiplier] layout.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace effnet {
+namespace dwconv {
+
+// Channel tile (floats) of the packed weight layout of each ISA's fixed-size kernels.
+constexpr size_t kTileAvx512 = 16;
+constexpr size_t kTileAvx2 = 8;
+constexpr size_t kTilePortable = 8;
+
+// Fused epilogue: out = activation(conv + bias).
+struct Epilogue {
+  const float* bias;   // [channels * multiplier] or nullptr
+  const float* prelu;  // [channels * multiplier] slopes, read only when activation is prelu
+  int32_t activation;  // effnet::Activation code (common.h)
+  float alpha;         // leakyrelu slope
+};
+
+struct RowArgs {
+  // kernel_h input rows, each `in_w * channels` floats starting at column 0; nullptr = padding row.
+  const float* const* rows;
+  // Fixed-size kernels: packed [ceil(channels / tile)][kernel_h * kernel_w][tile] (zero-padded).
+  // Generic kernel: [kernel_h][kernel_w][channels][multiplier].
+  const float* weights;
+  float* out;           // out_w * channels * multiplier floats
+  size_t channels;      // input channels
+  size_t in_w;          // input row width (pixels)
+  size_t out_w;         // output row width (pixels)
+  ptrdiff_t pad_left;   // input column of output column 0's first tap is -pad_left
+  // Used by the generic kernel only (fixed-size kernels have them built in):
+  size_t kernel_h, kernel_w, stride_w, dilation_w, multiplier;
+  Epilogue epilogue;
+};
+
+using RowKernel = void (*)(const RowArgs& args);
+
+void dwconv_3x3s1_avx512(const RowArgs& args);
+void dwconv_3x3s2_avx512(const RowArgs& args);
+void dwconv_5x5s1_avx512(const RowArgs& args);
+void dwconv_5x5s2_avx512(const RowArgs& args);
+
+void dwconv_3x3s1_avx2(const RowArgs& args);
+void dwconv_3x3s2_avx2(const RowArgs& args);
+void dwconv_5x5s1_avx2(const RowArgs& args);
+void dwconv_5x5s2_avx2(const RowArgs& args);
+
+void dwconv_3x3s1_portable(const RowArgs& args);
+void dwconv_3x3s2_portable(const RowArgs& args);
+void dwconv_5x5s1_portable(const RowArgs& args);
+void dwconv_5x5s2_portable(const RowArgs& args);
+
+void dwconv_generic_portable(const RowArgs& args);
+
+}  // namespace dwconv
+}  // namespace effnet

@@ -1,0 +1,156 @@
+// Depthwise 2-D convolution: kernel choice, weight packing, threading over batch x output rows.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "effnet/depthwise.h"
+#include "effnet/packed_cache.h"
+#include "effnet/threadpool.h"
+
+namespace effnet {
+namespace {
+
+struct FixedKernel {
+  int64_t k, s;
+  Isa isa;
+  dwconv::RowKernel fn;
+  size_t tile;
+  const char* name;
+};
+
+const FixedKernel kFixed[] = {
+    {3, 1, Isa::kAvx512, dwconv::dwconv_3x3s1_avx512, dwconv::kTileAvx512, "dwconv_3x3s1_avx512"},
+    {3, 2, Isa::kAvx512, dwconv::dwconv_3x3s2_avx512, dwconv::kTileAvx512, "dwconv_3x3s2_avx512"},
+    {5, 1, Isa::kAvx512, dwconv::dwconv_5x5s1_avx512, dwconv::kTileAvx512, "dwconv_5x5s1_avx512"},
+    {5, 2, Isa::kAvx512, dwconv::dwconv_5x5s2_avx512, dwconv::kTileAvx512, "dwconv_5x5s2_avx512"},
+    {3, 1, Isa::kAvx2, dwconv::dwconv_3x3s1_avx2, dwconv::kTileAvx2, "dwconv_3x3s1_avx2"},
+    {3, 2, Isa::kAvx2, dwconv::dwconv_3x3s2_avx2, dwconv::kTileAvx2, "dwconv_3x3s2_avx2"},
+    {5, 1, Isa::kAvx2, dwconv::dwconv_5x5s1_avx2, dwconv::kTileAvx2, "dwconv_5x5s1_avx2"},
+    {5, 2, Isa::kAvx2, dwconv::dwconv_5x5s2_avx2, dwconv::kTileAvx2, "dwconv_5x5s2_avx2"},
+    {3, 1, Isa::kPortable, dwconv::dwconv_3x3s1_portable, dwconv::kTilePortable, "dwconv_3x3s1_portable"},
+    {3, 2, Isa::kPortable, dwconv::dwconv_3x3s2_portable, dwconv::kTilePortable, "dwconv_3x3s2_portable"},
+    {5, 1, Isa::kPortable, dwconv::dwconv_5x5s1_portable, dwconv::kTilePortable, "dwconv_5x5s1_portable"},
+    {5, 2, Isa::kPortable, dwconv::dwconv_5x5s2_portable, dwconv::kTilePortable, "dwconv_5x5s2_portable"},
+};
+
+// [kh][kw][C] -> [ceil(C/tile)][kh*kw][tile], zero-padded channel tail.
+BufferPtr pack_weights(const float* filter, size_t taps, size_t C, size_t tile) {
+  const size_t blocks = (C + tile - 1) / tile;
+  auto packed = std::make_shared<Buffer>(blocks * taps * tile * sizeof(float));
+  float* dst = static_cast<float*>(packed->data());
+  std::memset(dst, 0, packed->bytes());
+  for (size_t b = 0; b < blocks; ++b) {
+    for (size_t t = 0; t < taps; ++t) {
+      for (size_t l = 0; l < tile && b * tile + l < C; ++l) {
+        dst[(b * taps + t) * tile + l] = filter[t * C + b * tile + l];
+      }
+    }
+  }
+  return packed;
+}
+
+void validate(const DepthwiseConv2DParams& p) {
+  auto positive = [](int64_t v) { return v >= 1; };
+  check(p.batch >= 0 && p.in_h >= 0 && p.in_w >= 0 && p.channels >= 0 && p.out_h >= 0 && p.out_w >= 0,
+        "depthwise_conv2d: negative dimension");
+  check(positive(p.multiplier) && positive(p.filter_h) && positive(p.filter_w),
+        "depthwise_conv2d: filter size and channel multiplier must be >= 1");
+  check(positive(p.stride_h) && positive(p.stride_w) && positive(p.dilation_h) && positive(p.dilation_w),
+        "depthwise_conv2d: strides and dilations must be >= 1");
+  check(static_cast<int>(p.activation) >= 0 && static_cast<int>(p.activation) <= 7,
+        "depthwise_conv2d: unknown activation code " + std::to_string(static_cast<int>(p.activation)));
+  const int64_t big = int64_t(1) << 31;
+  check(p.in_h < big && p.in_w < big && p.channels < big && p.filter_h < big && p.filter_w < big &&
+            p.stride_h < big && p.stride_w < big && p.dilation_h < big && p.dilation_w < big && p.pad_top > -big &&
+            p.pad_top < big && p.pad_left > -big && p.pad_left < big && p.out_h < big && p.out_w < big,
+        "depthwise_conv2d: parameter out of range");
+}
+
+}  // namespace
+
+DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa) {
+  DepthwiseRowPlan plan;
+  if (p.multiplier == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.filter_h == p.filter_w &&
+      p.stride_h == p.stride_w) {
+    for (const FixedKernel& k : kFixed) {
+      if (k.k == p.filter_h && k.s == p.stride_w && k.isa == isa) {
+        const size_t taps = static_cast<size_t>(k.k * k.k);
+        const size_t C = static_cast<size_t>(p.channels);
+        check(filter->bytes() >= taps * C * sizeof(float), "depthwise_conv2d: filter buffer too small");
+        const std::string layout = std::string("dwconv:") + isa_name(isa) + ",k=" + std::to_string(k.k) +
+                                   ",c=" + std::to_string(C) + ",tile=" + std::to_string(k.tile);
+        const float* src = static_cast<const float*>(filter->data());
+        plan.weights = packed_for(filter, layout, [&] { return pack_weights(src, taps, C, k.tile); });
+        plan.kernel = k.fn;
+        plan.name = k.name;
+        return plan;
+      }
+    }
+  }
+  plan.kernel = dwconv::dwconv_generic_portable;
+  plan.weights = filter;
+  plan.name = "dwconv_generic_portable";
+  return plan;
+}
+
+void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const BufferPtr& filter, const float* bias,
+                      size_t bias_size, const float* prelu, size_t prelu_size, float* out) {
+  validate(p);
+  const size_t C = static_cast<size_t>(p.channels);
+  const size_t CM = C * static_cast<size_t>(p.multiplier);
+  const size_t rows_total = static_cast<size_t>(p.batch * p.out_h);
+  if (rows_total == 0 || p.out_w == 0 || CM == 0) return;
+  check(filter->bytes() >= static_cast<size_t>(p.filter_h * p.filter_w) * CM * sizeof(float),
+        "depthwise_conv2d: filter buffer too small");
+  // Broadcast a single bias / prelu value to every output channel.
+  std::vector<float> bias_full, prelu_full;
+  auto expand = [CM](const float* v, size_t n, std::vector<float>& full, const char* what) -> const float* {
+    if (v == nullptr) return nullptr;
+    check(n == 1 || n == CM, std::string("depthwise_conv2d: ") + what + " must have 1 or " + std::to_string(CM) +
+                                 " values, got " + std::to_string(n));
+    if (n == CM) return v;
+    full.assign(CM, v[0]);
+    return full.data();
+  };
+  const float* b = expand(bias, bias_size, bias_full, "bias");
+  const float* pr = p.activation == Activation::kPrelu ? expand(prelu, prelu_size, prelu_full, "prelu weights") : nullptr;
+  check(p.activation != Activation::kPrelu || pr != nullptr, "depthwise_conv2d: prelu activation needs weights");
+
+  const DepthwiseRowPlan plan = plan_depthwise_rows(p, filter, active_isa());
+  const size_t kh = static_cast<size_t>(p.filter_h);
+  const size_t in_row = static_cast<size_t>(p.in_w) * C;
+  const size_t out_row = static_cast<size_t>(p.out_w) * CM;
+  const size_t work_per_row = out_row * static_cast<size_t>(p.filter_h * p.filter_w);
+  const size_t grain = std::max<size_t>(1, 16384 / std::max<size_t>(1, work_per_row));
+
+  parallel_for(rows_total, grain, [&](size_t begin, size_t end) {
+    std::vector<const float*> rows(kh);
+    dwconv::RowArgs a{};
+    a.rows = rows.data();
+    a.weights = static_cast<const float*>(plan.weights->data());
+    a.channels = C;
+    a.in_w = static_cast<size_t>(p.in_w);
+    a.out_w = static_cast<size_t>(p.out_w);
+    a.pad_left = static_cast<ptrdiff_t>(p.pad_left);
+    a.kernel_h = kh;
+    a.kernel_w = static_cast<size_t>(p.filter_w);
+    a.stride_w = static_cast<size_t>(p.stride_w);
+    a.dilation_w = static_cast<size_t>(p.dilation_w);
+    a.multiplier = static_cast<size_t>(p.multiplier);
+    a.epilogue = dwconv::Epilogue{b, pr, static_cast<int32_t>(p.activation), p.leakyrelu_alpha};
+    for (size_t r = begin; r < end; ++r) {
+      const size_t n = r / static_cast<size_t>(p.out_h);
+      const int64_t oy = static_cast<int64_t>(r % static_cast<size_t>(p.out_h));
+      const float* image = x + n * static_cast<size_t>(p.in_h) * in_row;
+      for (size_t ky = 0; ky < kh; ++ky) {
+        const int64_t iy = oy * p.stride_h - p.pad_top + static_cast<int64_t>(ky) * p.dilation_h;
+        rows[ky] = (iy >= 0 && iy < p.in_h) ? image + static_cast<size_t>(iy) * in_row : nullptr;
+      }
+      a.out = out + r * out_row;
+      plan.kernel(a);
+    }
+  });
+}
+
+}  // namespace effnet

@@ -1,0 +1,115 @@
+import {backend_util, DepthwiseConv2dNative, DepthwiseConv2dNativeAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
+
+import type {NativeCpuBackend} from '../backend.js';
+import type {NativeKernelConfig} from './types.js';
+
+/** Attributes shared by DepthwiseConv2dNative and FusedDepthwiseConv2D. */
+export interface DepthwiseAttrs {
+  strides: [number, number] | number;
+  pad: DepthwiseConv2dNativeAttrs['pad'];
+  dataFormat?: string;
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Checks that `t` is a float32 tensor of rank `rank`; errors name the kernel. */
+export function expectFloat32(kernel: string, name: string, t: TensorInfo | undefined, rank?: number): TensorInfo {
+  if (t == null) throw new Error(`${kernel}: missing input '${name}'`);
+  if (t.dtype !== 'float32') {
+    throw new Error(`${kernel}: input '${name}' has dtype ${t.dtype}; supported: float32`);
+  }
+  if (rank !== undefined && t.shape.length !== rank) {
+    throw new Error(`${kernel}: input '${name}' must be rank ${rank}, got shape [${t.shape}]`);
+  }
+  return t;
+}
+
+/**
+ * Number of values of a per-channel operand (bias, prelu weights) that broadcasts against an output
+ * whose last dimension is `channels`: 1 (a scalar) or `channels` (shape [..1.., channels]).
+ */
+export function channelOperandSize(kernel: string, name: string, t: TensorInfo, channels: number): number {
+  expectFloat32(kernel, name, t);
+  const size = util.sizeFromShape(t.shape);
+  const last = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+  if (size === 1 || (size === channels && last === channels)) return size;
+  throw new Error(
+    `${kernel}: '${name}' of shape [${t.shape}] does not match ${channels} output channels; ` +
+      `supported: a scalar or shape [${channels}]`,
+  );
+}
+
+/** Validates inputs and attributes and computes the convolution geometry. */
+export function depthwiseInfo(kernel: string, x: TensorInfo, filter: TensorInfo, attrs: DepthwiseAttrs): backend_util.Conv2DInfo {
+  expectFloat32(kernel, 'x', x, 4);
+  expectFloat32(kernel, 'filter', filter, 4);
+  if (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC') {
+    throw new Error(`${kernel}: dataFormat '${attrs.dataFormat}' is not supported; supported: NHWC`);
+  }
+  if (filter.shape[2] !== x.shape[3]) {
+    throw new Error(
+      `${kernel}: filter [${filter.shape}] has ${filter.shape[2]} input channels but x [${x.shape}] has ${x.shape[3]}`,
+    );
+  }
+  const dilations = attrs.dilations ?? [1, 1];
+  if (!backend_util.eitherStridesOrDilationsAreOne(attrs.strides, dilations)) {
+    throw new Error(
+      `${kernel}: either strides or dilations must be 1; got strides ${attrs.strides} and dilations ${dilations}`,
+    );
+  }
+  return backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+}
+
+/** Runs the native depthwise convolution (`entry` is the addon entry) into a new output tensor. */
+export function runDepthwise(
+  backend: NativeCpuBackend,
+  kernel: string,
+  entry: string,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  extra: Record<string, number>,
+): TensorInfo {
+  const out = backend.makeOutput(info.outShape, 'float32');
+  if (util.sizeFromShape(info.outShape) === 0) return out;
+  backend.run(entry, {
+    x: backend.bufferOf(x, kernel),
+    filter: backend.bufferOf(filter, kernel),
+    out: backend.bufferOf(out, kernel),
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    channels: info.inChannels,
+    multiplier: info.outChannels / info.inChannels,
+    filterH: info.filterHeight,
+    filterW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilationH: info.dilationHeight,
+    dilationW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    ...extra,
+  });
+  return out;
+}
+
+export const depthwiseConv2dNativeConfig: NativeKernelConfig = {
+  kernelName: DepthwiseConv2dNative,
+  kernelFunc: ({inputs, backend, attrs}) => {
+    const x = inputs.x as TensorInfo;
+    const filter = inputs.filter as TensorInfo;
+    const info = depthwiseInfo(DepthwiseConv2dNative, x, filter, attrs as unknown as DepthwiseAttrs);
+    return runDepthwise(backend, DepthwiseConv2dNative, 'depthwiseConv2d', x, filter, info, {});
+  },
+};

@@ -1,0 +1,276 @@
+import {afterAll, describe, expect, it} from 'vitest';
+
+import {getThreads, setThreads} from '../src/index.js';
+import {compareWithCpu, randomFloats, tf} from './util/reference.js';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+interface Case {
+  batch: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  mult: number;
+  stride: number;
+  dilation: number;
+  pad: Pad | number;
+}
+
+let seed = 1;
+
+function operands(t: Case) {
+  const s = seed++;
+  const x = randomFloats(t.batch * t.h * t.w * t.c, s);
+  const f = randomFloats(t.kh * t.kw * t.c * t.mult, s + 1000);
+  const b = randomFloats(t.c * t.mult, s + 2000);
+  const p = randomFloats(t.c * t.mult, s + 3000, 0, 0.5);
+  return {x, f, b, p};
+}
+
+function label(t: Case, extra = ''): string {
+  return `${t.batch}x${t.h}x${t.w}x${t.c} k${t.kh}x${t.kw} m${t.mult} s${t.stride} d${t.dilation} pad ${JSON.stringify(t.pad)} ${extra}`;
+}
+
+async function checkPlain(t: Case): Promise<void> {
+  const {x, f} = operands(t);
+  await compareWithCpu(
+    () =>
+      tf.depthwiseConv2d(
+        tf.tensor4d(x, [t.batch, t.h, t.w, t.c]),
+        tf.tensor4d(f, [t.kh, t.kw, t.c, t.mult]),
+        t.stride,
+        t.pad as never,
+        'NHWC',
+        t.dilation,
+      ),
+    {label: label(t)},
+  );
+}
+
+const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'sigmoid'] as const;
+
+async function checkFused(t: Case, activation: (typeof ACTIVATIONS)[number], withBias: boolean): Promise<void> {
+  const {x, f, b, p} = operands(t);
+  await compareWithCpu(
+    () =>
+      tf.fused.depthwiseConv2d({
+        x: tf.tensor4d(x, [t.batch, t.h, t.w, t.c]),
+        filter: tf.tensor4d(f, [t.kh, t.kw, t.c, t.mult]),
+        strides: t.stride,
+        pad: t.pad as never,
+        dilations: t.dilation,
+        bias: withBias ? tf.tensor1d(b) : undefined,
+        activation,
+        preluActivationWeights: activation === 'prelu' ? tf.tensor1d(p) : undefined,
+        leakyreluAlpha: 0.15,
+      }),
+    {label: label(t, `${activation} bias=${withBias}`), rtol: 2e-5, atol: 2e-5},
+  );
+}
+
+const SIZES: Array<[number, number]> = [
+  [7, 9],
+  [8, 8],
+  [15, 15],
+  [1, 1],
+];
+const CHANNELS = [1, 3, 7, 16, 17, 40, 96];
+const PADS: Array<Pad | number> = ['same', 'valid', [[0, 0], [1, 2], [2, 0], [0, 0]], 1];
+
+const originalThreads = getThreads();
+afterAll(() => {
+  setThreads(originalThreads);
+});
+
+describe('DepthwiseConv2dNative', () => {
+  for (const threads of [1, 2]) {
+    it(`matches tfjs-cpu for 3x3 and 5x5, strides 1 and 2, every channel count (${threads} threads)`, async () => {
+      setThreads(threads);
+      let i = 0;
+      for (const k of [3, 5]) {
+        for (const stride of [1, 2]) {
+          for (const c of CHANNELS) {
+            const [h, w] = SIZES[i % SIZES.length];
+            const pad = PADS[(i >> 1) % PADS.length];
+            const batch = i % 3 === 0 ? 3 : 1;
+            i++;
+            if ((pad === 'valid' || typeof pad === 'number') && (h < k || w < k)) continue;
+            await checkPlain({batch, h, w, c, kh: k, kw: k, mult: 1, stride, dilation: 1, pad});
+          }
+        }
+      }
+    });
+  }
+
+  it('covers every padding mode on odd and even sizes', async () => {
+    setThreads(2);
+    for (const [h, w] of SIZES) {
+      for (const pad of PADS) {
+        for (const [k, stride] of [
+          [3, 1],
+          [3, 2],
+          [5, 2],
+        ]) {
+          if ((pad === 'valid' || typeof pad === 'number') && (h < k || w < k)) continue;
+          await checkPlain({batch: 2, h, w, c: 17, kh: k, kw: k, mult: 1, stride, dilation: 1, pad});
+        }
+      }
+    }
+  });
+
+  it('runs the general path: kernels 1, 7 and 2x3, dilation 2, channel multiplier 2', async () => {
+    const cases: Case[] = [
+      {batch: 1, h: 8, w: 8, c: 16, kh: 1, kw: 1, mult: 1, stride: 1, dilation: 1, pad: 'same'},
+      {batch: 2, h: 15, w: 15, c: 7, kh: 7, kw: 7, mult: 1, stride: 2, dilation: 1, pad: 'same'},
+      {batch: 1, h: 7, w: 9, c: 17, kh: 2, kw: 3, mult: 1, stride: 1, dilation: 1, pad: 'valid'},
+      {batch: 3, h: 7, w: 9, c: 3, kh: 3, kw: 3, mult: 1, stride: 1, dilation: 2, pad: 'same'},
+      {batch: 1, h: 15, w: 15, c: 40, kh: 5, kw: 5, mult: 1, stride: 1, dilation: 2, pad: 'valid'},
+      {batch: 2, h: 8, w: 8, c: 7, kh: 3, kw: 3, mult: 2, stride: 1, dilation: 1, pad: 'same'},
+      {batch: 1, h: 7, w: 9, c: 17, kh: 3, kw: 3, mult: 2, stride: 2, dilation: 1, pad: 'valid'},
+      {batch: 1, h: 15, w: 15, c: 3, kh: 2, kw: 3, mult: 3, stride: 1, dilation: 2, pad: [[0, 0], [2, 1], [0, 3], [0, 0]]},
+      {batch: 1, h: 1, w: 1, c: 96, kh: 7, kw: 7, mult: 1, stride: 1, dilation: 1, pad: 'same'},
+    ];
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      for (const t of cases) await checkPlain(t);
+    }
+  });
+
+  it('supports dimRoundingMode with numeric padding', async () => {
+    const x = randomFloats(1 * 8 * 8 * 5, 77);
+    const f = randomFloats(3 * 3 * 5, 78);
+    for (const mode of ['floor', 'round', 'ceil'] as const) {
+      await compareWithCpu(
+        () => tf.depthwiseConv2d(tf.tensor4d(x, [1, 8, 8, 5]), tf.tensor4d(f, [3, 3, 5, 1]), 2, 1, 'NHWC', 1, mode),
+        {label: mode},
+      );
+    }
+  });
+
+  it('propagates NaN and infinities like tfjs', async () => {
+    const x = randomFloats(1 * 6 * 6 * 17, 5);
+    x[3] = NaN;
+    x[17 * 8 + 4] = Infinity;
+    x[17 * 20 + 5] = -Infinity;
+    const f = randomFloats(3 * 3 * 17, 6);
+    await compareWithCpu(() => tf.depthwiseConv2d(tf.tensor4d(x, [1, 6, 6, 17]), tf.tensor4d(f, [3, 3, 17, 1]), 1, 'same'));
+  });
+});
+
+describe('FusedDepthwiseConv2D', () => {
+  it('applies bias and every tfjs activation at every ISA level', async () => {
+    let i = 0;
+    for (const activation of ACTIVATIONS) {
+      for (const [k, stride, c, mult] of [
+        [3, 1, 17, 1],
+        [5, 2, 40, 1],
+        [3, 2, 7, 2],
+      ]) {
+        setThreads(1 + (i++ % 2));
+        await checkFused(
+          {batch: 2, h: 9, w: 7, c, kh: k, kw: k, mult, stride, dilation: 1, pad: 'same'},
+          activation,
+          i % 3 !== 0,
+        );
+      }
+    }
+  });
+
+  it('accepts a scalar bias and scalar prelu weights', async () => {
+    const x = randomFloats(1 * 5 * 5 * 16, 11);
+    const f = randomFloats(3 * 3 * 16, 12);
+    await compareWithCpu(() =>
+      tf.fused.depthwiseConv2d({
+        x: tf.tensor4d(x, [1, 5, 5, 16]),
+        filter: tf.tensor4d(f, [3, 3, 16, 1]),
+        strides: 1,
+        pad: 'same',
+        bias: tf.scalar(0.25),
+        activation: 'prelu',
+        preluActivationWeights: tf.scalar(0.1),
+      }),
+    );
+  });
+
+  it('supports swish (x * sigmoid(x)) natively', async () => {
+    const x = randomFloats(2 * 9 * 9 * 24, 21, -4, 4);
+    const f = randomFloats(5 * 5 * 24, 22);
+    const b = randomFloats(24, 23);
+    await compareWithCpu(() => {
+      const xt = tf.tensor4d(x, [2, 9, 9, 24]);
+      const ft = tf.tensor4d(f, [5, 5, 24, 1]);
+      const bt = tf.tensor1d(b);
+      if (tf.getBackend() === 'cpu') {
+        const y = tf.add(tf.depthwiseConv2d(xt, ft, 1, 'same'), bt);
+        return tf.mul(y, tf.sigmoid(y));
+      }
+      return tf.engine().runKernel(
+        'FusedDepthwiseConv2D',
+        {x: xt, filter: ft, bias: bt},
+        {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'swish'},
+      ) as tf.Tensor;
+    });
+  });
+});
+
+describe('depthwise errors', () => {
+  const x = () => tf.zeros([1, 4, 4, 3]);
+  const f = () => tf.zeros([3, 3, 3, 1]);
+  it('rejects NCHW', async () => {
+    await tf.setBackend('native-cpu');
+    for (const name of ['DepthwiseConv2dNative', 'FusedDepthwiseConv2D']) {
+      expect(() =>
+        tf.tidy(() =>
+          tf.engine().runKernel(name, {x: x(), filter: f()}, {strides: 1, pad: 'same', dataFormat: 'NCHW', dilations: 1}),
+        ),
+      ).toThrow(new RegExp(`${name}: dataFormat 'NCHW' is not supported; supported: NHWC`));
+    }
+  });
+
+  it('rejects an unknown activation, wrong dtypes and mismatched channels', async () => {
+    await tf.setBackend('native-cpu');
+    const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1};
+    expect(() =>
+      tf.tidy(() => tf.engine().runKernel('FusedDepthwiseConv2D', {x: x(), filter: f()}, {...attrs, activation: 'gelu'})),
+    ).toThrow(/FusedDepthwiseConv2D: unsupported activation 'gelu'/);
+    expect(() =>
+      tf.tidy(() =>
+        tf.engine().runKernel('DepthwiseConv2dNative', {x: tf.zeros([1, 4, 4, 3], 'int32'), filter: f()}, attrs),
+      ),
+    ).toThrow(/DepthwiseConv2dNative: input 'x' has dtype int32; supported: float32/);
+    expect(() =>
+      tf.tidy(() => tf.engine().runKernel('DepthwiseConv2dNative', {x: x(), filter: tf.zeros([3, 3, 4, 1])}, attrs)),
+    ).toThrow(/DepthwiseConv2dNative: filter \[3,3,4,1\] has 4 input channels but x \[1,4,4,3\] has 3/);
+    expect(() =>
+      tf.tidy(() =>
+        tf.engine().runKernel(
+          'FusedDepthwiseConv2D',
+          {x: x(), filter: f(), bias: tf.zeros([5])},
+          {...attrs, activation: 'relu'},
+        ),
+      ),
+    ).toThrow(/FusedDepthwiseConv2D: 'bias' of shape \[5\] does not match 3 output channels/);
+    expect(() =>
+      tf.tidy(() => tf.engine().runKernel('FusedDepthwiseConv2D', {x: x(), filter: f()}, {...attrs, activation: 'prelu'})),
+    ).toThrow(/FusedDepthwiseConv2D: activation 'prelu' needs preluActivationWeights/);
+  });
+
+  it('rejects undersized buffers in native code without crashing', async () => {
+    await tf.setBackend('native-cpu');
+    const backend = tf.backend() as unknown as {run: (e: string, o: object) => void; bufferOf: (t: tf.Tensor, k: string) => number};
+    const xt = tf.zeros([1, 4, 4, 3]);
+    const ft = tf.zeros([3, 3, 3, 1]);
+    const out = tf.zeros([1, 4, 4, 3]);
+    const common = {
+      x: backend.bufferOf(xt, 't'), filter: backend.bufferOf(ft, 't'), out: backend.bufferOf(out, 't'),
+      batch: 1, inH: 4, inW: 4, channels: 3, multiplier: 1, filterH: 3, filterW: 3, strideH: 1, strideW: 1,
+      padTop: 1, padLeft: 1, outH: 4, outW: 4,
+    };
+    expect(() => backend.run('depthwiseConv2d', {...common, inH: 5})).toThrow(/DepthwiseConv2dNative: buffer 'x' holds/);
+    expect(() => backend.run('depthwiseConv2d', {...common, outW: 9})).toThrow(/DepthwiseConv2dNative: buffer 'out' holds/);
+    expect(() => backend.run('depthwiseConv2d', {...common, strideH: 0})).toThrow(/DepthwiseConv2dNative: .*strides/);
+    tf.dispose([xt, ft, out]);
+  });
+});
