@@ -2,9 +2,11 @@
 import {findBackendFactory, getKernel, registerBackend, registerKernel} from '@tensorflow/tfjs-core';
 
 import {NativeCpuBackend} from './backend.js';
+import {avgPoolConfig} from './kernels/AvgPool.js';
 import {depthwiseConv2dNativeConfig} from './kernels/DepthwiseConv2dNative.js';
 import {fusedDepthwiseConv2DConfig} from './kernels/FusedDepthwiseConv2D.js';
 import {identityConfig} from './kernels/Identity.js';
+import {maxPoolConfig} from './kernels/MaxPool.js';
 import {reshapeConfig} from './kernels/Reshape.js';
 import type {NativeKernelConfig} from './kernels/types.js';
 import {loadCpuAddon} from './native.js';
@@ -15,6 +17,8 @@ export const kernelConfigs: NativeKernelConfig[] = [
   reshapeConfig,
   depthwiseConv2dNativeConfig,
   fusedDepthwiseConv2DConfig,
+  avgPoolConfig,
+  maxPoolConfig,
 ];
 
 /** Backend names this package registers. `native` is the best one available on this machine. */
