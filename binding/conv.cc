@@ -1,5 +1,61 @@
+// Conv2D and FusedConv2D entries: unpack and check the options, then call effnet::conv2d.
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "effnet/conv.h"
 #include "families.h"
+#include "fused_epilogue.h"
 
 namespace binding {
-void init_conv(Napi::Env env, Napi::Object exports) {}
+namespace {
+
+// Options: x, filter, out (buffer ids); batch, inH, inW, inC, outH, outW, outC, filterH, filterW,
+// strideH, strideW, dilationH, dilationW, padTop, padLeft; fused epilogue options (fused_epilogue.h).
+Napi::Value RunConv2D(const Napi::CallbackInfo& info, const char* op) {
+  Args args(info, op);
+  effnet::Conv2DShape s;
+  s.batch = args.integer("batch");
+  s.in_h = args.integer("inH");
+  s.in_w = args.integer("inW");
+  s.in_c = args.integer("inC");
+  s.out_h = args.integer("outH");
+  s.out_w = args.integer("outW");
+  s.out_c = args.integer("outC");
+  s.filter_h = args.integer("filterH");
+  s.filter_w = args.integer("filterW");
+  s.stride_h = args.integer_or("strideH", 1);
+  s.stride_w = args.integer_or("strideW", 1);
+  s.dilation_h = args.integer_or("dilationH", 1);
+  s.dilation_w = args.integer_or("dilationW", 1);
+  s.pad_top = args.integer_or("padTop", 0);
+  s.pad_left = args.integer_or("padLeft", 0);
+  effnet::conv2d_check(s, op);
+
+  std::vector<effnet::BufferPtr> keep;
+  const size_t x_elems = element_count({s.batch, s.in_h, s.in_w, s.in_c}, op);
+  const size_t f_elems = element_count({s.filter_h, s.filter_w, s.in_c, s.out_c}, op);
+  const std::vector<int64_t> out_shape{s.batch, s.out_h, s.out_w, s.out_c};
+  const size_t out_elems = element_count(out_shape, op);
+  const float* x = args.data<float>("x", x_elems, effnet::DType::kFloat32, keep);
+  effnet::BufferPtr filter_buf = args.buffer("filter", f_elems, effnet::DType::kFloat32);
+  float* out = args.data<float>("out", out_elems, effnet::DType::kFloat32, keep);
+  FusedEpilogue ep(args, out_shape, keep);
+  if (out_elems == 0) return info.Env().Undefined();
+  ep.before(out);
+  effnet::conv2d(s, x, filter_buf, static_cast<const float*>(filter_buf->data()), out, ep.params(), ep.accumulate());
+  ep.after(out);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv2D(const Napi::CallbackInfo& info) { return RunConv2D(info, "Conv2D"); }
+Napi::Value FusedConv2D(const Napi::CallbackInfo& info) { return RunConv2D(info, "FusedConv2D"); }
+
+}  // namespace
+
+void init_conv(Napi::Env env, Napi::Object exports) {
+  export_entry(env, exports, "conv2d", Conv2D);
+  export_entry(env, exports, "fusedConv2d", FusedConv2D);
+}
+
 }  // namespace binding

@@ -1,0 +1,39 @@
+// 2-D convolution (NHWC input, HWIO filter) on the GEMM engine, with tfjs's fused epilogue.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "effnet/buffer.h"
+#include "effnet/common.h"
+#include "effnet/gemm.h"
+
+namespace effnet {
+
+struct Conv2DShape {
+  int64_t batch = 0, in_h = 0, in_w = 0, in_c = 0;
+  int64_t out_h = 0, out_w = 0, out_c = 0;
+  int64_t filter_h = 0, filter_w = 0;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+};
+
+// Throws effnet::Error (prefixed with `op`) when the shape is inconsistent.
+void conv2d_check(const Conv2DShape& s, const char* op);
+
+// out[b, oy, ox, co] = epilogue(sum over (fy, fx, ci) of x[b, iy, ix, ci] * filter[fy, fx, ci, co]),
+// iy = oy*stride_h - pad_top + fy*dilation_h (ix likewise), zero outside the image.
+// `filter_source` is the buffer holding `filter` (its packed form is cached against it).
+// With `accumulate`, out's previous contents are added (used for broadcast biases).
+// 1x1 stride-1 unpadded convs run one GEMM with M = batch*H*W; others gather blocks of output
+// pixels' patches into a small per-thread buffer and run the GEMM on each block.
+void conv2d(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter, float* out,
+            const GemmEpilogueParams& ep, bool accumulate);
+
+// The same computation without the cached packing or the 1x1 shortcut, for benchmarks/tests of the
+// implicit-GEMM path: 0 = automatic, 1 = force the patch-gathering path.
+void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
+                      float* out, const GemmEpilogueParams& ep, bool accumulate, int path);
+
+}  // namespace effnet

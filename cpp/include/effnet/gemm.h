@@ -1,0 +1,78 @@
+// General f32 GEMM engine: C[M,N] = A[M,K] * B[K,N] with a fused epilogue, cache blocking and threads.
+// Reused by conv2d, matmul and fused blocks: pick a kernel for N, pack B once (cached for weights),
+// then call gemm_compute on any number of row blocks.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "effnet/buffer.h"
+#include "effnet/common.h"
+#include "effnet/isa.h"
+
+namespace effnet {
+
+namespace gemm {
+struct Epilogue;
+using Microkernel = void (*)(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t, bool,
+                             const Epilogue*);
+}  // namespace gemm
+
+// A microkernel and its register tile.
+struct GemmKernel {
+  gemm::Microkernel fn = nullptr;
+  size_t mr = 0;           // rows of the register tile
+  size_t nr = 0;           // columns of the register tile (= packed panel width)
+  Isa isa = Isa::kPortable;
+  const char* name = "";   // e.g. "6x64-avx512"; part of packed-weight cache keys
+};
+
+// The best kernel for `n` output columns at the active ISA level (effnet::active_isa()).
+GemmKernel gemm_select(size_t n);
+// Every kernel available at `isa` (for tests and benchmarks).
+std::vector<GemmKernel> gemm_kernels(Isa isa);
+
+// Floats a packed B of K x N takes for `kernel`.
+size_t gemm_packed_floats(const GemmKernel& kernel, size_t k, size_t n);
+// Packs B (element (k, n) at b[k * k_stride + n * n_stride]) into `packed` (gemm_packed_floats floats).
+void gemm_pack_b(const GemmKernel& kernel, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
+                 float* packed);
+// Packed form of a weight B, cached against `source` (the buffer `b` points into) and freed with it.
+// `tag` names the caller's interpretation of the source (e.g. "conv2d-hwio").
+BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, const GemmKernel& kernel, size_t k,
+                              size_t n, const float* b, size_t k_stride, size_t n_stride);
+
+// Epilogue applied to every output element (row r, column j), in this order:
+//   v = acc (+ C's previous value when accumulating) + bias[j] + residual[r][j]; v = act(v)
+struct GemmEpilogueParams {
+  const float* bias = nullptr;      // [N] or null
+  const float* prelu = nullptr;     // [N] slopes when act == kPrelu
+  const float* residual = nullptr;  // row r at residual + r * residual_stride, or null
+  size_t residual_stride = 0;
+  Activation act = Activation::kLinear;
+  float alpha = 0.f;                // leakyrelu slope
+};
+
+// C = A * packed B (+ C when `accumulate`), then the epilogue. A row r at a + r * lda (K floats),
+// C row r at c + r * ldc (N floats). Splits M and N over effnet::parallel_for when `parallel`.
+void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
+                  const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
+                  bool parallel = true);
+
+// ---- broadcast epilogue operands (bias / prelu slopes shaped as tfjs allows) ----
+
+// How a bias or prelu operand of shape `shape` broadcasts against an output of `out_shape`
+// whose last dimension is the GEMM's N.
+enum class BroadcastKind { kNone, kPerColumn, kFull };
+BroadcastKind broadcast_kind(const std::vector<int64_t>& shape, const std::vector<int64_t>& out_shape);
+// The N per-column values of a kPerColumn operand (a scalar-like operand repeats its value).
+std::vector<float> per_column_values(const float* data, const std::vector<int64_t>& shape, size_t n);
+// Writes `src` broadcast to `out_shape` into dst (row-major). Throws when it does not broadcast.
+void broadcast_to(const float* src, const std::vector<int64_t>& src_shape, const std::vector<int64_t>& out_shape,
+                  float* dst);
+// x = x < 0 ? alpha * x : x with alpha broadcast to `out_shape`.
+void prelu_broadcast(float* x, const std::vector<int64_t>& out_shape, const float* alpha,
+                     const std::vector<int64_t>& alpha_shape);
+
+}  // namespace effnet

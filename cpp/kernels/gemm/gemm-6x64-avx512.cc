@@ -1,0 +1,13 @@
+// AVX-512 GEMM microkernel, 6 rows x 64 columns (24 zmm accumulators).
+#include "gemm-avx512.inc"
+
+namespace effnet {
+namespace gemm {
+
+void gemm_6x64_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                    size_t c_stride, bool load_c, const Epilogue* ep) {
+  gemm_avx512_tile<6, 4>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+}
+
+}  // namespace gemm
+}  // namespace effnet

@@ -1,0 +1,30 @@
+// B-panel packing for every GEMM microkernel (layout described in gemm.h).
+#include <cstddef>
+#include <cstring>
+
+#include "gemm.h"
+
+namespace effnet {
+namespace gemm {
+
+void pack_b(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride, float* packed) {
+  const size_t panels = (n + nr_tile - 1) / nr_tile;
+  for (size_t p = 0; p < panels; ++p) {
+    const size_t n0 = p * nr_tile;
+    const size_t cols = n - n0 < nr_tile ? n - n0 : nr_tile;
+    float* dst = packed + p * nr_tile * k;
+    for (size_t kk = 0; kk < k; ++kk) {
+      const float* src = b + kk * k_stride + n0 * n_stride;
+      if (n_stride == 1) {
+        std::memcpy(dst, src, cols * sizeof(float));
+      } else {
+        for (size_t j = 0; j < cols; ++j) dst[j] = src[j * n_stride];
+      }
+      for (size_t j = cols; j < nr_tile; ++j) dst[j] = 0.f;
+      dst += nr_tile;
+    }
+  }
+}
+
+}  // namespace gemm
+}  // namespace effnet

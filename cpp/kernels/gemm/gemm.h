@@ -1,0 +1,55 @@
+// f32 GEMM microkernels and B-panel packing (one variant per file, the file named after the function).
+//
+// A microkernel computes one register tile C[mr x nr] (mr <= MR, nr <= NR) of
+//   C = A[mr x kc] * Bpanel[kc x NR]  (+ C when load_c)
+// and, when `ep` is non-null (the last K block), applies the epilogue
+//   v = acc + bias[col]; v += residual[row][col]; v = act(v)
+// for the activations a kernel can do in registers (linear, relu, relu6, leakyrelu, prelu per column).
+// Other activations are applied by the caller after the last K block (see effnet::gemm_compute).
+//
+// A is row-major with row stride `a_stride` (floats); the packed B panel holds, for each k, NR floats
+// (columns past N are zero). C has row stride `c_stride`. Only the first nr columns and mr rows of
+// C are read or written.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace effnet {
+namespace gemm {
+
+struct Epilogue {
+  const float* bias;      // per column, indexed from the tile's first column; null for none
+  const float* prelu;     // per-column slopes when act == kPrelu (indexed like bias)
+  const float* residual;  // same-shaped tensor added before the activation; null for none
+  size_t residual_stride; // row stride of residual in floats
+  int32_t act;            // effnet::Activation code; the kernel applies codes 0, 1, 2, 4, 5
+  float alpha;            // leakyrelu slope
+};
+
+// Whether a microkernel applies activation `act` itself.
+inline bool kernel_applies(int32_t act) { return act == 0 || act == 1 || act == 2 || act == 4 || act == 5; }
+
+using Microkernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
+                             float* c, size_t c_stride, bool load_c, const Epilogue* ep);
+
+// Packs B (K x N; element (k, n) at b[k * k_stride + n * n_stride]) into panels of NR columns:
+// panel p holds K rows of NR floats for columns [p*NR, p*NR+NR), zero past N.
+// `packed` must hold ceil(N/NR)*NR*K floats.
+void pack_b(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride, float* packed);
+
+// AVX-512 (16 floats a vector): 32 zmm registers.
+void gemm_6x64_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                      size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_12x32_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                       size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_14x16_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                       size_t c_stride, bool load_c, const Epilogue* ep);
+// AVX2 + FMA (8 floats a vector): 16 ymm registers.
+void gemm_6x16_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                    size_t c_stride, bool load_c, const Epilogue* ep);
+// Plain C++.
+void gemm_4x8_portable(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                       size_t c_stride, bool load_c, const Epilogue* ep);
+
+}  // namespace gemm
+}  // namespace effnet

@@ -1,0 +1,129 @@
+// Conv2D / FusedConv2D in NHWC: direct GEMM for 1x1 convs, blocked implicit GEMM (per-block patch
+// gathering into a small per-thread buffer) for everything else.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "effnet/conv.h"
+#include "effnet/threadpool.h"
+
+namespace effnet {
+namespace {
+
+size_t div_up(size_t x, size_t y) { return (x + y - 1) / y; }
+
+// Bytes of the per-thread patch buffer a block of output pixels is gathered into.
+constexpr size_t kPatchBufferBytes = 192 * 1024;
+// Bounds on the rows (output pixels) of one block.
+constexpr size_t kMinBlockRows = 96;
+constexpr size_t kMaxBlockRows = 1024;
+// Largest patch matrix gathered in one piece when there are too few pixels to split over threads.
+constexpr size_t kWholeGatherBytes = 8u << 20;
+
+// Gathers the patches of output pixels [p0, p1) (flattened over batch, rows, columns) into buf
+// (row length K = filter_h * filter_w * in_c), zeros where the window leaves the image.
+void gather_patches(const Conv2DShape& s, const float* x, size_t p0, size_t p1, float* buf) {
+  const size_t cin = static_cast<size_t>(s.in_c);
+  const size_t k = static_cast<size_t>(s.filter_h * s.filter_w) * cin;
+  const size_t hw = static_cast<size_t>(s.out_h * s.out_w);
+  for (size_t p = p0; p < p1; ++p) {
+    const size_t b = p / hw;
+    const size_t rem = p % hw;
+    const int64_t oy = static_cast<int64_t>(rem / static_cast<size_t>(s.out_w));
+    const int64_t ox = static_cast<int64_t>(rem % static_cast<size_t>(s.out_w));
+    float* dst = buf + (p - p0) * k;
+    const float* xb = x + b * static_cast<size_t>(s.in_h * s.in_w) * cin;
+    for (int64_t fy = 0; fy < s.filter_h; ++fy) {
+      const int64_t iy = oy * s.stride_h - s.pad_top + fy * s.dilation_h;
+      if (iy < 0 || iy >= s.in_h) {
+        std::memset(dst, 0, static_cast<size_t>(s.filter_w) * cin * sizeof(float));
+        dst += static_cast<size_t>(s.filter_w) * cin;
+        continue;
+      }
+      const float* xrow = xb + static_cast<size_t>(iy * s.in_w) * cin;
+      for (int64_t fx = 0; fx < s.filter_w; ++fx) {
+        const int64_t ix = ox * s.stride_w - s.pad_left + fx * s.dilation_w;
+        if (ix < 0 || ix >= s.in_w) {
+          std::memset(dst, 0, cin * sizeof(float));
+        } else {
+          std::memcpy(dst, xrow + static_cast<size_t>(ix) * cin, cin * sizeof(float));
+        }
+        dst += cin;
+      }
+    }
+  }
+}
+
+thread_local std::vector<float> t_patches;
+
+}  // namespace
+
+void conv2d_check(const Conv2DShape& s, const char* op) {
+  const std::string p = std::string(op) + ": ";
+  check(s.batch >= 0 && s.in_h >= 0 && s.in_w >= 0 && s.in_c >= 0 && s.out_h >= 0 && s.out_w >= 0 && s.out_c >= 0,
+        p + "negative dimension");
+  check(s.filter_h >= 1 && s.filter_w >= 1, p + "filter height and width must be >= 1");
+  check(s.stride_h >= 1 && s.stride_w >= 1, p + "strides must be >= 1");
+  check(s.dilation_h >= 1 && s.dilation_w >= 1, p + "dilations must be >= 1");
+  check(s.pad_top >= 0 && s.pad_left >= 0, p + "padding must be >= 0");
+}
+
+void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
+                      float* out, const GemmEpilogueParams& ep, bool accumulate, int path) {
+  const size_t pixels = static_cast<size_t>(s.batch * s.out_h * s.out_w);
+  const size_t n = static_cast<size_t>(s.out_c);
+  if (pixels == 0 || n == 0) return;
+  const size_t k = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c);
+  const GemmKernel kernel = gemm_select(n);
+  // HWIO is already B = [K = fh*fw*cin, N = cout] row-major.
+  BufferPtr packed = gemm_packed_weights(filter_source, "conv2d-hwio", kernel, k, n, filter, n, 1);
+  const float* pb = static_cast<const float*>(packed->data());
+
+  const bool pointwise = s.filter_h == 1 && s.filter_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
+                         s.pad_top == 0 && s.pad_left == 0 && s.out_h == s.in_h && s.out_w == s.in_w;
+  if (pointwise && path == 0) {
+    gemm_compute(kernel, pixels, n, k, x, k, pb, out, n, ep, accumulate, true);
+    return;
+  }
+
+  // Implicit GEMM over blocks of output pixels. A block is big enough (>= kMinBlockRows rows) that
+  // each pass over the packed filter is reused by many rows, and small enough to stay in L2.
+  const size_t row_bytes = std::max<size_t>(k, 1) * sizeof(float);
+  const size_t mr = kernel.mr;
+  size_t block = std::min<size_t>(kMaxBlockRows, std::max<size_t>(kMinBlockRows, kPatchBufferBytes / row_bytes));
+  block = std::max(mr, block / mr * mr);
+  const size_t threads = static_cast<size_t>(num_threads());
+  if (threads > 1 && div_up(pixels, block) < threads * 2 && pixels * row_bytes <= kWholeGatherBytes) {
+    // Few pixels (late layers at batch 1): gather them all once and let the GEMM split N as well.
+    std::vector<float>& buf = t_patches;
+    if (buf.size() < pixels * k) buf.resize(pixels * k);
+    gather_patches(s, x, 0, pixels, buf.data());
+    gemm_compute(kernel, pixels, n, k, buf.data(), k, pb, out, n, ep, accumulate, true);
+    if (buf.size() * sizeof(float) > 2 * kPatchBufferBytes) std::vector<float>().swap(buf);
+    return;
+  }
+  if (threads > 1) {
+    const size_t per_task = div_up(pixels, threads * 4);
+    block = std::min(block, std::max(mr, div_up(per_task, mr) * mr));
+  }
+  const size_t blocks = div_up(pixels, block);
+  parallel_for(blocks, 1, [&](size_t begin, size_t end) {
+    std::vector<float>& buf = t_patches;
+    if (buf.size() < block * k) buf.resize(block * k);
+    for (size_t bi = begin; bi < end; ++bi) {
+      const size_t p0 = bi * block, p1 = std::min(pixels, p0 + block);
+      gather_patches(s, x, p0, p1, buf.data());
+      GemmEpilogueParams e = ep;
+      if (e.residual != nullptr) e.residual += p0 * e.residual_stride;
+      gemm_compute(kernel, p1 - p0, n, k, buf.data(), k, pb, out + p0 * n, n, e, accumulate, false);
+    }
+  });
+}
+
+void conv2d(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter, float* out,
+            const GemmEpilogueParams& ep, bool accumulate) {
+  conv2d_with_path(s, x, filter_source, filter, out, ep, accumulate, 0);
+}
+
+}  // namespace effnet

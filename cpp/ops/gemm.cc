@@ -1,0 +1,233 @@
+// The GEMM engine: kernel choice per ISA, B packing (cached for weights), cache blocking and threads.
+#include "effnet/gemm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "effnet/activation.h"
+#include "effnet/packed_cache.h"
+#include "effnet/threadpool.h"
+#include "kernels/gemm/gemm.h"
+
+namespace effnet {
+namespace {
+
+// Tiles per ISA. AVX-512 (32 zmm): 6x64 keeps 24 accumulators + 4 B vectors + 1 broadcast (10 loads
+// per 24 FMAs), 12x32 and 14x16 serve narrow N without computing masked-off columns.
+// AVX2 (16 ymm): 6x16 = 12 accumulators + 2 B + 1 broadcast.
+const GemmKernel kAvx512_6x64{gemm::gemm_6x64_avx512, 6, 64, Isa::kAvx512, "6x64-avx512"};
+const GemmKernel kAvx512_12x32{gemm::gemm_12x32_avx512, 12, 32, Isa::kAvx512, "12x32-avx512"};
+const GemmKernel kAvx512_14x16{gemm::gemm_14x16_avx512, 14, 16, Isa::kAvx512, "14x16-avx512"};
+const GemmKernel kAvx2_6x16{gemm::gemm_6x16_avx2, 6, 16, Isa::kAvx2, "6x16-avx2"};
+const GemmKernel kPortable_4x8{gemm::gemm_4x8_portable, 4, 8, Isa::kPortable, "4x8-portable"};
+
+size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+size_t div_up(size_t x, size_t y) { return (x + y - 1) / y; }
+
+// Target bytes of the B block (KC x NC) a task reuses from L2 across its rows.
+constexpr size_t kL2Block = 384 * 1024;
+// Largest K block: longer K is split so that A rows (MR x KC) stay in L1.
+constexpr size_t kMaxKc = 512;
+
+}  // namespace
+
+std::vector<GemmKernel> gemm_kernels(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return {kAvx512_6x64, kAvx512_12x32, kAvx512_14x16};
+    case Isa::kAvx2: return {kAvx2_6x16};
+    case Isa::kPortable: break;
+  }
+  return {kPortable_4x8};
+}
+
+GemmKernel gemm_select(size_t n) {
+  switch (active_isa()) {
+    case Isa::kAvx512: {
+      // Columns computed (padded to the tile) divided by the tile's relative throughput.
+      const double cost64 = static_cast<double>(round_up(n, 64)) / 1.0;
+      const double cost32 = static_cast<double>(round_up(n, 32)) / 0.95;
+      const double cost16 = static_cast<double>(round_up(n, 16)) / 0.85;
+      if (cost64 <= cost32 && cost64 <= cost16) return kAvx512_6x64;
+      if (cost32 <= cost16) return kAvx512_12x32;
+      return kAvx512_14x16;
+    }
+    case Isa::kAvx2: return kAvx2_6x16;
+    case Isa::kPortable: break;
+  }
+  return kPortable_4x8;
+}
+
+size_t gemm_packed_floats(const GemmKernel& kernel, size_t k, size_t n) { return round_up(n, kernel.nr) * k; }
+
+void gemm_pack_b(const GemmKernel& kernel, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
+                 float* packed) {
+  gemm::pack_b(kernel.nr, k, n, b, k_stride, n_stride, packed);
+}
+
+BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, const GemmKernel& kernel, size_t k,
+                              size_t n, const float* b, size_t k_stride, size_t n_stride) {
+  const std::string layout = "gemm-b:" + tag + ",tile=" + kernel.name + ",k=" + std::to_string(k) +
+                             ",n=" + std::to_string(n) + ",ks=" + std::to_string(k_stride) +
+                             ",ns=" + std::to_string(n_stride) +
+                             ",off=" + std::to_string(reinterpret_cast<const char*>(b) -
+                                                      static_cast<const char*>(source->data()));
+  return packed_for(source, layout, [&]() {
+    auto packed = std::make_shared<Buffer>(gemm_packed_floats(kernel, k, n) * sizeof(float));
+    gemm_pack_b(kernel, k, n, b, k_stride, n_stride, static_cast<float*>(packed->data()));
+    return packed;
+  });
+}
+
+void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
+                  const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
+                  bool parallel) {
+  if (m == 0 || n == 0) return;
+  const size_t mr = kernel.mr, nr = kernel.nr;
+  const size_t panels = div_up(n, nr);
+  const size_t k_blocks = k <= kMaxKc ? 1 : div_up(k, kMaxKc);
+  const size_t kc_max = k_blocks == 1 ? k : round_up(div_up(k, k_blocks), 8);
+
+  // Columns per task: as many panels as keep the KC x NC block of B in L2.
+  size_t nc_panels = std::max<size_t>(1, kL2Block / (std::max<size_t>(kc_max, 1) * nr * sizeof(float)));
+  nc_panels = std::min(nc_panels, panels);
+  const size_t m_tiles = div_up(m, mr);
+  size_t mc_tiles = m_tiles;
+  const size_t threads = parallel ? static_cast<size_t>(num_threads()) : 1;
+  if (threads > 1) {
+    // Enough tasks to balance: split M first, then N (batch-1 layers have few rows).
+    const size_t want = threads * 4;
+    size_t n_blocks = div_up(panels, nc_panels);
+    if (n_blocks * m_tiles < want) {
+      nc_panels = 1;
+      n_blocks = panels;
+    }
+    const size_t m_blocks = std::min(m_tiles, std::max<size_t>(1, div_up(want, n_blocks)));
+    mc_tiles = div_up(m_tiles, m_blocks);
+  }
+  const size_t m_blocks = div_up(m_tiles, mc_tiles);
+  const size_t n_blocks = div_up(panels, nc_panels);
+  const bool kernel_act = gemm::kernel_applies(static_cast<int32_t>(ep.act));
+
+  auto task = [&](size_t t) {
+    const size_t mb = t / n_blocks, nb = t % n_blocks;
+    const size_t m0 = mb * mc_tiles * mr, m1 = std::min(m, m0 + mc_tiles * mr);
+    const size_t p0 = nb * nc_panels, p1 = std::min(panels, p0 + nc_panels);
+    for (size_t k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += kc_max) {
+      const size_t kc = std::min(kc_max, k - k0);
+      const bool last = k0 + kc >= k;
+      const bool load = accumulate || k0 > 0;
+      for (size_t r = m0; r < m1; r += mr) {
+        const size_t rows = std::min(mr, m1 - r);
+        for (size_t p = p0; p < p1; ++p) {
+          const size_t j0 = p * nr;
+          const size_t cols = std::min(nr, n - j0);
+          float* ct = c + r * ldc + j0;
+          gemm::Epilogue e;
+          const gemm::Epilogue* ep_ptr = nullptr;
+          if (last) {
+            e.bias = ep.bias ? ep.bias + j0 : nullptr;
+            e.prelu = ep.prelu ? ep.prelu + j0 : nullptr;
+            e.residual = ep.residual ? ep.residual + r * ep.residual_stride + j0 : nullptr;
+            e.residual_stride = ep.residual_stride;
+            e.act = kernel_act ? static_cast<int32_t>(ep.act) : 0;
+            e.alpha = ep.alpha;
+            ep_ptr = &e;
+          }
+          kernel.fn(rows, cols, kc, a + r * lda + k0, lda, packed_b + p * nr * k + k0 * nr, ct, ldc, load, ep_ptr);
+          if (last && !kernel_act) {
+            for (size_t i = 0; i < rows; ++i) {
+              float* row = ct + i * ldc;
+              for (size_t j = 0; j < cols; ++j) row[j] = apply_activation(row[j], ep.act, ep.alpha, 0.f);
+            }
+          }
+        }
+      }
+      if (k == 0) break;
+    }
+  };
+  const size_t tasks = m_blocks * n_blocks;
+  if (tasks == 1) {
+    task(0);
+  } else {
+    parallel_for(tasks, 1, [&](size_t begin, size_t end) {
+      for (size_t t = begin; t < end; ++t) task(t);
+    });
+  }
+}
+
+// ---- broadcast epilogue operands ----
+
+BroadcastKind broadcast_kind(const std::vector<int64_t>& shape, const std::vector<int64_t>& out_shape) {
+  const int64_t n = out_shape.empty() ? 1 : out_shape.back();
+  for (size_t i = 0; i + 1 < shape.size(); ++i) {
+    if (shape[i] != 1) return BroadcastKind::kFull;
+  }
+  if (shape.empty() || shape.back() == 1 || shape.back() == n) {
+    return shape.size() <= out_shape.size() ? BroadcastKind::kPerColumn : BroadcastKind::kFull;
+  }
+  return BroadcastKind::kFull;
+}
+
+std::vector<float> per_column_values(const float* data, const std::vector<int64_t>& shape, size_t n) {
+  std::vector<float> out(n);
+  const bool scalar = shape.empty() || shape.back() == 1;
+  for (size_t j = 0; j < n; ++j) out[j] = scalar ? data[0] : data[j];
+  return out;
+}
+
+namespace {
+
+// Strides of `src_shape` aligned right against `out_shape`, 0 where broadcast.
+std::vector<size_t> broadcast_strides(const std::vector<int64_t>& src_shape, const std::vector<int64_t>& out_shape) {
+  check(src_shape.size() <= out_shape.size(), "broadcast: operand has more dimensions than the output");
+  std::vector<size_t> strides(out_shape.size(), 0);
+  size_t stride = 1;
+  for (size_t i = 0; i < src_shape.size(); ++i) {
+    const size_t si = src_shape.size() - 1 - i;
+    const size_t oi = out_shape.size() - 1 - i;
+    check(src_shape[si] == out_shape[oi] || src_shape[si] == 1, "broadcast: operand shape does not broadcast");
+    strides[oi] = src_shape[si] == 1 ? 0 : stride;
+    stride *= static_cast<size_t>(src_shape[si]);
+  }
+  return strides;
+}
+
+template <typename F>
+void for_each_broadcast(const std::vector<int64_t>& out_shape, const std::vector<size_t>& strides, F f) {
+  size_t total = 1;
+  for (int64_t d : out_shape) total *= static_cast<size_t>(d);
+  if (total == 0) return;
+  const size_t rank = out_shape.size();
+  std::vector<size_t> idx(rank, 0);
+  size_t src = 0;
+  for (size_t i = 0; i < total; ++i) {
+    f(i, src);
+    for (size_t d = rank; d-- > 0;) {
+      ++idx[d];
+      src += strides[d];
+      if (idx[d] < static_cast<size_t>(out_shape[d])) break;
+      src -= strides[d] * idx[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+void broadcast_to(const float* src, const std::vector<int64_t>& src_shape, const std::vector<int64_t>& out_shape,
+                  float* dst) {
+  const auto strides = broadcast_strides(src_shape, out_shape);
+  for_each_broadcast(out_shape, strides, [&](size_t i, size_t s) { dst[i] = src[s]; });
+}
+
+void prelu_broadcast(float* x, const std::vector<int64_t>& out_shape, const float* alpha,
+                     const std::vector<int64_t>& alpha_shape) {
+  const auto strides = broadcast_strides(alpha_shape, out_shape);
+  for_each_broadcast(out_shape, strides, [&](size_t i, size_t s) {
+    const float v = x[i];
+    x[i] = v < 0.f ? alpha[s] * v : v;
+  });
+}
+
+}  // namespace effnet

@@ -1,0 +1,234 @@
+import {afterAll, describe, expect, it} from 'vitest';
+
+import {getThreads, nativeInfo, setThreads} from '../src/index.js';
+import {compareWithCpu, randomFloats, tf} from './util/reference.js';
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+interface Case {
+  batch: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  fh: number;
+  fw: number;
+  stride: number | [number, number];
+  pad: Pad;
+  dilation?: number;
+}
+
+const CASES: Case[] = [
+  {batch: 1, h: 7, w: 9, cin: 3, cout: 7, fh: 3, fw: 3, stride: 1, pad: 'same'},
+  {batch: 1, h: 7, w: 9, cin: 5, cout: 24, fh: 3, fw: 3, stride: 2, pad: 'valid'},
+  {batch: 3, h: 7, w: 9, cin: 17, cout: 33, fh: 1, fw: 1, stride: 1, pad: 'valid'},
+  {batch: 1, h: 9, w: 7, cin: 40, cout: 70, fh: 5, fw: 5, stride: 2, pad: 'same'},
+  {batch: 1, h: 11, w: 9, cin: 3, cout: 1, fh: 7, fw: 7, stride: 1, pad: 'same'},
+  {batch: 1, h: 9, w: 11, cin: 17, cout: 24, fh: 1, fw: 7, stride: 1, pad: 'same'},
+  {batch: 1, h: 9, w: 11, cin: 17, cout: 24, fh: 7, fw: 1, stride: 1, pad: 'same'},
+  {batch: 2, h: 9, w: 9, cin: 5, cout: 7, fh: 3, fw: 3, stride: 1, pad: 'same', dilation: 2},
+  {batch: 1, h: 10, w: 9, cin: 5, cout: 33, fh: 3, fw: 3, stride: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]]},
+  {batch: 3, h: 8, w: 7, cin: 40, cout: 70, fh: 3, fw: 3, stride: [2, 1], pad: 1},
+  {batch: 1, h: 9, w: 9, cin: 24, cout: 40, fh: 1, fw: 1, stride: 2, pad: 'valid'},
+  {batch: 1, h: 9, w: 9, cin: 24, cout: 40, fh: 1, fw: 1, stride: 1, pad: 1},
+  {batch: 1, h: 32, w: 32, cin: 3, cout: 32, fh: 3, fw: 3, stride: 2, pad: 'same'},
+  // K = 3*3*64 = 576 exercises K blocking; 900 pixels exercise pixel blocks.
+  {batch: 1, h: 30, w: 30, cin: 64, cout: 64, fh: 3, fw: 3, stride: 1, pad: 'same'},
+  {batch: 1, h: 5, w: 5, cin: 160, cout: 17, fh: 3, fw: 3, stride: 1, pad: 'valid', dilation: 2},
+];
+
+function label(c: Case): string {
+  return `${c.batch}x${c.h}x${c.w}x${c.cin} -> ${c.cout}, ${c.fh}x${c.fw} s${c.stride} pad ${JSON.stringify(c.pad)} d${c.dilation ?? 1}`;
+}
+
+function inputs(c: Case, seed: number): {x: Float32Array; f: Float32Array} {
+  return {
+    x: randomFloats(c.batch * c.h * c.w * c.cin, seed),
+    f: randomFloats(c.fh * c.fw * c.cin * c.cout, seed + 1),
+  };
+}
+
+function outShape(c: Case): number[] {
+  return tf.tidy(() => {
+    return tf.conv2d(tf.zeros([c.batch, c.h, c.w, c.cin]) as tf.Tensor4D, tf.zeros([c.fh, c.fw, c.cin, c.cout]) as tf.Tensor4D,
+      c.stride, c.pad, 'NHWC', c.dilation ?? 1).shape;
+  });
+}
+
+const originalThreads = getThreads();
+afterAll(() => {
+  setThreads(originalThreads);
+});
+
+describe('Conv2D', () => {
+  for (const threads of [1, 2]) {
+    for (const c of CASES) {
+      it(`${label(c)} [${threads} thread(s)]`, async () => {
+        setThreads(threads);
+        const {x, f} = inputs(c, 11);
+        await compareWithCpu(
+          () => tf.conv2d(tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]), tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
+            c.stride, c.pad, 'NHWC', c.dilation ?? 1),
+          {label: label(c)},
+        );
+      });
+    }
+  }
+
+  it('propagates NaN and Infinity', async () => {
+    const c = CASES[0];
+    const {x, f} = inputs(c, 5);
+    x[10] = NaN;
+    x[40] = Infinity;
+    await compareWithCpu(() =>
+      tf.conv2d(tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]), tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]), 1, 'same'),
+    );
+  });
+
+  it('handles zero-size outputs and zero input channels', async () => {
+    await compareWithCpu(() => tf.conv2d(tf.zeros([0, 5, 5, 3]) as tf.Tensor4D, tf.ones([3, 3, 3, 4]) as tf.Tensor4D, 1, 'same'));
+    await compareWithCpu(() => tf.conv2d(tf.zeros([1, 5, 5, 0]) as tf.Tensor4D, tf.ones([3, 3, 0, 4]) as tf.Tensor4D, 1, 'same'));
+  });
+});
+
+const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'sigmoid'] as const;
+
+describe('FusedConv2D', () => {
+  const shapes = [CASES[1], CASES[2], CASES[9], CASES[13]];
+  for (const threads of [1, 2]) {
+    for (const c of shapes) {
+      for (const activation of ACTIVATIONS) {
+        it(`${label(c)} bias + ${activation} [${threads} thread(s)]`, async () => {
+          setThreads(threads);
+          const {x, f} = inputs(c, 21);
+          const bias = randomFloats(c.cout, 3);
+          const alpha = randomFloats(c.cout, 4, 0, 0.5);
+          await compareWithCpu(
+            () =>
+              tf.fused.conv2d({
+                x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]),
+                filter: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
+                strides: c.stride,
+                pad: c.pad,
+                dilations: c.dilation ?? 1,
+                bias: tf.tensor1d(bias),
+                activation,
+                preluActivationWeights: activation === 'prelu' ? tf.tensor1d(alpha) : undefined,
+                leakyreluAlpha: 0.3,
+              }),
+            {label: `${label(c)} ${activation}`},
+          );
+        });
+      }
+    }
+  }
+
+  const c = CASES[3];
+  const out = outShape(c);
+  const [, oh, ow, oc] = out;
+  const operandShapes: number[][] = [[], [1], [oc], [1, 1, oc], [oh, ow, oc], [oh, 1, 1], [1, oh, ow, 1], [ow, oc]];
+  for (const shape of operandShapes) {
+    // tfjs-core's fused.conv2d accepts prelu slopes of rank 0, 1 or 3 only.
+    const preluOk = shape.length <= 1 || shape.length === 3;
+    it(`bias of shape [${shape}]${preluOk ? ` and prelu slopes of shape [${shape}]` : ''}`, async () => {
+      setThreads(2);
+      const {x, f} = inputs(c, 31);
+      const size = shape.reduce((p, d) => p * d, 1);
+      const bias = randomFloats(size, 7);
+      const alpha = randomFloats(size, 8, 0, 0.5);
+      if (preluOk) await compareWithCpu(() =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]),
+          filter: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
+          strides: c.stride,
+          pad: c.pad,
+          bias: tf.tensor(bias, shape),
+          activation: 'prelu',
+          preluActivationWeights: tf.tensor(alpha, shape),
+        }),
+      );
+      await compareWithCpu(() =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]),
+          filter: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
+          strides: c.stride,
+          pad: c.pad,
+          bias: tf.tensor(bias, shape),
+          activation: 'relu6',
+        }),
+      );
+    });
+  }
+
+  it('without bias, and with NaN through relu', async () => {
+    const c2 = CASES[0];
+    const {x, f} = inputs(c2, 41);
+    x[3] = NaN;
+    await compareWithCpu(() =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(x, [c2.batch, c2.h, c2.w, c2.cin]),
+        filter: tf.tensor4d(f, [c2.fh, c2.fw, c2.cin, c2.cout]),
+        strides: 1,
+        pad: 'same',
+        activation: 'relu',
+      }),
+    );
+  });
+});
+
+describe('Conv2D errors', () => {
+  it('rejects NCHW', async () => {
+    await tf.setBackend('native-cpu');
+    const x = tf.ones([1, 3, 5, 5]) as tf.Tensor4D;
+    const f = tf.ones([3, 3, 3, 2]) as tf.Tensor4D;
+    expect(() => tf.conv2d(x, f, 1, 'same', 'NCHW')).toThrow(/Conv2D.*NCHW.*supported: NHWC/);
+    expect(() => tf.fused.conv2d({x, filter: f, strides: 1, pad: 'same', dataFormat: 'NCHW'})).toThrow(
+      /(FusedConv2D|Conv2D).*NCHW.*supported: NHWC/,
+    );
+    tf.dispose([x, f]);
+  });
+
+  it('rejects unsupported activations, mismatched channels, dtypes and bad operand shapes', async () => {
+    await tf.setBackend('native-cpu');
+    const x = tf.ones([1, 5, 5, 3]);
+    const f = tf.ones([3, 3, 3, 2]);
+    const f4 = tf.ones([3, 3, 4, 2]);
+    const xi = tf.ones([1, 5, 5, 3], 'int32');
+    const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1};
+    expect(() => tf.engine().runKernel('FusedConv2D', {x, filter: f}, {...attrs, activation: 'tanh'})).toThrow(
+      /FusedConv2D: unsupported activation 'tanh'/,
+    );
+    expect(() => tf.engine().runKernel('Conv2D', {x, filter: f4}, attrs)).toThrow(/Conv2D: x has 3 channels but the filter expects 4/);
+    expect(() => tf.engine().runKernel('Conv2D', {x: xi, filter: f}, attrs)).toThrow(/Conv2D: x has dtype 'int32'; supported: float32/);
+    const bias = tf.ones([3]);
+    expect(() => tf.engine().runKernel('FusedConv2D', {x, filter: f, bias}, {...attrs, activation: 'linear'})).toThrow(
+      /FusedConv2D: bias of shape \[3\] does not broadcast/,
+    );
+    expect(() => tf.engine().runKernel('FusedConv2D', {x, filter: f}, {...attrs, activation: 'prelu'})).toThrow(
+      /FusedConv2D: activation 'prelu' needs preluActivationWeights/,
+    );
+    tf.dispose([x, f, f4, xi, bias]);
+  });
+});
+
+describe('packed filter cache', () => {
+  it('packs a filter once and frees the packed copy with the filter', async () => {
+    await tf.setBackend('native-cpu');
+    setThreads(1);
+    const before = nativeInfo().bytesInUse;
+    const x = tf.tensor4d(randomFloats(1 * 9 * 9 * 16, 1), [1, 9, 9, 16]);
+    const f = tf.tensor4d(randomFloats(3 * 3 * 16 * 24, 2), [3, 3, 16, 24]);
+    const y1 = tf.conv2d(x, f, 1, 'same');
+    const tensorBytes = (x.size + f.size + y1.size) * 4;
+    const afterFirst = nativeInfo().bytesInUse - before;
+    expect(afterFirst).toBeGreaterThan(tensorBytes);  // the packed filter is held
+    const y2 = tf.conv2d(x, f, 1, 'same');
+    // A second call reuses the packed filter: only y2 is added.
+    expect(nativeInfo().bytesInUse - before).toBe(afterFirst + y2.size * 4);
+    expect(Array.from(y2.dataSync())).toEqual(Array.from(y1.dataSync()));
+    f.dispose();
+    expect(nativeInfo().bytesInUse - before).toBe((x.size + y1.size + y2.size) * 4);
+    tf.dispose([x, y1, y2]);
+    expect(nativeInfo().bytesInUse).toBe(before);
+  });
+});
