@@ -70,6 +70,14 @@ function halfToFloatTable(): Float32Array {
   return t;
 }
 
+/** Converts IEEE half-precision bit patterns to float32 values. */
+export function halfToFloat32(bits: Uint16Array): Float32Array {
+  const table = halfToFloatTable();
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
 /** Copies bytes [begin, end) of `bytes` into a fresh ArrayBuffer (aligned for any typed array). */
 function copyBytes(bytes: Uint8Array, begin: number, end: number): ArrayBuffer {
   const out = new Uint8Array(end - begin);
@@ -84,13 +92,8 @@ function convert(name: string, label: string, dtype: SafetensorsDType, bytes: Ui
       return new Float32Array(buf);
     case 'F64':
       return Float32Array.from(new Float64Array(buf));
-    case 'F16': {
-      const table = halfToFloatTable();
-      const src = new Uint16Array(buf);
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = table[src[i]];
-      return out;
-    }
+    case 'F16':
+      return halfToFloat32(new Uint16Array(buf));
     case 'BF16': {
       const src = new Uint16Array(buf);
       const bits = new Uint32Array(count);
