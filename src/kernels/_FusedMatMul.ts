@@ -22,8 +22,9 @@ export const _fusedMatMulConfig: NativeKernelConfig = {
     const extra = epilogueOptions(
       backend, _FusedMatMul, info.outShape, bias, prelu, activation, at.activation, at.leakyreluAlpha,
     );
-    // A 2-D b (a Dense layer's kernel) is a weight: its packed form is cached until it is disposed.
-    extra.cacheB = info.batchB === 1 && b.shape.length === 2;
+    // An unbatched b (a Dense layer's kernel; tfjs-core reshapes it to [1, k, n], sharing its storage)
+    // is a weight: its packed form is cached until the tensor is disposed.
+    extra.cacheB = info.batchB === 1;
     return runMatMul(backend, _FusedMatMul, 'fusedMatMul', a, b, info, transposeA, transposeB, extra);
   },
 };

@@ -1,0 +1,182 @@
+import {afterAll, describe, expect, it} from 'vitest';
+
+import {getThreads, nativeInfo, setThreads} from '../src/index.js';
+import {compareWithCpu, randomFloats, tf} from './util/reference.js';
+
+const originalThreads = getThreads();
+afterAll(() => {
+  setThreads(originalThreads);
+});
+
+// [m, n, k]: tile remainders for every kernel (MR 4/6/12/14, NR 8/16/32/64), K blocking (K > 512).
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [17, 33, 9],
+  [64, 64, 64],
+  [100, 70, 200],
+  [13, 200, 129],
+  [7, 1, 1500],
+  [199, 65, 31],
+  [29, 113, 1100],
+  [1, 100, 257],
+];
+
+function matrix(rows: number, cols: number, transpose: boolean, seed: number): () => tf.Tensor2D {
+  const values = randomFloats(rows * cols, seed);
+  return () => tf.tensor2d(values, transpose ? [cols, rows] : [rows, cols]);
+}
+
+describe('BatchMatMul', () => {
+  for (const threads of [1, 2]) {
+    for (const [m, n, k] of SIZES) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        it(`${m}x${k} * ${k}x${n} transposeA=${ta} transposeB=${tb} [${threads} thread(s)]`, async () => {
+          setThreads(threads);
+          const a = matrix(m, k, ta, m * 7 + k);
+          const b = matrix(k, n, tb, n * 13 + k);
+          // Larger K sums more terms: a looser floor for the difference in summation order.
+          const atol = k > 500 ? 1e-4 : 1e-5;
+          await compareWithCpu(() => tf.matMul(a(), b(), ta, tb), {atol, label: `${m}x${n}x${k}`});
+        });
+      }
+    }
+  }
+
+  const batched: [number[], number[]][] = [
+    [[2, 3, 5, 7], [3, 7, 4]],
+    [[1, 5, 7], [4, 7, 9]],
+    [[5, 17, 33], [33, 20]],
+    [[2, 6, 8], [2, 8, 70]],
+    [[3, 1, 4, 6], [1, 6, 2]],
+    [[9, 3], [2, 2, 3, 5]],
+  ];
+  for (const threads of [1, 2]) {
+    for (const [sa, sb] of batched) {
+      it(`broadcasts batches [${sa}] x [${sb}] [${threads} thread(s)]`, async () => {
+        setThreads(threads);
+        const av = randomFloats(sa.reduce((p, d) => p * d, 1), 1);
+        const bv = randomFloats(sb.reduce((p, d) => p * d, 1), 2);
+        await compareWithCpu(() => tf.matMul(tf.tensor(av, sa), tf.tensor(bv, sb)));
+        // transposed variants of the same product
+        const saT = sa.slice(0, -2).concat([sa[sa.length - 1], sa[sa.length - 2]]);
+        const sbT = sb.slice(0, -2).concat([sb[sb.length - 1], sb[sb.length - 2]]);
+        await compareWithCpu(() => tf.matMul(tf.tensor(av, saT), tf.tensor(bv, sbT), true, true));
+      });
+    }
+  }
+
+  it('propagates NaN and handles K = 0 and empty outputs', async () => {
+    const av = randomFloats(12, 3);
+    av[5] = NaN;
+    await compareWithCpu(() => tf.matMul(tf.tensor2d(av, [3, 4]), tf.tensor2d(randomFloats(20, 4), [4, 5])));
+    await compareWithCpu(() => tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 5])));
+    await compareWithCpu(() => tf.matMul(tf.zeros([0, 4]), tf.zeros([4, 5])));
+  });
+
+  it('rejects non-float32 operands, mismatched inner sizes and two-way batch broadcasting', async () => {
+    await tf.setBackend('native-cpu');
+    const ai = tf.ones([2, 3], 'int32');
+    const bi = tf.ones([3, 2], 'int32');
+    const a = tf.ones([2, 3]);
+    const b = tf.ones([4, 2]);
+    expect(() => tf.engine().runKernel('BatchMatMul', {a: ai, b: bi}, {transposeA: false, transposeB: false})).toThrow(
+      /BatchMatMul: a has dtype 'int32'; supported: float32/,
+    );
+    expect(() => tf.engine().runKernel('BatchMatMul', {a, b}, {transposeA: false, transposeB: false})).toThrow(
+      /BatchMatMul: inner shapes \(3\) and \(4\)/,
+    );
+    const a3 = tf.ones([3, 1, 2, 3]);
+    const b3 = tf.ones([2, 3, 2]);
+    expect(() => tf.engine().runKernel('BatchMatMul', {a: a3, b: b3}, {transposeA: false, transposeB: false})).toThrow(
+      /BatchMatMul: batch dimensions \[3,1\] and \[2\] broadcast in both directions/,
+    );
+    tf.dispose([ai, bi, a, b, a3, b3]);
+  });
+});
+
+const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'sigmoid'] as const;
+
+describe('_FusedMatMul', () => {
+  for (const threads of [1, 2]) {
+    for (const [m, n, k] of [[17, 33, 9], [100, 70, 200], [1, 1000, 1280]] as [number, number, number][]) {
+      for (const activation of ACTIVATIONS) {
+        it(`${m}x${n}x${k} bias + ${activation} [${threads} thread(s)]`, async () => {
+          setThreads(threads);
+          const a = matrix(m, k, false, 5);
+          const b = matrix(k, n, true, 6);
+          const bias = randomFloats(n, 7);
+          const alpha = randomFloats(n, 8, 0, 0.5);
+          await compareWithCpu(
+            () =>
+              tf.fused.matMul({
+                a: a(),
+                b: b(),
+                transposeB: true,
+                bias: tf.tensor1d(bias),
+                activation,
+                preluActivationWeights: activation === 'prelu' ? tf.tensor1d(alpha) : undefined,
+                leakyreluAlpha: 0.15,
+              }),
+            {atol: k > 500 ? 1e-4 : 1e-5},
+          );
+        });
+      }
+    }
+  }
+
+  const [m, n, k] = [6, 35, 20];
+  const shapes: number[][] = [[], [1], [n], [1, n], [m, n], [m, 1], [3, m, n], [3, 1, n]];
+  for (const shape of shapes) {
+    it(`bias and prelu slopes of shape [${shape}] (batched a, transposeA)`, async () => {
+      const av = randomFloats(3 * m * k, 9);
+      const bv = randomFloats(k * n, 10);
+      const size = shape.reduce((p, d) => p * d, 1);
+      const bias = randomFloats(size, 11);
+      const alpha = randomFloats(size, 12, 0, 0.5);
+      await compareWithCpu(() =>
+        tf.fused.matMul({
+          a: tf.tensor3d(av, [3, k, m]),
+          b: tf.tensor2d(bv, [k, n]),
+          transposeA: true,
+          bias: tf.tensor(bias, shape),
+          activation: 'prelu',
+          preluActivationWeights: tf.tensor(alpha, shape),
+        }),
+      );
+    });
+  }
+
+  it('rejects unsupported activations and bias shapes', async () => {
+    await tf.setBackend('native-cpu');
+    const a = tf.ones([2, 3]);
+    const b = tf.ones([3, 4]);
+    const bias = tf.ones([3]);
+    const attrs = {transposeA: false, transposeB: false};
+    expect(() => tf.engine().runKernel('_FusedMatMul', {a, b}, {...attrs, activation: 'tanh'})).toThrow(
+      /_FusedMatMul: unsupported activation 'tanh'/,
+    );
+    expect(() => tf.engine().runKernel('_FusedMatMul', {a, b, bias}, {...attrs, activation: 'linear'})).toThrow(
+      /_FusedMatMul: bias of shape \[3\] does not broadcast to the output shape \[2,4\]/,
+    );
+    tf.dispose([a, b, bias]);
+  });
+
+  it('caches the packed weight and frees it with the weight tensor', async () => {
+    await tf.setBackend('native-cpu');
+    const before = nativeInfo().bytesInUse;
+    const a = tf.tensor2d(randomFloats(4 * 50, 1), [4, 50]);
+    const w = tf.tensor2d(randomFloats(50 * 30, 2), [50, 30]);
+    const y1 = tf.fused.matMul({a, b: w, activation: 'relu'});
+    const held = nativeInfo().bytesInUse - before;
+    expect(held).toBeGreaterThan((a.size + w.size + y1.size) * 4);
+    const y2 = tf.fused.matMul({a, b: w, activation: 'relu'});
+    expect(nativeInfo().bytesInUse - before).toBe(held + y2.size * 4);
+    // BatchMatMul never caches.
+    const y3 = tf.matMul(a, w);
+    expect(nativeInfo().bytesInUse - before).toBe(held + (y2.size + y3.size) * 4);
+    w.dispose();
+    tf.dispose([a, y1, y2, y3]);
+    expect(nativeInfo().bytesInUse).toBe(before);
+  });
+});
