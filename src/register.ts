@@ -2,8 +2,12 @@
 import {findBackendFactory, getKernel, registerBackend, registerKernel} from '@tensorflow/tfjs-core';
 
 import {NativeCpuBackend} from './backend.js';
+import {_fusedMatMulConfig} from './kernels/_FusedMatMul.js';
+import {batchMatMulConfig} from './kernels/BatchMatMul.js';
+import {conv2DConfig} from './kernels/Conv2D.js';
 import {avgPoolConfig} from './kernels/AvgPool.js';
 import {depthwiseConv2dNativeConfig} from './kernels/DepthwiseConv2dNative.js';
+import {fusedConv2DConfig} from './kernels/FusedConv2D.js';
 import {fusedDepthwiseConv2DConfig} from './kernels/FusedDepthwiseConv2D.js';
 import {fusedBatchNormConfig} from './kernels/FusedBatchNorm.js';
 import {identityConfig} from './kernels/Identity.js';
@@ -17,6 +21,10 @@ import {loadCpuAddon} from './native.js';
 export const kernelConfigs: NativeKernelConfig[] = [
   identityConfig,
   reshapeConfig,
+  conv2DConfig,
+  fusedConv2DConfig,
+  batchMatMulConfig,
+  _fusedMatMulConfig,
   depthwiseConv2dNativeConfig,
   fusedDepthwiseConv2DConfig,
   avgPoolConfig,
