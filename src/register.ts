@@ -14,6 +14,27 @@ import {identityConfig} from './kernels/Identity.js';
 import {maxPoolConfig} from './kernels/MaxPool.js';
 import {reshapeConfig} from './kernels/Reshape.js';
 import {resizeBilinearConfig} from './kernels/ResizeBilinear.js';
+import {broadcastToConfig} from './kernels/BroadcastTo.js';
+import {castConfig} from './kernels/Cast.js';
+import {concatConfig} from './kernels/Concat.js';
+import {expandDimsConfig} from './kernels/ExpandDims.js';
+import {fillConfig} from './kernels/Fill.js';
+import {gatherNdConfig} from './kernels/GatherNd.js';
+import {gatherV2Config} from './kernels/GatherV2.js';
+import {mirrorPadConfig} from './kernels/MirrorPad.js';
+import {oneHotConfig} from './kernels/OneHot.js';
+import {onesLikeConfig} from './kernels/OnesLike.js';
+import {packConfig} from './kernels/Pack.js';
+import {padV2Config} from './kernels/PadV2.js';
+import {rangeConfig} from './kernels/Range.js';
+import {reverseConfig} from './kernels/Reverse.js';
+import {sliceConfig} from './kernels/Slice.js';
+import {splitVConfig} from './kernels/SplitV.js';
+import {stridedSliceConfig} from './kernels/StridedSlice.js';
+import {tileConfig} from './kernels/Tile.js';
+import {transposeConfig} from './kernels/Transpose.js';
+import {unpackConfig} from './kernels/Unpack.js';
+import {zerosLikeConfig} from './kernels/ZerosLike.js';
 import type {NativeKernelConfig} from './kernels/types.js';
 import {loadCpuAddon} from './native.js';
 
@@ -21,6 +42,28 @@ import {loadCpuAddon} from './native.js';
 export const kernelConfigs: NativeKernelConfig[] = [
   identityConfig,
   reshapeConfig,
+  // layout
+  transposeConfig,
+  concatConfig,
+  packConfig,
+  unpackConfig,
+  sliceConfig,
+  stridedSliceConfig,
+  splitVConfig,
+  padV2Config,
+  mirrorPadConfig,
+  tileConfig,
+  broadcastToConfig,
+  reverseConfig,
+  expandDimsConfig,
+  gatherV2Config,
+  gatherNdConfig,
+  castConfig,
+  fillConfig,
+  onesLikeConfig,
+  zerosLikeConfig,
+  oneHotConfig,
+  rangeConfig,
   conv2DConfig,
   fusedConv2DConfig,
   batchMatMulConfig,

@@ -1,0 +1,225 @@
+// The strided copy behind Transpose, Slice, StridedSlice, Tile, BroadcastTo, Reverse, SplitV, Unpack
+// and the padding ops: dimension merging, memcpy of contiguous runs, cache-blocked transposition of
+// a pair of dimensions, threads for large copies.
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "effnet/layout.h"
+#include "effnet/threadpool.h"
+
+namespace effnet {
+namespace {
+
+struct Dim {
+  int64_t n;  // extent
+  int64_t s;  // source stride (elements)
+  int64_t d;  // destination stride (elements)
+};
+
+// Sizes that decide how a copy is split: a task copies at least this many bytes.
+constexpr size_t kTaskBytes = size_t{1} << 17;
+// Side of a square block in the transposing path (elements).
+constexpr int64_t kBlock4 = 32;
+constexpr int64_t kBlock1 = 64;
+
+// Drops unit dimensions and merges neighbours that are contiguous in both layouts.
+std::vector<Dim> simplify(const std::vector<int64_t>& shape, const StridedLayout& src, const StridedLayout& dst) {
+  std::vector<Dim> dims;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    Dim next{shape[i], src.strides[i], dst.strides[i]};
+    if (!dims.empty()) {
+      Dim& prev = dims.back();
+      if (prev.s == next.s * next.n && prev.d == next.d * next.n) {
+        prev = Dim{prev.n * next.n, next.s, next.d};
+        continue;
+      }
+    }
+    dims.push_back(next);
+  }
+  return dims;
+}
+
+// Walks the outer dimensions `dims` from linear index `begin`, calling f(src_offset, dst_offset)
+// `count` times in row-major order.
+template <typename F>
+void walk(const std::vector<Dim>& dims, size_t begin, size_t count, int64_t s0, int64_t d0, F&& f) {
+  const size_t rank = dims.size();
+  std::vector<int64_t> idx(rank, 0);
+  int64_t so = s0, dof = d0;
+  size_t rest = begin;
+  for (size_t k = rank; k-- > 0;) {
+    idx[k] = static_cast<int64_t>(rest % static_cast<size_t>(dims[k].n));
+    rest /= static_cast<size_t>(dims[k].n);
+    so += idx[k] * dims[k].s;
+    dof += idx[k] * dims[k].d;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    f(so, dof);
+    for (size_t k = rank; k-- > 0;) {
+      so += dims[k].s;
+      dof += dims[k].d;
+      if (++idx[k] < dims[k].n) break;
+      so -= dims[k].s * dims[k].n;
+      dof -= dims[k].d * dims[k].n;
+      idx[k] = 0;
+    }
+  }
+}
+
+template <typename T>
+inline T load(const unsigned char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+template <typename T>
+inline void store(unsigned char* p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
+
+// Element loop along one dimension (any strides).
+template <typename T>
+void copy_line(const unsigned char* src, int64_t ss, unsigned char* dst, int64_t ds, int64_t n) {
+  if (ss == 0) {
+    const T v = load<T>(src);
+    for (int64_t j = 0; j < n; ++j) store<T>(dst + j * ds * static_cast<int64_t>(sizeof(T)), v);
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    store<T>(dst + j * ds * static_cast<int64_t>(sizeof(T)), load<T>(src + j * ss * static_cast<int64_t>(sizeof(T))));
+  }
+}
+
+template <typename T>
+void copy_typed(const std::vector<Dim>& all, const unsigned char* src, int64_t src_offset, unsigned char* dst,
+                int64_t dst_offset) {
+  constexpr int64_t E = sizeof(T);
+  if (all.empty()) {  // a single element
+    std::memcpy(dst + dst_offset * E, src + src_offset * E, E);
+    return;
+  }
+  const Dim inner = all.back();
+
+  // A transposing pair: one dimension contiguous in the source (p), another in the destination (q).
+  int p = -1, q = -1;
+  for (size_t k = 0; k < all.size(); ++k) {
+    if (all[k].s == 1 && p < 0) p = static_cast<int>(k);
+    if (all[k].d == 1 && q < 0) q = static_cast<int>(k);
+  }
+  const int64_t block = E == 1 ? kBlock1 : kBlock4;
+  if (p >= 0 && q >= 0 && p != q && all[p].n >= 4 && all[q].n >= 4 && !(inner.s == 1 && inner.d == 1)) {
+    const Dim dp = all[p], dq = all[q];
+    std::vector<Dim> outer;
+    for (size_t k = 0; k < all.size(); ++k) {
+      if (static_cast<int>(k) != p && static_cast<int>(k) != q) outer.push_back(all[k]);
+    }
+    size_t outer_count = 1;
+    for (const Dim& o : outer) outer_count *= static_cast<size_t>(o.n);
+    const size_t p_blocks = static_cast<size_t>((dp.n + block - 1) / block);
+    const size_t items = outer_count * p_blocks;
+    const size_t item_bytes = static_cast<size_t>(block * dq.n * E);
+    const size_t grain = std::max<size_t>(1, kTaskBytes / std::max<size_t>(1, item_bytes));
+    parallel_for(items, grain, [&](size_t lo, size_t hi) {
+      for (size_t it = lo; it < hi; ++it) {
+        const size_t o = it / p_blocks;
+        const int64_t p0 = static_cast<int64_t>(it % p_blocks) * block;
+        const int64_t p1 = std::min(p0 + block, dp.n);
+        walk(outer, o, 1, src_offset, dst_offset, [&](int64_t so, int64_t dof) {
+          for (int64_t q0 = 0; q0 < dq.n; q0 += block) {
+            const int64_t q1 = std::min(q0 + block, dq.n);
+            for (int64_t i = p0; i < p1; ++i) {
+              const unsigned char* s = src + (so + i * dp.s + q0 * dq.s) * E;
+              unsigned char* d = dst + (dof + i * dp.d + q0 * dq.d) * E;
+              for (int64_t j = 0; j < q1 - q0; ++j) store<T>(d + j * E, load<T>(s + j * dq.s * E));
+            }
+          }
+        });
+      }
+    });
+    return;
+  }
+
+  // Row copies along the innermost dimension; long rows are split into pieces so that even a
+  // single contiguous run uses every thread.
+  std::vector<Dim> outer(all.begin(), all.end() - 1);
+  size_t outer_count = 1;
+  for (const Dim& o : outer) outer_count *= static_cast<size_t>(o.n);
+  const bool contiguous = inner.s == 1 && inner.d == 1;
+  const int64_t piece = std::max<int64_t>(1, static_cast<int64_t>(kTaskBytes) / E);
+  const int64_t pieces = (inner.n + piece - 1) / piece;
+  auto row = [&](int64_t so, int64_t dof, int64_t j0, int64_t j1) {
+    if (contiguous) {
+      std::memcpy(dst + (dof + j0) * E, src + (so + j0) * E, static_cast<size_t>((j1 - j0) * E));
+    } else {
+      copy_line<T>(src + (so + j0 * inner.s) * E, inner.s, dst + (dof + j0 * inner.d) * E, inner.d, j1 - j0);
+    }
+  };
+  if (pieces == 1) {
+    const size_t row_bytes = static_cast<size_t>(inner.n * E);
+    const size_t grain = std::max<size_t>(1, kTaskBytes / row_bytes);
+    parallel_for(outer_count, grain, [&](size_t lo, size_t hi) {
+      walk(outer, lo, hi - lo, src_offset, dst_offset, [&](int64_t so, int64_t dof) { row(so, dof, 0, inner.n); });
+    });
+    return;
+  }
+  const size_t items = outer_count * static_cast<size_t>(pieces);
+  parallel_for(items, 1, [&](size_t lo, size_t hi) {
+    for (size_t it = lo; it < hi; ++it) {
+      const size_t o = it / static_cast<size_t>(pieces);
+      const int64_t j0 = static_cast<int64_t>(it % static_cast<size_t>(pieces)) * piece;
+      const int64_t j1 = std::min(j0 + piece, inner.n);
+      walk(outer, o, 1, src_offset, dst_offset, [&](int64_t so, int64_t dof) { row(so, dof, j0, j1); });
+    }
+  });
+}
+
+}  // namespace
+
+void strided_bounds(const char* op, const std::vector<int64_t>& shape, const StridedLayout& layout, int64_t* lo,
+                    int64_t* hi) {
+  int64_t a = layout.offset, b = layout.offset;
+  for (size_t k = 0; k < shape.size(); ++k) {
+    int64_t span;
+    if (__builtin_mul_overflow(shape[k] - 1, layout.strides[k], &span)) {
+      throw Error(std::string(op) + ": strides too large");
+    }
+    int64_t* target = span < 0 ? &a : &b;
+    if (__builtin_add_overflow(*target, span, target)) throw Error(std::string(op) + ": strides too large");
+  }
+  *lo = a;
+  *hi = b;
+}
+
+void strided_copy(const char* op, size_t elem_size, const std::vector<int64_t>& shape, ConstSpan src,
+                  const StridedLayout& src_layout, MutSpan dst, const StridedLayout& dst_layout) {
+  const std::string name(op);
+  check(src_layout.strides.size() == shape.size() && dst_layout.strides.size() == shape.size(),
+        name + ": strides and shape have different ranks");
+  for (int64_t n : shape) {
+    check(n >= 0, name + ": negative dimension " + std::to_string(n));
+    if (n == 0) return;
+  }
+  int64_t lo, hi;
+  strided_bounds(op, shape, src_layout, &lo, &hi);
+  check(lo >= 0 && static_cast<uint64_t>(hi) < src.elements,
+        name + ": source elements [" + std::to_string(lo) + ", " + std::to_string(hi) + "] are outside the input (" +
+            std::to_string(src.elements) + " elements)");
+  strided_bounds(op, shape, dst_layout, &lo, &hi);
+  check(lo >= 0 && static_cast<uint64_t>(hi) < dst.elements,
+        name + ": destination elements [" + std::to_string(lo) + ", " + std::to_string(hi) +
+            "] are outside the output (" + std::to_string(dst.elements) + " elements)");
+  const std::vector<Dim> dims = simplify(shape, src_layout, dst_layout);
+  const auto* s = static_cast<const unsigned char*>(src.data);
+  auto* d = static_cast<unsigned char*>(dst.data);
+  switch (elem_size) {
+    case 1: return copy_typed<uint8_t>(dims, s, src_layout.offset, d, dst_layout.offset);
+    case 2: return copy_typed<uint16_t>(dims, s, src_layout.offset, d, dst_layout.offset);
+    case 4: return copy_typed<uint32_t>(dims, s, src_layout.offset, d, dst_layout.offset);
+    case 8: return copy_typed<uint64_t>(dims, s, src_layout.offset, d, dst_layout.offset);
+    default: throw Error(name + ": unsupported element size " + std::to_string(elem_size));
+  }
+}
+
+}  // namespace effnet
