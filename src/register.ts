@@ -35,6 +35,65 @@ import {tileConfig} from './kernels/Tile.js';
 import {transposeConfig} from './kernels/Transpose.js';
 import {unpackConfig} from './kernels/Unpack.js';
 import {zerosLikeConfig} from './kernels/ZerosLike.js';
+import {addConfig} from './kernels/Add.js';
+import {subConfig} from './kernels/Sub.js';
+import {multiplyConfig} from './kernels/Multiply.js';
+import {realDivConfig} from './kernels/RealDiv.js';
+import {maximumConfig} from './kernels/Maximum.js';
+import {minimumConfig} from './kernels/Minimum.js';
+import {squaredDifferenceConfig} from './kernels/SquaredDifference.js';
+import {addNConfig} from './kernels/AddN.js';
+import {preluConfig} from './kernels/Prelu.js';
+import {sigmoidConfig} from './kernels/Sigmoid.js';
+import {reluConfig} from './kernels/Relu.js';
+import {relu6Config} from './kernels/Relu6.js';
+import {eluConfig} from './kernels/Elu.js';
+import {leakyReluConfig} from './kernels/LeakyRelu.js';
+import {tanhConfig} from './kernels/Tanh.js';
+import {expConfig} from './kernels/Exp.js';
+import {logConfig} from './kernels/Log.js';
+import {rsqrtConfig} from './kernels/Rsqrt.js';
+import {sqrtConfig} from './kernels/Sqrt.js';
+import {squareConfig} from './kernels/Square.js';
+import {negConfig} from './kernels/Neg.js';
+import {absConfig} from './kernels/Abs.js';
+import {clipByValueConfig} from './kernels/ClipByValue.js';
+import {sumConfig} from './kernels/Sum.js';
+import {meanConfig} from './kernels/Mean.js';
+import {maxConfig} from './kernels/Max.js';
+import {minConfig} from './kernels/Min.js';
+import {argMaxConfig} from './kernels/ArgMax.js';
+import {softmaxConfig} from './kernels/Softmax.js';
+import {equalConfig} from './kernels/Equal.js';
+import {notEqualConfig} from './kernels/NotEqual.js';
+import {greaterConfig} from './kernels/Greater.js';
+import {greaterEqualConfig} from './kernels/GreaterEqual.js';
+import {lessConfig} from './kernels/Less.js';
+import {lessEqualConfig} from './kernels/LessEqual.js';
+import {logicalAndConfig} from './kernels/LogicalAnd.js';
+import {logicalOrConfig} from './kernels/LogicalOr.js';
+import {logicalNotConfig} from './kernels/LogicalNot.js';
+import {selectConfig} from './kernels/Select.js';
+import {stepConfig} from './kernels/Step.js';
+import {floorDivConfig} from './kernels/FloorDiv.js';
+import {floorConfig} from './kernels/Floor.js';
+import {ceilConfig} from './kernels/Ceil.js';
+import {roundConfig} from './kernels/Round.js';
+import {signConfig} from './kernels/Sign.js';
+import {reciprocalConfig} from './kernels/Reciprocal.js';
+import {powConfig} from './kernels/Pow.js';
+import {modConfig} from './kernels/Mod.js';
+import {prodConfig} from './kernels/Prod.js';
+import {allConfig} from './kernels/All.js';
+import {anyConfig} from './kernels/Any.js';
+import {argMinConfig} from './kernels/ArgMin.js';
+import {isNanConfig} from './kernels/IsNan.js';
+import {erfConfig} from './kernels/Erf.js';
+import {softplusConfig} from './kernels/Softplus.js';
+import {sinConfig} from './kernels/Sin.js';
+import {cosConfig} from './kernels/Cos.js';
+import {expm1Config} from './kernels/Expm1.js';
+import {log1pConfig} from './kernels/Log1p.js';
 import type {NativeKernelConfig} from './kernels/types.js';
 import {loadCpuAddon} from './native.js';
 
@@ -42,6 +101,66 @@ import {loadCpuAddon} from './native.js';
 export const kernelConfigs: NativeKernelConfig[] = [
   identityConfig,
   reshapeConfig,
+  // element-wise, reductions, softmax
+  addConfig,
+  subConfig,
+  multiplyConfig,
+  realDivConfig,
+  maximumConfig,
+  minimumConfig,
+  squaredDifferenceConfig,
+  addNConfig,
+  preluConfig,
+  sigmoidConfig,
+  reluConfig,
+  relu6Config,
+  eluConfig,
+  leakyReluConfig,
+  tanhConfig,
+  expConfig,
+  logConfig,
+  rsqrtConfig,
+  sqrtConfig,
+  squareConfig,
+  negConfig,
+  absConfig,
+  clipByValueConfig,
+  sumConfig,
+  meanConfig,
+  maxConfig,
+  minConfig,
+  argMaxConfig,
+  softmaxConfig,
+  equalConfig,
+  notEqualConfig,
+  greaterConfig,
+  greaterEqualConfig,
+  lessConfig,
+  lessEqualConfig,
+  logicalAndConfig,
+  logicalOrConfig,
+  logicalNotConfig,
+  selectConfig,
+  stepConfig,
+  floorDivConfig,
+  floorConfig,
+  ceilConfig,
+  roundConfig,
+  signConfig,
+  reciprocalConfig,
+  powConfig,
+  modConfig,
+  prodConfig,
+  allConfig,
+  anyConfig,
+  argMinConfig,
+  isNanConfig,
+  erfConfig,
+  softplusConfig,
+  sinConfig,
+  cosConfig,
+  expm1Config,
+  log1pConfig,
   // layout
   transposeConfig,
   concatConfig,

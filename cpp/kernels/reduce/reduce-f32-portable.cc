@@ -1,0 +1,50 @@
+// Portable float32 reductions.
+#include <cstddef>
+
+#include "kernels/reduce/reduce.h"
+
+namespace effnet {
+namespace kernels {
+
+double f32_rsum_portable(const float* x, size_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i];
+    s1 += x[i + 1];
+    s2 += x[i + 2];
+    s3 += x[i + 3];
+  }
+  for (; i < n; ++i) s0 += x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+void f32_rsum_rows_portable(const float* x, size_t rows, size_t cols, size_t stride, double* acc) {
+  for (size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * stride;
+    for (size_t c = 0; c < cols; ++c) acc[c] += row[c];
+  }
+}
+
+float f32_rmax_portable(const float* x, size_t n) {
+  float m = x[0];
+  bool nan = false;
+  for (size_t i = 0; i < n; ++i) {
+    nan |= x[i] != x[i];
+    m = x[i] > m ? x[i] : m;
+  }
+  return nan ? __builtin_nanf("") : m;
+}
+
+float f32_rmin_portable(const float* x, size_t n) {
+  float m = x[0];
+  bool nan = false;
+  for (size_t i = 0; i < n; ++i) {
+    nan |= x[i] != x[i];
+    m = x[i] < m ? x[i] : m;
+  }
+  return nan ? __builtin_nanf("") : m;
+}
+
+}  // namespace kernels
+}  // namespace effnet

@@ -1,0 +1,6 @@
+import {Less} from '@tensorflow/tfjs-core';
+
+import {binaryKernel} from './binary_util.js';
+
+/** a < b with broadcasting; bool output. */
+export const lessConfig = binaryKernel(Less, 'bool');

@@ -1,0 +1,6 @@
+import {LogicalAnd} from '@tensorflow/tfjs-core';
+
+import {binaryKernel} from './binary_util.js';
+
+/** a && b with broadcasting; bool output. */
+export const logicalAndConfig = binaryKernel(LogicalAnd, 'bool');
