@@ -17,6 +17,8 @@ export interface Table2Row {
   paperParams: number;
   /** As printed; null where the paper prints none (GPipe). */
   paperMultiplyAdds: number | null;
+  /** The paper's values as printed ('5.3M', '0.39B', '-'). */
+  printed: {params: string; multiplyAdds: string};
 }
 
 export interface Table7Row {
@@ -28,20 +30,28 @@ export interface Table7Row {
   multiplyAdds: number;
   /** As printed in the paper's Table 7. */
   paperMultiplyAdds: number;
+  /** The paper's value as printed ('1.8B'). */
+  printed: string;
 }
 
-const TABLE2: Array<[string, ModelConfig, number, number | null]> = [
-  ['EfficientNet-B0', efficientNetConfig('b0'), 5.3e6, 0.39e9],
-  ['EfficientNet-B1', efficientNetConfig('b1'), 7.8e6, 0.7e9],
-  ['EfficientNet-B2', efficientNetConfig('b2'), 9.2e6, 1.0e9],
-  ['EfficientNet-B3', efficientNetConfig('b3'), 12e6, 1.8e9],
-  ['EfficientNet-B4', efficientNetConfig('b4'), 19e6, 4.2e9],
-  ['EfficientNet-B5', efficientNetConfig('b5'), 30e6, 9.9e9],
-  ['EfficientNet-B6', efficientNetConfig('b6'), 43e6, 19e9],
-  ['EfficientNet-B7', efficientNetConfig('b7'), 66e6, 37e9],
-  ['ResNet-152', resNetConfig(152), 60e6, 11e9],
-  ['AmoebaNet-B (GPipe)', amoebaNetConfig(), 557e6, null],
+const TABLE2: Array<[string, ModelConfig, string, string | null]> = [
+  ['EfficientNet-B0', efficientNetConfig('b0'), '5.3M', '0.39B'],
+  ['EfficientNet-B1', efficientNetConfig('b1'), '7.8M', '0.70B'],
+  ['EfficientNet-B2', efficientNetConfig('b2'), '9.2M', '1.0B'],
+  ['EfficientNet-B3', efficientNetConfig('b3'), '12M', '1.8B'],
+  ['EfficientNet-B4', efficientNetConfig('b4'), '19M', '4.2B'],
+  ['EfficientNet-B5', efficientNetConfig('b5'), '30M', '9.9B'],
+  ['EfficientNet-B6', efficientNetConfig('b6'), '43M', '19B'],
+  ['EfficientNet-B7', efficientNetConfig('b7'), '66M', '37B'],
+  ['ResNet-152', resNetConfig(152), '60M', '11B'],
+  ['AmoebaNet-B (GPipe)', amoebaNetConfig(), '557M', null],
 ];
+
+/** '5.3M' -> 5.3e6, '0.39B' -> 3.9e8. */
+function parsePrinted(text: string): number {
+  const scale = text.endsWith('M') ? 1e6 : 1e9;
+  return Math.round(Number(text.slice(0, -1)) * scale);
+}
 
 /** Table 2 rows: our parameter and multiply-add counts beside the paper's. */
 export function table2Rows(): Table2Row[] {
@@ -50,17 +60,18 @@ export function table2Rows(): Table2Row[] {
     resolution: config.resolution,
     params: countParams(config),
     multiplyAdds: countMultiplyAdds(config),
-    paperParams,
-    paperMultiplyAdds,
+    paperParams: parsePrinted(paperParams),
+    paperMultiplyAdds: paperMultiplyAdds == null ? null : parsePrinted(paperMultiplyAdds),
+    printed: {params: paperParams, multiplyAdds: paperMultiplyAdds ?? '-'},
   }));
 }
 
-const TABLE7: Array<[string, number, number, number, number]> = [
-  ['Baseline model (EfficientNet-B0)', 1, 1, 224, 0.4e9],
-  ['Scale model by depth (d=4)', 4, 1, 224, 1.8e9],
-  ['Scale model by width (w=2)', 1, 2, 224, 1.8e9],
-  ['Scale model by resolution (r=2)', 1, 1, 448, 1.9e9],
-  ['Compound scale (d=1.4, w=1.2, r=1.3)', 1.4, 1.2, 291, 1.8e9],
+const TABLE7: Array<[string, number, number, number, string]> = [
+  ['Baseline model (EfficientNet-B0)', 1, 1, 224, '0.4B'],
+  ['Scale model by depth (d=4)', 4, 1, 224, '1.8B'],
+  ['Scale model by width (w=2)', 1, 2, 224, '1.8B'],
+  ['Scale model by resolution (r=2)', 1, 1, 448, '1.9B'],
+  ['Compound scale (d=1.4, w=1.2, r=1.3)', 1.4, 1.2, 291, '1.8B'],
 ];
 
 /**
@@ -70,7 +81,7 @@ const TABLE7: Array<[string, number, number, number, number]> = [
  * cannot have been B0 scaled this way. The numbers are reported as computed.
  */
 export function table7Rows(): Table7Row[] {
-  return TABLE7.map(([label, depth, width, resolution, paperMultiplyAdds]) => {
+  return TABLE7.map(([label, depth, width, resolution, printed]) => {
     const config = efficientNetConfig({width, depth, resolution, name: label});
     return {
       label,
@@ -79,7 +90,8 @@ export function table7Rows(): Table7Row[] {
       resolution,
       params: countParams(config),
       multiplyAdds: countMultiplyAdds(config),
-      paperMultiplyAdds,
+      paperMultiplyAdds: parsePrinted(printed),
+      printed,
     };
   });
 }
@@ -88,19 +100,8 @@ function millions(n: number): string {
   return `${(n / 1e6).toFixed(2)}M`;
 }
 
-function billions(n: number | null, digits = 3): string {
-  return n == null ? '-' : `${(n / 1e9).toFixed(digits)}B`;
-}
-
-function paperBillions(n: number | null): string {
-  if (n == null) return '-';
-  const b = n / 1e9;
-  return `${b < 1 ? b.toFixed(2) : Number.isInteger(b) ? String(b) : b.toFixed(1)}B`;
-}
-
-function paperMillions(n: number): string {
-  const m = n / 1e6;
-  return `${Number.isInteger(m) ? String(m) : m.toFixed(1)}M`;
+function billions(n: number): string {
+  return `${(n / 1e9).toFixed(3)}B`;
 }
 
 function ratio(ours: number, paper: number | null): string {
@@ -115,8 +116,8 @@ export function formatTablesMarkdown(table2 = table2Rows(), table7 = table7Rows(
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of table2) {
     lines.push(
-      `| ${r.model} | ${r.resolution} | ${r.params.toLocaleString('en-US')} (${millions(r.params)}) | ${paperMillions(r.paperParams)} | ` +
-        `${ratio(r.params, r.paperParams)} | ${billions(r.multiplyAdds)} | ${paperBillions(r.paperMultiplyAdds)} | ` +
+      `| ${r.model} | ${r.resolution} | ${r.params.toLocaleString('en-US')} (${millions(r.params)}) | ${r.printed.params} | ` +
+        `${ratio(r.params, r.paperParams)} | ${billions(r.multiplyAdds)} | ${r.printed.multiplyAdds} | ` +
         `${ratio(r.multiplyAdds, r.paperMultiplyAdds)} |`,
     );
   }
@@ -132,7 +133,7 @@ export function formatTablesMarkdown(table2 = table2Rows(), table7 = table7Rows(
   for (const r of table7) {
     lines.push(
       `| ${r.label} | ${r.depth} | ${r.width} | ${r.resolution} | ${millions(r.params)} | ${billions(r.multiplyAdds)} | ` +
-        `${paperBillions(r.paperMultiplyAdds)} | ${ratio(r.multiplyAdds, r.paperMultiplyAdds)} |`,
+        `${r.printed} | ${ratio(r.multiplyAdds, r.paperMultiplyAdds)} |`,
     );
   }
   lines.push(
