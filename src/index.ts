@@ -9,6 +9,54 @@ export {BACKEND_NAMES, kernelConfigs, registerNativeBackends} from './register.j
 export type {NativeBackendName} from './register.js';
 export type {IsaLevel, NativeInfo} from './native.js';
 
+// Models (src/models): definitions, configs, counts, weight specs, seeded random weights.
+export {
+  buildEfficientNet,
+  efficientNetGraph,
+  efficientNetWeightSpec,
+  randomEfficientNetWeights,
+} from './models/efficientnet.js';
+export type {EfficientNet} from './models/efficientnet.js';
+export {
+  B0_STAGES,
+  compoundScale,
+  EFFICIENTNET_VARIANTS,
+  efficientNetBlocks,
+  efficientNetConfig,
+  PAPER_COEFFICIENTS,
+  roundFilters,
+  roundRepeats,
+} from './models/scaling.js';
+export type {
+  CompoundCoefficients,
+  CompoundScaled,
+  EfficientNetConfig,
+  EfficientNetOptions,
+  EfficientNetVariant,
+  MBConvBlockSpec,
+  PaddingMode,
+} from './models/scaling.js';
+export {buildResNet, randomResNetWeights, resNetConfig, resNetGraph, resNetWeightSpec} from './models/resnet.js';
+export type {ResNet, ResNetConfig, ResNetDepth, ResNetOptions} from './models/resnet.js';
+export {
+  AMOEBANET_B_NORMAL,
+  AMOEBANET_B_REDUCTION,
+  amoebaNetConfig,
+  amoebaNetGraph,
+  amoebaNetWeightSpec,
+  buildAmoebaNet,
+  randomAmoebaNetWeights,
+} from './models/amoebanet.js';
+export type {AmoebaNet, AmoebaNetConfig, AmoebaNetOptions, CellGenotype} from './models/amoebanet.js';
+export {countMultiplyAdds, countParams, layerSummary, traceModel, weightSpec} from './models/count.js';
+export type {ModelConfig} from './models/count.js';
+export {randomWeights} from './models/graph.js';
+export type {Model, Ops, Trace, WeightSpec} from './models/graph.js';
+export {hasFusedMBConv, MBCONV_KERNEL, mbconv, mbconvComposite} from './models/mbconv.js';
+export type {MBConvAttrs, MBConvConfig, MBConvWeights} from './models/mbconv.js';
+export {formatTablesMarkdown, table2Rows, table7Rows} from './models/tables.js';
+export type {Table2Row, Table7Row} from './models/tables.js';
+
 /**
  * Sets the number of threads the native kernels use (the calling thread included). 1 means all
  * work runs on one thread. The default is EFFNET_NUM_THREADS or the number of available cores.
