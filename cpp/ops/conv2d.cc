@@ -21,17 +21,33 @@ constexpr size_t kMaxBlockRows = 1024;
 // Largest patch matrix gathered in one piece when there are too few pixels to split over threads.
 constexpr size_t kWholeGatherBytes = 8u << 20;
 
+// memcpy for long runs; a plain loop for the short ones (few input channels) avoids the call.
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) inline void copy_floats(float* dst, const float* src,
+                                                                                      size_t n) {
+  if (n >= 32) {
+    std::memcpy(dst, src, n * sizeof(float));
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // Gathers the patches of output pixels [p0, p1) (flattened over batch, rows, columns) into buf
 // (row length K = filter_h * filter_w * in_c), zeros where the window leaves the image.
 void gather_patches(const Conv2DShape& s, const float* x, size_t p0, size_t p1, float* buf) {
   const size_t cin = static_cast<size_t>(s.in_c);
   const size_t k = static_cast<size_t>(s.filter_h * s.filter_w) * cin;
   const size_t hw = static_cast<size_t>(s.out_h * s.out_w);
+  size_t b = p0 / hw;
+  int64_t oy = static_cast<int64_t>((p0 % hw) / static_cast<size_t>(s.out_w));
+  int64_t ox = static_cast<int64_t>((p0 % hw) % static_cast<size_t>(s.out_w)) - 1;
   for (size_t p = p0; p < p1; ++p) {
-    const size_t b = p / hw;
-    const size_t rem = p % hw;
-    const int64_t oy = static_cast<int64_t>(rem / static_cast<size_t>(s.out_w));
-    const int64_t ox = static_cast<int64_t>(rem % static_cast<size_t>(s.out_w));
+    if (++ox == s.out_w) {
+      ox = 0;
+      if (++oy == s.out_h) {
+        oy = 0;
+        ++b;
+      }
+    }
     float* dst = buf + (p - p0) * k;
     const float* xb = x + b * static_cast<size_t>(s.in_h * s.in_w) * cin;
     for (int64_t fy = 0; fy < s.filter_h; ++fy) {
@@ -42,12 +58,19 @@ void gather_patches(const Conv2DShape& s, const float* x, size_t p0, size_t p1, 
         continue;
       }
       const float* xrow = xb + static_cast<size_t>(iy * s.in_w) * cin;
+      const int64_t ix0 = ox * s.stride_w - s.pad_left;
+      if (s.dilation_w == 1 && ix0 >= 0 && ix0 + s.filter_w <= s.in_w) {
+        // The whole window row is inside the image and contiguous in NHWC: one copy.
+        copy_floats(dst, xrow + static_cast<size_t>(ix0) * cin, static_cast<size_t>(s.filter_w) * cin);
+        dst += static_cast<size_t>(s.filter_w) * cin;
+        continue;
+      }
       for (int64_t fx = 0; fx < s.filter_w; ++fx) {
-        const int64_t ix = ox * s.stride_w - s.pad_left + fx * s.dilation_w;
+        const int64_t ix = ix0 + fx * s.dilation_w;
         if (ix < 0 || ix >= s.in_w) {
           std::memset(dst, 0, cin * sizeof(float));
         } else {
-          std::memcpy(dst, xrow + static_cast<size_t>(ix) * cin, cin * sizeof(float));
+          copy_floats(dst, xrow + static_cast<size_t>(ix) * cin, cin);
         }
         dst += cin;
       }

@@ -123,6 +123,18 @@ void gemm_6x16_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_st
     }
   }
 
+  // vmaskmovps stores are slow on some CPUs (AMD): plain stores for full-width tiles.
+  if (nr >= static_cast<size_t>(kNV * 8)) {
+#pragma GCC unroll 8
+    for (int i = 0; i < kMR; ++i) {
+      if (static_cast<size_t>(i) < mr) {
+        float* ci = c + i * c_stride;
+        _mm256_storeu_ps(ci, acc[i][0]);
+        _mm256_storeu_ps(ci + 8, acc[i][1]);
+      }
+    }
+    return;
+  }
 #pragma GCC unroll 8
   for (int i = 0; i < kMR; ++i) {
     if (static_cast<size_t>(i) < mr) {
