@@ -1,0 +1,167 @@
+// loadWeights: read a weight file (safetensors or Keras HDF5), detect its naming scheme, map it to
+// the canonical names and layouts the models use, check it against the model's weight spec, and
+// pick the padding and batch-norm epsilon the weights were trained with.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {looksLikeHdf5, readKerasH5} from './keras.js';
+import {
+  detectScheme, familyNumerics, toCanonical, WEIGHT_SCHEMES,
+  type ModelFamily, type PaddingMode, type WeightScheme,
+} from './names.js';
+import {looksLikeSafetensors, parseSafetensors, type NamedArray} from './safetensors.js';
+
+/** One expected tensor: canonical name and shape (what the models' weight-spec functions return). */
+export interface WeightSpecEntry {
+  name: string;
+  shape: readonly number[];
+}
+
+export interface LoadWeightsOptions {
+  /** Expected tensors (e.g. efficientNetWeightSpec(config)); checked by name and shape. */
+  spec: readonly WeightSpecEntry[];
+  /** Model family; detected from the names when absent. */
+  family?: ModelFamily;
+  /** Naming scheme; detected from the names when absent. 'timm-tf' = timm names, TF numerics. */
+  scheme?: WeightScheme;
+  /**
+   * The model variant or file description ('b5', 'efficientnet_b5', 'tf_efficientnet_b3', ...):
+   * selects torchvision's B5-B7 epsilon and timm's tf_ numerics. Defaults to the file name.
+   */
+  variant?: string;
+  /** Width multiplier, used for torchvision's epsilon when no variant names B0-B7. */
+  width?: number;
+  /** Override the padding the scheme implies. */
+  padding?: PaddingMode;
+  /** Override the batch-norm epsilon the scheme implies. */
+  bnEpsilon?: number;
+  /** 'safetensors' or 'keras'; detected from the file's first bytes when absent. */
+  format?: 'safetensors' | 'keras';
+}
+
+export interface LoadedWeights {
+  /** Canonical name -> float32 tensor (caller owns them: dispose when done). */
+  weights: Map<string, tf.Tensor>;
+  /** The naming scheme used (detected or given). */
+  scheme: WeightScheme;
+  family: ModelFamily;
+  /** Padding and epsilon to build the model with (scheme defaults unless overridden). */
+  padding: PaddingMode;
+  bnEpsilon: number;
+  format: 'safetensors' | 'keras';
+  /** Source names skipped on purpose (num_batches_tracked, Keras input normalisation). */
+  ignored: string[];
+  /** safetensors __metadata__, if any. */
+  metadata: Record<string, string>;
+}
+
+const LIST = 5;
+
+function preview(items: string[]): string {
+  const shown = items.slice(0, LIST).join(', ');
+  return items.length > LIST ? `${shown}, ... (${items.length - LIST} more)` : shown;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Reads source bytes and decodes them into name -> array with the file's own names. */
+async function readSource(
+  source: string | Uint8Array, format: LoadWeightsOptions['format'],
+): Promise<{tensors: Map<string, NamedArray>; metadata: Record<string, string>; format: 'safetensors' | 'keras'}> {
+  const label = typeof source === 'string' ? source : '<buffer>';
+  let bytes: Uint8Array;
+  if (typeof source === 'string') {
+    try {
+      bytes = fs.readFileSync(source);
+    } catch (e) {
+      throw new Error(`loadWeights: cannot read '${source}': ${(e as Error).message}`);
+    }
+  } else if (source instanceof Uint8Array) {
+    bytes = source;
+  } else {
+    throw new Error(`loadWeights: expected a file path, Buffer or Uint8Array, got ${typeof source}`);
+  }
+  const fmt = format ?? (looksLikeHdf5(bytes) ? 'keras' : looksLikeSafetensors(bytes) ? 'safetensors' : undefined);
+  if (fmt === 'keras') {
+    return {tensors: await readKerasH5(typeof source === 'string' ? source : bytes), metadata: {}, format: 'keras'};
+  }
+  if (fmt === 'safetensors') {
+    const c = parseSafetensors(bytes, label);
+    return {tensors: c.tensors, metadata: c.metadata, format: 'safetensors'};
+  }
+  throw new Error(`loadWeights: ${label} is neither a safetensors file nor an HDF5 (Keras .h5) file; supported: .safetensors, Keras .h5`);
+}
+
+/**
+ * Loads weights for a model. Accepts safetensors (torchvision, timm or canonical names) and Keras
+ * .h5 files. Throws, naming the detected scheme, when tensors are missing, unexpected or have the
+ * wrong shape. Padding/epsilon: options > the file's `effnet.padding` / `effnet.bn_epsilon`
+ * metadata > the scheme's defaults (see familyNumerics).
+ */
+export async function loadWeights(source: string | Uint8Array, options: LoadWeightsOptions): Promise<LoadedWeights> {
+  if (!options || !Array.isArray(options.spec)) {
+    throw new Error('loadWeights: options.spec (the model\'s weight spec, e.g. efficientNetWeightSpec(config)) is required');
+  }
+  if (options.scheme && !WEIGHT_SCHEMES.includes(options.scheme)) {
+    throw new Error(`loadWeights: unknown scheme '${options.scheme}'; supported: ${WEIGHT_SCHEMES.join(', ')}`);
+  }
+  const label = typeof source === 'string' ? source : '<buffer>';
+  const {tensors, metadata, format} = await readSource(source, options.format);
+  const specFamily: ModelFamily | undefined = options.spec.some((s) => s.name.startsWith('blocks/'))
+    ? 'efficientnet' : options.spec.some((s) => s.name.startsWith('layers/')) ? 'resnet' : undefined;
+  const family = options.family ?? specFamily;
+  const detection = detectScheme(tensors.keys(), family);
+  let scheme: WeightScheme = options.scheme ?? detection.scheme;
+  const hint = options.variant ?? (typeof source === 'string' ? path.basename(source) : metadata['effnet.variant']);
+  if (!options.scheme && scheme === 'timm' && hint && /(^|[^a-z])tf_/i.test(hint)) scheme = 'timm-tf';
+  const how = options.scheme ? `scheme '${scheme}' (given)` : `scheme detected: '${scheme}'${scheme === 'timm-tf' ? ' (timm names, tf_ variant)' : ''}`;
+  const describe = `${how}, family ${detection.family}, ${format}, ${tensors.size} tensors in the file`;
+  const mapped = toCanonical(tensors, scheme, family ?? detection.family);
+
+  const expected = new Map(options.spec.map((s) => [s.name, s.shape]));
+  const missing = [...expected.keys()].filter((n) => !mapped.tensors.has(n));
+  const unexpected = [
+    ...mapped.unmapped.map((n) => (n.includes(' (') ? n : `${n} (no ${scheme} rule)`)),
+    ...[...mapped.tensors.keys()].filter((n) => !expected.has(n)).map((n) => {
+      const src = mapped.sources.get(n);
+      return src && src !== n ? `${n} (from ${src})` : n;
+    }),
+  ];
+  const misShaped: string[] = [];
+  const badDtype: string[] = [];
+  for (const [n, t] of mapped.tensors) {
+    const want = expected.get(n);
+    if (!want) continue;
+    const src = mapped.sources.get(n);
+    const from = src && src !== n ? ` (from ${src})` : '';
+    if (!sameShape(t.shape, want)) misShaped.push(`${n}${from} is [${t.shape.join(', ')}], the model needs [${want.join(', ')}]`);
+    if (t.dtype !== 'float32') badDtype.push(`${n}${from} is ${t.storedDtype}`);
+  }
+  if (missing.length || unexpected.length || misShaped.length || badDtype.length) {
+    const lines = [`loadWeights(${label}): the weights do not match the model (${describe}; the model needs ${expected.size}):`];
+    if (missing.length) lines.push(`  missing ${missing.length}: ${preview(missing)}`);
+    if (unexpected.length) lines.push(`  unexpected ${unexpected.length}: ${preview(unexpected)}`);
+    if (misShaped.length) lines.push(`  mis-shaped ${misShaped.length}: ${preview(misShaped)}`);
+    if (badDtype.length) lines.push(`  not floating point ${badDtype.length}: ${preview(badDtype)}`);
+    if (!options.scheme && detection.matched < detection.total) {
+      lines.push(`  (the detected scheme understood ${detection.matched} of ${detection.total} names; pass options.scheme to choose one)`);
+    }
+    throw new Error(lines.join('\n'));
+  }
+
+  const defaults = familyNumerics(scheme, family ?? detection.family, hint, options.width);
+  const metaPadding = metadata['effnet.padding'];
+  const metaEps = metadata['effnet.bn_epsilon'] !== undefined ? Number(metadata['effnet.bn_epsilon']) : undefined;
+  const padding = options.padding ?? (metaPadding === 'same' || metaPadding === 'symmetric' ? metaPadding : defaults.padding);
+  const bnEpsilon = options.bnEpsilon ?? (metaEps !== undefined && Number.isFinite(metaEps) && metaEps > 0 ? metaEps : defaults.bnEpsilon);
+
+  const weights = new Map<string, tf.Tensor>();
+  for (const entry of options.spec) {
+    const t = mapped.tensors.get(entry.name)!;
+    weights.set(entry.name, tf.tensor(t.data as Float32Array, t.shape, 'float32'));
+  }
+  return {weights, scheme, family: family ?? detection.family, padding, bnEpsilon, format, ignored: mapped.ignored, metadata};
+}

@@ -1,0 +1,355 @@
+// Weight loading: name maps for every scheme (round trips and real torchvision names), Keras .h5
+// reading, scheme detection and numerics, and the loader's error messages.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+
+import {efficientNetConfig, efficientNetBlocks, efficientNetWeightSpec} from '../src/models/efficientnet.js';
+import {resNetConfig, resNetWeightSpec} from '../src/models/resnet.js';
+import {readKerasH5} from '../src/weights/keras.js';
+import {loadWeights, type WeightSpecEntry} from '../src/weights/load.js';
+import {detectScheme, familyNumerics, fromCanonical, toCanonical, type WeightScheme} from '../src/weights/names.js';
+import {serializeSafetensors, type NamedArray} from '../src/weights/safetensors.js';
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+let tmp: string;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weights-test-'));
+});
+afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}));
+
+/** Distinct, position-dependent values so that any transposition error shows. */
+function fakeArray(shape: readonly number[], salt: number): NamedArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = salt * 1000 + i * 0.001;
+  return {dtype: 'float32', shape: [...shape], data, storedDtype: 'F32'};
+}
+
+function fakeCanonical(spec: readonly WeightSpecEntry[]): Map<string, NamedArray> {
+  return new Map(spec.map((s, i) => [s.name, fakeArray(s.shape, i)]));
+}
+
+function stageRepeatsOf(config: {width: number; depth: number}): number[] {
+  const r = [0, 0, 0, 0, 0, 0, 0];
+  for (const b of efficientNetBlocks(config)) r[b.stage]++;
+  return r;
+}
+
+function toSafetensors(tensors: Map<string, NamedArray>, metadata?: Record<string, string>): Uint8Array {
+  return serializeSafetensors(new Map([...tensors].map(([k, v]) => [k, {shape: v.shape, data: v.data as Float32Array}])), metadata);
+}
+
+async function expectWeightsEqual(loaded: Map<string, tf.Tensor>, canonical: Map<string, NamedArray>): Promise<void> {
+  expect([...loaded.keys()].sort()).toEqual([...canonical.keys()].sort());
+  for (const [name, t] of loaded) {
+    const want = canonical.get(name)!;
+    expect(t.shape, name).toEqual(want.shape);
+    expect(Buffer.from((await t.data() as Float32Array).buffer).equals(Buffer.from((want.data as Float32Array).buffer)), name).toBe(true);
+  }
+  tf.dispose([...loaded.values()]);
+}
+
+const torchvisionNames: Record<string, [string, number[]][]> =
+  JSON.parse(fs.readFileSync(path.join(FIXTURES, 'torchvision_names.json'), 'utf8'));
+
+function fromNameList(list: [string, number[]][]): Map<string, NamedArray> {
+  return new Map(list.map(([n, shape], i) => [n, n.endsWith('num_batches_tracked')
+    ? {dtype: 'int32', shape, data: Int32Array.of(0), storedDtype: 'I64'}
+    : fakeArray(shape, i)]));
+}
+
+describe('canonical weight spec', () => {
+  it('names follow the contract (small EfficientNet)', () => {
+    const config = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
+    const names = efficientNetWeightSpec(config).map((s) => s.name);
+    expect(names).toContain('stem/conv/kernel');
+    expect(names).toContain('blocks/0/depthwise/conv/kernel');
+    expect(names).not.toContain('blocks/0/expand/conv/kernel');
+    expect(names).toContain('blocks/1/expand/bn/variance');
+    expect(names).toContain('blocks/6/se/expand/bias');
+    expect(names).toContain('classifier/kernel');
+  });
+});
+
+describe('torchvision names', () => {
+  for (const variant of ['b0', 'b2'] as const) {
+    it(`real efficientnet_${variant} state-dict names map onto the model's spec and back`, async () => {
+      const source = fromNameList(torchvisionNames[`efficientnet_${variant}`]);
+      const config = efficientNetConfig(variant);
+      const spec = efficientNetWeightSpec(config);
+      const loaded = await loadWeights(toSafetensors(new Map([...source].filter(([, v]) => v.dtype === 'float32'))), {spec, variant});
+      expect(loaded).toMatchObject({scheme: 'torchvision', family: 'efficientnet', padding: 'symmetric', bnEpsilon: 1e-5, format: 'safetensors'});
+      // Layouts: stem OIHW [32,3,3,3] -> HWIO [3,3,3,32]; block 0 depthwise [32,1,3,3] -> [3,3,32,1].
+      expect(loaded.weights.get('stem/conv/kernel')!.shape).toEqual([3, 3, 3, 32]);
+      expect(loaded.weights.get('blocks/0/depthwise/conv/kernel')!.shape).toEqual([3, 3, 32, 1]);
+      expect(loaded.weights.get('classifier/kernel')!.shape).toEqual([1280 * (variant === 'b2' ? 1.1 : 1), 1000]);
+      // Values: canonical -> torchvision reproduces the source exactly.
+      const canonical = new Map<string, NamedArray>();
+      for (const [k, t] of loaded.weights) canonical.set(k, {dtype: 'float32', shape: t.shape, data: t.dataSync() as Float32Array, storedDtype: 'F32'});
+      tf.dispose([...loaded.weights.values()]);
+      const back = fromCanonical(canonical, 'torchvision', 'efficientnet', stageRepeatsOf(config));
+      for (const [n, v] of source) {
+        if (n.endsWith('num_batches_tracked')) continue;
+        expect(back.get(n)?.shape, n).toEqual(v.shape);
+        expect(Buffer.from(back.get(n)!.data.buffer).equals(Buffer.from(v.data.buffer)), n).toBe(true);
+      }
+      expect(back.size).toBe([...source.keys()].filter((n) => !n.endsWith('num_batches_tracked')).length);
+    });
+  }
+
+  it('real resnet50 names map onto the spec; num_batches_tracked is ignored', () => {
+    const source = fromNameList(torchvisionNames.resnet50);
+    const mapped = toCanonical(source, 'torchvision', 'resnet');
+    expect(mapped.unmapped).toEqual([]);
+    expect(mapped.ignored.length).toBe(53);
+    const spec = resNetWeightSpec(resNetConfig(50));
+    expect([...mapped.tensors.keys()].sort()).toEqual(spec.map((s) => s.name).sort());
+    for (const s of spec) expect(mapped.tensors.get(s.name)!.shape, s.name).toEqual(s.shape);
+    expect(mapped.sources.get('layers/3/0/downsample/bn/variance')).toBe('layer4.0.downsample.1.running_var');
+    expect(detectScheme(source.keys())).toMatchObject({scheme: 'torchvision', family: 'resnet'});
+  });
+
+  it('B5-B7 use epsilon 1e-3, B0-B4 1e-5; the file name or variant decides', () => {
+    expect(familyNumerics('torchvision', 'efficientnet', 'efficientnet_b5')).toEqual({padding: 'symmetric', bnEpsilon: 1e-3});
+    expect(familyNumerics('torchvision', 'efficientnet', 'b7')).toEqual({padding: 'symmetric', bnEpsilon: 1e-3});
+    expect(familyNumerics('torchvision', 'efficientnet', 'efficientnet_b4.safetensors')).toEqual({padding: 'symmetric', bnEpsilon: 1e-5});
+    expect(familyNumerics('torchvision', 'efficientnet', undefined, 1.8)).toEqual({padding: 'symmetric', bnEpsilon: 1e-3});
+    expect(familyNumerics('torchvision', 'efficientnet', undefined, 1.0)).toEqual({padding: 'symmetric', bnEpsilon: 1e-5});
+  });
+});
+
+describe('scheme round trips', () => {
+  const configs = [
+    ['b0', efficientNetConfig('b0')],
+    ['b2', efficientNetConfig('b2')],  // two depthwise-separable blocks in the first stage
+    ['small', efficientNetConfig({width: 0.25, depth: 0.5, resolution: 40}, {numClasses: 7})],
+  ] as const;
+  const expectations: Record<string, {scheme: WeightScheme; padding: string; bnEpsilon: number}> = {
+    torchvision: {scheme: 'torchvision', padding: 'symmetric', bnEpsilon: 1e-5},
+    timm: {scheme: 'timm', padding: 'symmetric', bnEpsilon: 1e-5},
+    keras: {scheme: 'keras', padding: 'same', bnEpsilon: 1e-3},
+    canonical: {scheme: 'canonical', padding: 'symmetric', bnEpsilon: 1e-5},
+  };
+  for (const [label, config] of configs) {
+    for (const scheme of ['torchvision', 'timm', 'keras', 'canonical'] as const) {
+      it(`${label}: canonical -> ${scheme} -> loadWeights gives the same tensors`, async () => {
+        const spec = efficientNetWeightSpec(config);
+        const canonical = fakeCanonical(spec);
+        const source = fromCanonical(canonical, scheme, 'efficientnet', stageRepeatsOf(config));
+        expect(source.size).toBe(canonical.size);
+        const loaded = await loadWeights(toSafetensors(source), {spec, variant: config.name});
+        expect({scheme: loaded.scheme, padding: loaded.padding, bnEpsilon: loaded.bnEpsilon}).toEqual(expectations[scheme]);
+        await expectWeightsEqual(loaded.weights, canonical);
+      });
+    }
+  }
+
+  it('timm names are the ones timm uses', () => {
+    const config = efficientNetConfig('b2');
+    const names = new Map([...fromCanonical(fakeCanonical(efficientNetWeightSpec(config)), 'timm', 'efficientnet', stageRepeatsOf(config))]
+      .map(([k, v]) => [k, v.shape]));
+    // First stage: DepthwiseSeparableConv (conv_dw, bn1, se, conv_pw, bn2), two blocks in B2.
+    expect(names.get('blocks.0.0.conv_dw.weight')).toEqual([32, 1, 3, 3]);
+    expect(names.get('blocks.0.1.conv_pw.weight')).toEqual([16, 16, 1, 1]);
+    expect(names.get('blocks.0.1.bn2.running_var')).toEqual([16]);
+    // Later stages: InvertedResidual.
+    expect(names.get('blocks.1.0.conv_pw.weight')).toEqual([96, 16, 1, 1]);
+    expect(names.get('blocks.1.0.bn3.weight')).toEqual([24]);
+    expect(names.get('blocks.1.0.se.conv_reduce.weight')).toEqual([4, 96, 1, 1]);
+    expect(names.get('blocks.1.0.se.conv_expand.bias')).toEqual([96]);
+    expect(names.get('blocks.1.0.conv_pwl.weight')).toEqual([24, 96, 1, 1]);
+    expect(names.get('conv_stem.weight')).toEqual([32, 3, 3, 3]);
+    expect(names.get('conv_head.weight')).toEqual([1408, 352, 1, 1]);
+    expect(names.get('bn2.running_mean')).toEqual([1408]);
+    expect(names.get('classifier.weight')).toEqual([1000, 1408]);
+  });
+
+  it('Keras names are the ones keras.applications uses', () => {
+    const config = efficientNetConfig('b0');
+    const names = new Map([...fromCanonical(fakeCanonical(efficientNetWeightSpec(config)), 'keras', 'efficientnet', stageRepeatsOf(config))]
+      .map(([k, v]) => [k, v.shape]));
+    expect(names.get('stem_conv/kernel')).toEqual([3, 3, 3, 32]);
+    expect(names.get('stem_bn/moving_variance')).toEqual([32]);
+    expect(names.get('block1a_dwconv/depthwise_kernel')).toEqual([3, 3, 32, 1]);
+    expect(names.get('block1a_bn/gamma')).toEqual([32]);
+    expect(names.get('block1a_se_reduce/kernel')).toEqual([1, 1, 32, 8]);
+    expect(names.get('block1a_project_conv/kernel')).toEqual([1, 1, 32, 16]);
+    expect(names.get('block6d_expand_conv/kernel')).toEqual([1, 1, 192, 1152]);
+    expect(names.get('block6d_expand_bn/beta')).toEqual([1152]);
+    expect(names.get('block6d_project_bn/moving_mean')).toEqual([192]);
+    expect(names.get('top_conv/kernel')).toEqual([1, 1, 320, 1280]);
+    expect(names.get('predictions/kernel')).toEqual([1280, 1000]);
+    expect(names.has('block1a_expand_conv/kernel')).toBe(false);
+  });
+
+  it('timm tf_ variants: same padding and epsilon 1e-3 from the file name, variant or explicit scheme', async () => {
+    const config = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
+    const spec = efficientNetWeightSpec(config);
+    const bytes = toSafetensors(fromCanonical(fakeCanonical(spec), 'timm', 'efficientnet', stageRepeatsOf(config)));
+    const file = path.join(tmp, 'tf_efficientnet_b0.safetensors');
+    fs.writeFileSync(file, bytes);
+    const a = await loadWeights(file, {spec});
+    expect([a.scheme, a.padding, a.bnEpsilon]).toEqual(['timm-tf', 'same', 1e-3]);
+    const b = await loadWeights(bytes, {spec, variant: 'tf_efficientnet_b0.ns_jft_in1k'});
+    expect([b.scheme, b.padding, b.bnEpsilon]).toEqual(['timm-tf', 'same', 1e-3]);
+    const c = await loadWeights(bytes, {spec, scheme: 'timm-tf'});
+    expect([c.scheme, c.padding, c.bnEpsilon]).toEqual(['timm-tf', 'same', 1e-3]);
+    const d = await loadWeights(bytes, {spec, padding: 'same', bnEpsilon: 1e-4});
+    expect([d.scheme, d.padding, d.bnEpsilon]).toEqual(['timm', 'same', 1e-4]);
+    for (const r of [a, b, c, d]) tf.dispose([...r.weights.values()]);
+  });
+
+  it('canonical files carry padding and epsilon in their metadata', async () => {
+    const config = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
+    const spec = efficientNetWeightSpec(config);
+    const bytes = toSafetensors(fakeCanonical(spec), {'effnet.padding': 'same', 'effnet.bn_epsilon': '0.001'});
+    const r = await loadWeights(bytes, {spec});
+    expect([r.scheme, r.padding, r.bnEpsilon]).toEqual(['canonical', 'same', 1e-3]);
+    tf.dispose([...r.weights.values()]);
+  });
+});
+
+// ---- Keras HDF5 ----
+
+interface H5Group {
+  create_group(name: string): H5Group;
+  create_dataset(o: {name: string; data: unknown; shape?: number[]; dtype?: string}): unknown;
+  create_attribute(name: string, value: unknown, shape?: number[] | null, dtype?: string | null): unknown;
+}
+
+/** Writes a Keras-2-style weight file: layer_names / weight_names attributes, /<layer>/<layer>/<var>:0. */
+async function writeKerasH5(file: string, weights: Map<string, NamedArray>, wrap: boolean): Promise<void> {
+  const h5 = (await import('h5wasm/node')) as unknown as {ready: Promise<unknown>; File: new (f: string, m: string) => H5Group & {close(): void}};
+  await h5.ready;
+  const f = new h5.File(file, 'w');
+  const root = wrap ? f.create_group('model_weights') : f;
+  const layers = new Map<string, [string, NamedArray][]>();
+  layers.set('input_1', []);
+  layers.set('rescaling', []);
+  layers.set('normalization', [
+    ['mean', fakeArray([3], 1)], ['variance', fakeArray([3], 2)],
+  ]);
+  for (const [name, t] of weights) {
+    const [layer, v] = name.split('/');
+    if (!layers.has(layer)) layers.set(layer, []);
+    layers.get(layer)!.push([v, t]);
+  }
+  const fixed = (list: string[]) => `S${Math.max(1, ...list.map((s) => s.length))}`;
+  const layerNames = [...layers.keys()];
+  root.create_attribute('layer_names', layerNames, [layerNames.length], fixed(layerNames));
+  root.create_attribute('backend', 'tensorflow');
+  root.create_attribute('keras_version', '2.13.1');
+  for (const [layer, vars] of layers) {
+    const g = root.create_group(layer);
+    const names = vars.map(([v]) => `${layer}/${v}:0`);
+    if (names.length) g.create_attribute('weight_names', names, [names.length], fixed(names));
+    else g.create_attribute('weight_names', [], [0], 'S1');
+    if (!vars.length) continue;
+    const inner = g.create_group(layer);
+    for (const [v, t] of vars) inner.create_dataset({name: `${v}:0`, data: t.data, shape: t.shape, dtype: '<f'});
+  }
+  if (layers.has('normalization')) {
+    // Keras's Normalization layer also stores an int64 count: not a model weight.
+    const g = root as unknown as {get(n: string): H5Group};
+    void g;
+  }
+  f.close();
+}
+
+describe('Keras .h5', () => {
+  const config = efficientNetConfig({width: 0.25, depth: 0.5, resolution: 40}, {numClasses: 7});
+  const spec = efficientNetWeightSpec(config);
+  const canonical = fakeCanonical(spec);
+  const keras = fromCanonical(canonical, 'keras', 'efficientnet', stageRepeatsOf(config));
+
+  it('reads a save_weights file (layer groups at the root)', async () => {
+    const file = path.join(tmp, 'efficientnet_small.h5');
+    await writeKerasH5(file, keras, false);
+    const raw = await readKerasH5(file);
+    expect(raw.get('block4b_dwconv/depthwise_kernel')!.shape).toEqual(keras.get('block4b_dwconv/depthwise_kernel')!.shape);
+    expect(raw.has('normalization/mean')).toBe(true);
+    const loaded = await loadWeights(file, {spec});
+    expect(loaded).toMatchObject({scheme: 'keras', format: 'keras', padding: 'same', bnEpsilon: 1e-3});
+    expect(loaded.ignored.sort()).toEqual(['normalization/mean', 'normalization/variance']);
+    await expectWeightsEqual(loaded.weights, canonical);
+  });
+
+  it('reads a whole-model file (/model_weights) from a Buffer', async () => {
+    const file = path.join(tmp, 'efficientnet_small_model.h5');
+    await writeKerasH5(file, keras, true);
+    const loaded = await loadWeights(fs.readFileSync(file), {spec});
+    expect(loaded.scheme).toBe('keras');
+    await expectWeightsEqual(loaded.weights, canonical);
+  });
+
+  it('reports a missing layer by its canonical and Keras names', async () => {
+    const file = path.join(tmp, 'efficientnet_broken.h5');
+    const partial = new Map([...keras].filter(([k]) => !k.startsWith('block3a_se_reduce/')));
+    await writeKerasH5(file, partial, false);
+    await expect(loadWeights(file, {spec})).rejects.toThrow(/scheme detected: 'keras'[\s\S]*missing 2: blocks\/2\/se\/reduce\/kernel, blocks\/2\/se\/reduce\/bias/);
+  });
+
+  it('rejects a file that is not HDF5', async () => {
+    const file = path.join(tmp, 'not.h5');
+    fs.writeFileSync(file, 'hello');
+    await expect(readKerasH5(file)).rejects.toThrow(/not an HDF5 file/);
+    await expect(loadWeights(file, {spec})).rejects.toThrow(/neither a safetensors file nor an HDF5/);
+  });
+});
+
+describe('loadWeights errors', () => {
+  const config = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
+  const spec = efficientNetWeightSpec(config);
+  const torchvision = () => fromCanonical(fakeCanonical(spec), 'torchvision', 'efficientnet', stageRepeatsOf(config));
+
+  it('lists missing, unexpected and mis-shaped tensors with counts and the detected scheme', async () => {
+    const src = torchvision();
+    for (const n of ['features.3.0.block.2.fc1.weight', 'features.3.0.block.2.fc1.bias', 'features.8.1.running_var']) src.delete(n);
+    src.set('features.9.0.weight', fakeArray([4, 4, 1, 1], 1));
+    src.set('extra_head.weight', fakeArray([3], 2));
+    src.set('classifier.1.weight', fakeArray([11, 320], 3));
+    src.set('features.0.0.weight', fakeArray([8, 3, 5, 5], 4));
+    let message = '';
+    try {
+      await loadWeights(toSafetensors(src), {spec});
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^loadWeights\(<buffer>\): the weights do not match the model \(scheme detected: 'torchvision', family efficientnet/);
+    expect(message).toMatch(/missing 3: blocks\/2\/se\/reduce\/kernel, blocks\/2\/se\/reduce\/bias, head\/bn\/variance/);
+    expect(message).toMatch(/unexpected 2: .*features\.9\.0\.weight \(no torchvision rule\)/);
+    expect(message).toMatch(/extra_head\.weight \(no torchvision rule\)/);
+    expect(message).toMatch(/mis-shaped 2: .*stem\/conv\/kernel \(from features\.0\.0\.weight\) is \[5, 5, 3, 8\], the model needs \[3, 3, 3, 8\]/);
+    expect(message).toMatch(/classifier\/kernel \(from classifier\.1\.weight\) is \[320, 11\], the model needs \[320, 10\]/);
+  });
+
+  it('shortens long lists', async () => {
+    const src = torchvision();
+    for (const n of [...src.keys()].filter((k) => /fc[12]\.bias$/.test(k))) src.delete(n);
+    await expect(loadWeights(toSafetensors(src), {spec})).rejects.toThrow(/missing 14: blocks\/0\/se\/reduce\/bias, [^\n]*\.\.\. \(9 more\)$/);
+  });
+
+  it('a file for another model family', async () => {
+    const resnet = fromNameList(torchvisionNames.resnet50);
+    const err = await loadWeights(toSafetensors(new Map([...resnet].filter(([, v]) => v.dtype === 'float32'))), {spec})
+      .then(() => '', (e: Error) => e.message);
+    expect(err).toMatch(/missing \d+: stem\/conv\/kernel|mis-shaped/);
+    expect(err).toMatch(/unexpected \d+: /);
+  });
+
+  it('bad arguments', async () => {
+    await expect(loadWeights(path.join(tmp, 'nope.safetensors'), {spec})).rejects.toThrow(/cannot read .*nope\.safetensors/);
+    await expect(loadWeights(new Uint8Array(3), {spec})).rejects.toThrow(/neither a safetensors file nor an HDF5/);
+    await expect(loadWeights(new Uint8Array(3), {} as never)).rejects.toThrow(/options\.spec .* is required/);
+    await expect(loadWeights(toSafetensors(torchvision()), {spec, scheme: 'onnx' as never})).rejects.toThrow(/unknown scheme 'onnx'; supported: canonical, torchvision, timm, timm-tf, keras/);
+    const corrupt = toSafetensors(torchvision()).slice(0, 100);
+    await expect(loadWeights(corrupt, {spec})).rejects.toThrow(/neither a safetensors file|runs past the end/);
+  });
+});
