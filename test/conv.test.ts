@@ -160,19 +160,27 @@ describe('FusedConv2D', () => {
     });
   }
 
-  it('without bias, and with NaN through relu', async () => {
+  it('without bias, NaN and Infinity through every activation', async () => {
     const c2 = CASES[0];
     const {x, f} = inputs(c2, 41);
     x[3] = NaN;
-    await compareWithCpu(() =>
-      tf.fused.conv2d({
-        x: tf.tensor4d(x, [c2.batch, c2.h, c2.w, c2.cin]),
-        filter: tf.tensor4d(f, [c2.fh, c2.fw, c2.cin, c2.cout]),
-        strides: 1,
-        pad: 'same',
-        activation: 'relu',
-      }),
-    );
+    x[50] = Infinity;
+    x[100] = -Infinity;
+    x[120] = 80;
+    x[150] = -80;
+    for (const activation of ACTIVATIONS) {
+      await compareWithCpu(() =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(x, [c2.batch, c2.h, c2.w, c2.cin]),
+          filter: tf.tensor4d(f, [c2.fh, c2.fw, c2.cin, c2.cout]),
+          strides: 1,
+          pad: 'same',
+          activation,
+          preluActivationWeights: activation === 'prelu' ? tf.fill([c2.cout], 0.2) : undefined,
+          leakyreluAlpha: 0.1,
+        }), {label: activation},
+      );
+    }
   });
 });
 

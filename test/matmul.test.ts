@@ -1,6 +1,6 @@
 import {afterAll, describe, expect, it} from 'vitest';
 
-import {getThreads, nativeInfo, setThreads} from '../src/index.js';
+import {getThreads, nativeInfo, setIsaLevel, setThreads} from '../src/index.js';
 import {compareWithCpu, randomFloats, tf} from './util/reference.js';
 
 const originalThreads = getThreads();
@@ -146,6 +146,50 @@ describe('_FusedMatMul', () => {
       );
     });
   }
+
+  it('activations at extreme values', async () => {
+    // Finite only: b is the identity, and NaN or Inf times its zeros would make every output NaN.
+    const values = [-200, -90, -88.5, -50, -10, -1e-3, -0, 0, 1e-3, 10, 50, 88.5, 90, 200, 3, -3];
+    const n = values.length;
+    const eye = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+    for (const activation of ACTIVATIONS) {
+      await compareWithCpu(() =>
+        tf.fused.matMul({
+          a: tf.tensor2d(values, [1, n]),
+          b: tf.tensor2d(eye, [n, n]),
+          bias: tf.zeros([n]),
+          activation,
+          preluActivationWeights: activation === 'prelu' ? tf.fill([n], 0.25) : undefined,
+          leakyreluAlpha: 0.1,
+        }),
+      );
+    }
+  });
+
+  it('swish (the native-only activation) equals x * sigmoid(x)', async () => {
+    const m = 5, n = 37, k = 19;
+    const av = randomFloats(m * k, 13, -4, 4);
+    const bv = randomFloats(k * n, 14, -4, 4);
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => {
+      const y = tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n]));
+      return tf.mul(y, tf.sigmoid(y)).dataSync();
+    });
+    await tf.setBackend('native-cpu');
+    for (const isa of ['avx512', 'avx2', 'portable'] as const) {
+      setIsaLevel(isa);
+      const a = tf.tensor2d(av, [m, k]);
+      const b = tf.tensor2d(bv, [k, n]);
+      const y = tf.engine().runKernel('_FusedMatMul', {a, b}, {transposeA: false, transposeB: false, activation: 'swish'}) as tf.Tensor;
+      const got = y.dataSync();
+      for (let i = 0; i < expected.length; i++) {
+        expect(Math.abs(got[i] - expected[i]), `${isa} element ${i}`).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(expected[i]));
+      }
+      tf.dispose([a, b, y]);
+    }
+    setIsaLevel('avx512');
+  });
 
   it('rejects unsupported activations and bias shapes', async () => {
     await tf.setBackend('native-cpu');

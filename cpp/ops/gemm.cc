@@ -5,7 +5,6 @@
 #include <cstring>
 #include <memory>
 
-#include "effnet/activation.h"
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
 #include "kernels/gemm/gemm.h"
@@ -107,7 +106,6 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
   }
   const size_t m_blocks = div_up(m_tiles, mc_tiles);
   const size_t n_blocks = div_up(panels, nc_panels);
-  const bool kernel_act = gemm::kernel_applies(static_cast<int32_t>(ep.act));
 
   auto task = [&](size_t t) {
     const size_t mb = t / n_blocks, nb = t % n_blocks;
@@ -130,17 +128,11 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
             e.prelu = ep.prelu ? ep.prelu + j0 : nullptr;
             e.residual = ep.residual ? ep.residual + r * ep.residual_stride + j0 : nullptr;
             e.residual_stride = ep.residual_stride;
-            e.act = kernel_act ? static_cast<int32_t>(ep.act) : 0;
+            e.act = static_cast<int32_t>(ep.act);
             e.alpha = ep.alpha;
             ep_ptr = &e;
           }
           kernel.fn(rows, cols, kc, a + r * lda + k0, lda, packed_b + p * nr * k + k0 * nr, ct, ldc, load, ep_ptr);
-          if (last && !kernel_act) {
-            for (size_t i = 0; i < rows; ++i) {
-              float* row = ct + i * ldc;
-              for (size_t j = 0; j < cols; ++j) row[j] = apply_activation(row[j], ep.act, ep.alpha, 0.f);
-            }
-          }
         }
       }
       if (k == 0) break;

@@ -1,11 +1,25 @@
 // Portable GEMM microkernel, 4 rows x 8 columns, plain C++ (the compiler may vectorise it at SSE2).
 #include <cstddef>
+#include <cmath>
 #include <cstdint>
 
 #include "gemm.h"
 
 namespace effnet {
 namespace gemm {
+namespace {
+
+// elu (3), sigmoid (6), swish (7) as in effnet::apply_activation.
+float transcendental(float x, int32_t act) {
+  switch (act) {
+    case 3: return x >= 0.f ? x : std::expm1(x);
+    case 6: return 1.f / (1.f + std::exp(-x));
+    case 7: return x / (1.f + std::exp(-x));
+    default: return x;
+  }
+}
+
+}  // namespace
 
 void gemm_4x8_portable(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep) {
@@ -69,6 +83,11 @@ void gemm_4x8_portable(size_t mr, size_t nr, size_t kc, const float* a, size_t a
             case 2: v = v < zero ? zero : (v > six ? six : v); break;
             case 4: v = v < zero ? alpha * v : v; break;
             case 5: v = v < zero ? slope * v : v; break;
+            case 3:
+            case 6:
+            case 7:
+              for (int l = 0; l < 4; ++l) v[l] = transcendental(v[l], ep->act);
+              break;
             default: break;
           }
           acc[i][h] = v;
@@ -94,6 +113,9 @@ void gemm_4x8_portable(size_t mr, size_t nr, size_t kc, const float* a, size_t a
           case 2: v = v < 0.f ? 0.f : (v > 6.f ? 6.f : v); break;
           case 4: v = v < 0.f ? ep->alpha * v : v; break;
           case 5: v = v < 0.f ? ep->prelu[j] * v : v; break;
+          case 3:
+          case 6:
+          case 7: v = transcendental(v, ep->act); break;
           default: break;
         }
       }

@@ -4,8 +4,8 @@
 //   C = A[mr x kc] * Bpanel[kc x NR]  (+ C when load_c)
 // and, when `ep` is non-null (the last K block), applies the epilogue
 //   v = acc + bias[col]; v += residual[row][col]; v = act(v)
-// for the activations a kernel can do in registers (linear, relu, relu6, leakyrelu, prelu per column).
-// Other activations are applied by the caller after the last K block (see effnet::gemm_compute).
+// for every effnet::Activation (linear, relu, relu6, elu, leakyrelu, prelu per column, sigmoid,
+// swish); the vector kernels evaluate exp with a ~1 ulp polynomial.
 //
 // A is row-major with row stride `a_stride` (floats); the packed B panel holds, for each k, NR floats
 // (columns past N are zero). C has row stride `c_stride`. Only the first nr columns and mr rows of
@@ -22,12 +22,9 @@ struct Epilogue {
   const float* prelu;     // per-column slopes when act == kPrelu (indexed like bias)
   const float* residual;  // same-shaped tensor added before the activation; null for none
   size_t residual_stride; // row stride of residual in floats
-  int32_t act;            // effnet::Activation code; the kernel applies codes 0, 1, 2, 4, 5
+  int32_t act;            // effnet::Activation code
   float alpha;            // leakyrelu slope
 };
-
-// Whether a microkernel applies activation `act` itself.
-inline bool kernel_applies(int32_t act) { return act == 0 || act == 1 || act == 2 || act == 4 || act == 5; }
 
 using Microkernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                              float* c, size_t c_stride, bool load_c, const Epilogue* ep);
