@@ -1,0 +1,217 @@
+// Bad input never aborts the process: every native entry and every tfjs op on native-cpu answers
+// garbage with an Error that says what was wrong.
+import {spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+
+import {describe, expect, it} from 'vitest';
+
+import {cpuAddonCandidates, loadCpuAddon} from '../src/native.js';
+import {tf} from './util/reference.js';
+
+const addon = loadCpuAddon();
+const call = (entry: string, ...args: unknown[]) => (addon[entry] as (...a: unknown[]) => unknown)(...args);
+
+/** Options for conv2d over a 1x4x4x2 input and a 3x3x2x3 filter (valid padding). */
+function conv2dOptions(x: number, filter: number, out: number): Record<string, unknown> {
+  return {
+    x, filter, out, batch: 1, inH: 4, inW: 4, inC: 2, outH: 2, outW: 2, outC: 3, filterH: 3, filterW: 3,
+    strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0,
+  };
+}
+
+function floats(n: number): number {
+  return addon.create(new Float32Array(n).fill(0.5));
+}
+
+describe('memory entries reject bad input with a clear Error', () => {
+  it('alloc: missing, wrong-typed, negative, absurd sizes', () => {
+    expect(() => call('alloc')).toThrowError(/alloc: expected a byte count/);
+    expect(() => call('alloc', '64')).toThrowError(/alloc: expected a byte count/);
+    expect(() => call('alloc', -1)).toThrowError(/alloc: invalid byte count/);
+    expect(() => call('alloc', NaN)).toThrowError(/alloc: invalid byte count/);
+    expect(() => call('alloc', 1e300)).toThrowError(/alloc: invalid byte count/);
+    expect(() => call('alloc', 1e15)).toThrowError(/out of memory/);
+    // The engine is still usable afterwards.
+    const id = addon.alloc(16);
+    expect(new Float32Array(addon.read(id))).toEqual(new Float32Array(4));
+    expect(addon.free(id)).toBe(true);
+  });
+
+  it('create / write / read / free: wrong types, wrong sizes, freed and unknown ids', () => {
+    expect(() => call('create')).toThrowError(/create: expected a typed array/);
+    expect(() => call('create', [1, 2, 3])).toThrowError(/create: expected a typed array/);
+    const id = addon.create(new Float32Array([1, 2, 3]));
+    expect(() => call('write', id)).toThrowError(/write: expected a typed array/);
+    expect(() => call('write', 'x', new Float32Array(3))).toThrowError(/write: expected a buffer id/);
+    expect(() => addon.write(id, new Float32Array(4))).toThrowError(/write: buffer \d+ holds 12 bytes, the array has 16/);
+    addon.write(id, new Float32Array([4, 5, 6]));
+    expect(Array.from(new Float32Array(addon.read(id)))).toEqual([4, 5, 6]);
+    expect(addon.free(id)).toBe(true);
+    expect(addon.free(id)).toBe(false);
+    expect(() => addon.read(id)).toThrowError(new RegExp(`no native buffer with id ${id} \\(was the tensor disposed\\?\\)`));
+    expect(() => addon.write(id, new Float32Array(3))).toThrowError(/no native buffer with id/);
+    expect(() => addon.read(0x7fffffff)).toThrowError(/no native buffer with id 2147483647/);
+    expect(() => call('read')).toThrowError(/read: expected a buffer id/);
+    expect(() => call('free', {})).toThrowError(/free: expected a buffer id/);
+  });
+
+  it('setThreads / setIsa: out-of-range and unknown values', () => {
+    const before = addon.info();
+    expect(() => call('setThreads')).toThrowError(/setThreads: expected a thread count/);
+    expect(() => call('setThreads', 0)).toThrowError(/setThreads: thread count must be an integer from 1 to 1024, got 0/);
+    expect(() => call('setThreads', 2.5)).toThrowError(/setThreads: thread count must be an integer/);
+    expect(() => call('setThreads', 1e9)).toThrowError(/setThreads: thread count must be an integer from 1 to 1024/);
+    expect(() => call('setIsa', 'sse9')).toThrowError(/setIsa: unknown ISA level 'sse9'; supported: portable, avx2, avx512/);
+    expect(() => call('setIsa', 3)).toThrowError(/setIsa: expected 'portable', 'avx2' or 'avx512'/);
+    expect(addon.info().threads).toBe(before.threads);
+    expect(addon.info().isa).toBe(before.isa);
+  });
+});
+
+describe('op entries reject bad options with a clear Error', () => {
+  it('conv2d: missing options, wrong types, freed ids, buffers too small, absurd shapes', () => {
+    const x = floats(32);
+    const f = floats(54);
+    const out = floats(12);
+    try {
+      expect(() => call('conv2d')).toThrowError(/Conv2D: expected one options object/);
+      expect(() => call('conv2d', 7)).toThrowError(/Conv2D: expected one options object/);
+      expect(() => call('conv2d', {})).toThrowError(/Conv2D: missing option 'batch'/);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), inH: 'four'})).toThrowError(/Conv2D: option 'inH' must be a number/);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), inW: 4.5})).toThrowError(/Conv2D: option 'inW' must be an integer/);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), x: 'id'})).toThrowError(/Conv2D: option 'x' must be a number/);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), x: -3})).toThrowError(/Conv2D: option 'x' is not a buffer id/);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), filter: 0x7ffffff0})).toThrowError(/Conv2D: 'filter': no native buffer with id/);
+      // A buffer too small for the stated shape (input, filter and output in turn).
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), inH: 5, outH: 3})).toThrowError(/Conv2D: buffer 'x' holds 128 bytes but 40 float32 elements \(160 bytes\) are needed/);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), outC: 4})).toThrowError(/Conv2D: buffer 'filter' holds 216 bytes/);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, f), outH: 20, outW: 20})).toThrowError(/Conv2D: /);
+      // Absurd sizes: overflowing element counts and shapes inconsistent with each other.
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), batch: 2 ** 40, inH: 2 ** 40})).toThrowError(/Conv2D: /);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), inC: -2})).toThrowError(/Conv2D: /);
+      expect(() => call('conv2d', {...conv2dOptions(x, f, out), strideH: 0})).toThrowError(/Conv2D: /);
+      // Freed ids.
+      const freed = floats(32);
+      addon.free(freed);
+      expect(() => call('conv2d', conv2dOptions(freed, f, out))).toThrowError(new RegExp(`Conv2D: 'x': no native buffer with id ${freed}`));
+      // The valid call works.
+      call('conv2d', conv2dOptions(x, f, out));
+      expect(Array.from(new Float32Array(addon.read(out)))).toEqual(new Array(12).fill(0.25 * 18));
+    } finally {
+      [x, f, out].forEach((id) => addon.free(id));
+    }
+  });
+
+  it('batchMatMul / binary: wrong shapes and dtypes', () => {
+    const a = floats(6);
+    const b = floats(6);
+    const out = floats(4);
+    const mm = {a, b, out, batchA: 1, batchB: 1, batch: 1, m: 2, n: 2, k: 3, transposeA: false, transposeB: false, outShape: [2, 2]};
+    try {
+      expect(() => call('batchMatMul', {})).toThrowError(/BatchMatMul: missing option/);
+      expect(() => call('batchMatMul', {...mm, k: 30})).toThrowError(/buffer 'a' holds 24 bytes but 60 float32 elements/);
+      expect(() => call('batchMatMul', {...mm, outShape: [3, 3]})).toThrowError(/outShape does not match batch x m x n/);
+      expect(() => call('batchMatMul', {...mm, m: -1})).toThrowError(/negative matrix dimension/);
+      expect(() => call('batchMatMul', {...mm, transposeA: 'yes'})).toThrowError(/option 'transposeA' must be a boolean/);
+      call('batchMatMul', mm);
+      expect(Array.from(new Float32Array(addon.read(out)))).toEqual([0.75, 0.75, 0.75, 0.75]);
+
+      const bin = {op: 'Add', a, b, out, aShape: [2, 3], bShape: [2, 3], outShape: [2, 3], aDtype: 'float32', bDtype: 'float32', outDtype: 'float32'};
+      expect(() => call('binary', {...bin, op: 'Frobnicate'})).toThrowError(/Frobnicate: not a binary op of the native engine/);
+      expect(() => call('binary', {...bin, aDtype: 'complex64'})).toThrowError(/unsupported dtype 'complex64' for 'aDtype'; supported: float32, int32, bool/);
+      expect(() => call('binary', {...bin, outShape: [6, 6]})).toThrowError(/Add: /);
+      expect(() => call('binary', {...bin, aShape: [2, 3], bShape: [4], outShape: [2, 3]})).toThrowError(/Add: /);
+    } finally {
+      [a, b, out].forEach((id) => addon.free(id));
+    }
+  });
+
+  it('every op entry answers missing or garbage options with an Error, in a process that survives', () => {
+    // Run in a child process: a crash there fails this test instead of taking the test runner down.
+    const binary = cpuAddonCandidates().find((p) => existsSync(p));
+    expect(binary, 'no built addon found').toBeDefined();
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'info', 'setThreads', 'setIsa'];
+    const script = `
+      const addon = require(process.argv[1]);
+      const skip = new Set(${JSON.stringify(memoryEntries)});
+      const garbage = [[], [undefined], [null], [42], ['x'], [[]], [{}], [{x: -1, out: -1}], [{x: 1e300}],
+        [{x: NaN, a: NaN, out: NaN}], [{op: 'Add'}], [{op: 42}], [{size: -5}], [{size: 1e18, x: 1, out: 1}],
+        [{shape: [1e9, 1e9, 1e9]}], [{inputs: [1, 2, 3]}], [{batch: 1e12, inH: 1e12, inW: 1e12, inC: 1e12}]];
+      const report = [];
+      for (const name of Object.keys(addon)) {
+        if (skip.has(name) || typeof addon[name] !== 'function') continue;
+        for (const args of garbage) {
+          try {
+            addon[name](...args);
+            report.push({name, args: JSON.stringify(args), threw: false});
+          } catch (e) {
+            report.push({name, args: JSON.stringify(args), threw: e instanceof Error, message: String(e && e.message)});
+          }
+        }
+      }
+      process.stdout.write(JSON.stringify(report));
+    `;
+    const child = spawnSync(process.execPath, ['-e', script, binary!], {encoding: 'utf8', timeout: 60_000});
+    expect(child.signal, child.stderr).toBeNull();
+    expect(child.status, child.stderr).toBe(0);
+    const report = JSON.parse(child.stdout) as {name: string; args: string; threw: boolean; message?: string}[];
+    const entries = new Set(report.map((r) => r.name));
+    expect(entries.size, 'op entries found').toBeGreaterThanOrEqual(10);
+    // Entries that take no options (peakGflops, copyGbps, ...) may accept anything; the rest must throw.
+    const silent = report.filter((r) => !r.threw).map((r) => `${r.name}(${r.args})`);
+    const silentEntries = new Set(report.filter((r) => !r.threw).map((r) => r.name));
+    for (const name of silentEntries) {
+      expect(['peakGflops', 'copyGbps'], `${name} accepted garbage: ${silent.filter((s) => s.startsWith(name)).join(', ')}`).toContain(name);
+    }
+    for (const r of report.filter((x) => x.threw)) {
+      expect(r.message, `${r.name}(${r.args})`).toMatch(/\S/);
+      expect(r.message, `${r.name}(${r.args})`).not.toMatch(/unknown native error/);
+    }
+  });
+});
+
+describe('tfjs ops on native-cpu reject what the backend does not support', () => {
+  it('NCHW convolutions name the data format and what is supported', async () => {
+    await tf.setBackend('native-cpu');
+    const x = tf.zeros([1, 2, 5, 5]) as tf.Tensor4D;
+    const f = tf.zeros([3, 3, 2, 4]) as tf.Tensor4D;
+    const dw = tf.zeros([3, 3, 2, 1]) as tf.Tensor4D;
+    try {
+      expect(() => tf.conv2d(x, f, 1, 'same', 'NCHW')).toThrowError(/Conv2D: dataFormat 'NCHW' is not supported; supported: NHWC/);
+      expect(() => tf.fused.conv2d({x, filter: f, strides: 1, pad: 'same', dataFormat: 'NCHW'})).toThrowError(/FusedConv2D: dataFormat 'NCHW' is not supported; supported: NHWC/);
+      expect(() => tf.depthwiseConv2d(x, dw, 1, 'same', 'NCHW')).toThrowError(/DepthwiseConv2dNative: dataFormat 'NCHW' is not supported; supported: NHWC/);
+    } finally {
+      tf.dispose([x, f, dw]);
+    }
+  });
+
+  it('unsupported dtypes name the kernel and the dtype', async () => {
+    await tf.setBackend('native-cpu');
+    const before = tf.memory().numTensors;
+    expect(() => tf.complex([1], [2])).toThrowError(/Kernel 'Complex' not registered for backend 'native-cpu'/);
+    const s = tf.tensor(['a', 'b']);
+    const i = tf.tensor([1, 2], [2], 'int32');
+    try {
+      expect(() => tf.add(s, s)).toThrowError(/string/);
+      expect(() => tf.tidy(() => tf.matMul(tf.reshape(i, [1, 2]), tf.reshape(i, [2, 1])))).toThrowError(/BatchMatMul: .*dtype 'int32'; supported: float32/);
+      // tf.conv2d itself refuses int32; the kernel, called directly, must too.
+      const xi = tf.zeros([1, 3, 3, 1], 'int32');
+      const fi = tf.zeros([1, 1, 1, 1], 'int32');
+      const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1};
+      expect(() => tf.engine().runKernel('Conv2D', {x: xi, filter: fi}, attrs)).toThrowError(/Conv2D: .*int32.*supported: float32/);
+      expect(() => tf.engine().runKernel('DepthwiseConv2dNative', {x: xi, filter: fi}, attrs)).toThrowError(/DepthwiseConv2dNative: .*int32.*supported: float32/);
+      expect(() => tf.tidy(() => tf.engine().runKernel('MaxPool', {x: tf.zeros([1, 3, 3, 1], 'bool')}, {filterSize: 2, strides: 1, pad: 'valid'}) as tf.Tensor)).toThrowError(/MaxPool: .*bool.*supported/);
+      tf.dispose([xi, fi]);
+    } finally {
+      tf.dispose([s, i]);
+    }
+    expect(tf.memory().numTensors, 'tensors leaked by failing ops').toBe(before);
+  });
+
+  it('a disposed tensor gives an Error, not a crash', async () => {
+    await tf.setBackend('native-cpu');
+    const x = tf.ones([4]);
+    x.dispose();
+    expect(() => x.dataSync()).toThrowError(/disposed/);
+  });
+});
