@@ -9,6 +9,17 @@ export {BACKEND_NAMES, kernelConfigs, registerNativeBackends} from './register.j
 export type {NativeBackendName} from './register.js';
 export type {IsaLevel, NativeInfo} from './native.js';
 
+// Weights (src/weights): safetensors and Keras .h5 loading, torchvision/timm/Keras name maps.
+export {loadWeights} from './weights/load.js';
+export type {LoadedWeights, LoadWeightsOptions, WeightSpecEntry} from './weights/load.js';
+export {
+  parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors,
+} from './weights/safetensors.js';
+export type {NamedArray, SafetensorsContents, SafetensorsDType, WritableArray} from './weights/safetensors.js';
+export {readKerasH5} from './weights/keras.js';
+export {detectScheme, familyNumerics, fromCanonical, toCanonical, WEIGHT_SCHEMES} from './weights/names.js';
+export type {FamilyNumerics, MappedWeights, ModelFamily, SchemeDetection, WeightScheme} from './weights/names.js';
+
 // Models (src/models): definitions, configs, counts, weight specs, seeded random weights.
 export {
   buildEfficientNet,

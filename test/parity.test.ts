@@ -85,8 +85,8 @@ for (const name of ['efficientnet_w025_d025', 'efficientnet_w025_d05']) {
     const base = {width: json.width, depth: json.depth, resolution: json.sizes[0], name};
     for (const mode of ['symmetric', 'same'] as const) {
       const ref = json[mode]!;
-      const spec = efficientNetWeightSpec(efficientNetConfig(base, {numClasses: json.numClasses}));
-      const load = () => loadWeights(file, mode === 'same' ? {spec, padding: 'same', bnEpsilon: 1e-3} : {spec});
+      const model = efficientNetConfig(base, {numClasses: json.numClasses});
+      const load = () => loadWeights(file, mode === 'same' ? {config: model, padding: 'same', bnEpsilon: 1e-3} : {config: model});
       for (const backend of BACKENDS) {
         it(`${mode} padding, eps ${ref.bnEpsilon}, on ${backend}, at ${json.sizes.join(' and ')}`, async () => {
           const loaded = await weightsOn(backend, load);

@@ -206,6 +206,16 @@ describe('scheme round trips', () => {
     for (const r of [a, b, c, d]) tf.dispose([...r.weights.values()]);
   });
 
+  it('options.config gives the spec and selects torchvision\'s epsilon by variant', async () => {
+    const b5 = efficientNetConfig('b5');
+    const spec = efficientNetWeightSpec(b5);
+    const bytes = toSafetensors(fromCanonical(fakeCanonical(spec), 'torchvision', 'efficientnet', stageRepeatsOf(b5)));
+    const r = await loadWeights(bytes, {config: b5});
+    expect([r.scheme, r.padding, r.bnEpsilon, r.weights.size]).toEqual(['torchvision', 'symmetric', 1e-3, spec.length]);
+    tf.dispose([...r.weights.values()]);
+    await expect(loadWeights(bytes, {config: efficientNetConfig('b4')})).rejects.toThrow(/mis-shaped/);
+  });
+
   it('canonical files carry padding and epsilon in their metadata', async () => {
     const config = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
     const spec = efficientNetWeightSpec(config);
@@ -347,7 +357,7 @@ describe('loadWeights errors', () => {
   it('bad arguments', async () => {
     await expect(loadWeights(path.join(tmp, 'nope.safetensors'), {spec})).rejects.toThrow(/cannot read .*nope\.safetensors/);
     await expect(loadWeights(new Uint8Array(3), {spec})).rejects.toThrow(/neither a safetensors file nor an HDF5/);
-    await expect(loadWeights(new Uint8Array(3), {} as never)).rejects.toThrow(/options\.spec .* is required/);
+    await expect(loadWeights(new Uint8Array(3), {} as never)).rejects.toThrow(/options\.config \(the model configuration\) or options\.spec/);
     await expect(loadWeights(toSafetensors(torchvision()), {spec, scheme: 'onnx' as never})).rejects.toThrow(/unknown scheme 'onnx'; supported: canonical, torchvision, timm, timm-tf, keras/);
     const corrupt = toSafetensors(torchvision()).slice(0, 100);
     await expect(loadWeights(corrupt, {spec})).rejects.toThrow(/neither a safetensors file|runs past the end/);

@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
+import {efficientNetWeightSpec, type EfficientNetConfig} from '../models/efficientnet.js';
+import {resNetWeightSpec, type ResNetConfig} from '../models/resnet.js';
 import {looksLikeHdf5, readKerasH5} from './keras.js';
 import {
   detectScheme, familyNumerics, toCanonical, WEIGHT_SCHEMES,
@@ -19,8 +21,14 @@ export interface WeightSpecEntry {
 }
 
 export interface LoadWeightsOptions {
-  /** Expected tensors (e.g. efficientNetWeightSpec(config)); checked by name and shape. */
-  spec: readonly WeightSpecEntry[];
+  /**
+   * The model the weights are for: the expected tensors come from efficientNetWeightSpec /
+   * resNetWeightSpec, and its name and width select torchvision's epsilon. Its padding and
+   * bnEpsilon are not used: the loader reports what the weights need (build with those).
+   */
+  config?: EfficientNetConfig | ResNetConfig;
+  /** Expected tensors, checked by name and shape (instead of, or overriding, `config`). */
+  spec?: readonly WeightSpecEntry[];
   /** Model family; detected from the names when absent. */
   family?: ModelFamily;
   /** Naming scheme; detected from the names when absent. 'timm-tf' = timm names, TF numerics. */
@@ -102,26 +110,33 @@ async function readSource(
  * metadata > the scheme's defaults (see familyNumerics).
  */
 export async function loadWeights(source: string | Uint8Array, options: LoadWeightsOptions): Promise<LoadedWeights> {
-  if (!options || !Array.isArray(options.spec)) {
-    throw new Error('loadWeights: options.spec (the model\'s weight spec, e.g. efficientNetWeightSpec(config)) is required');
+  if (!options || (!Array.isArray(options.spec) && !options.config)) {
+    throw new Error('loadWeights: options.config (the model configuration) or options.spec (its weight spec) is required');
   }
+  const config = options.config;
+  let spec: readonly WeightSpecEntry[];
+  if (Array.isArray(options.spec)) spec = options.spec;
+  else if (config!.family === 'efficientnet') spec = efficientNetWeightSpec(config as EfficientNetConfig);
+  else if (config!.family === 'resnet') spec = resNetWeightSpec(config as ResNetConfig);
+  else throw new Error(`loadWeights: config.family '${(config as {family: string}).family}' has no weight loader; supported: efficientnet, resnet`);
   if (options.scheme && !WEIGHT_SCHEMES.includes(options.scheme)) {
     throw new Error(`loadWeights: unknown scheme '${options.scheme}'; supported: ${WEIGHT_SCHEMES.join(', ')}`);
   }
   const label = typeof source === 'string' ? source : '<buffer>';
   const {tensors, metadata, format} = await readSource(source, options.format);
-  const specFamily: ModelFamily | undefined = options.spec.some((s) => s.name.startsWith('blocks/'))
-    ? 'efficientnet' : options.spec.some((s) => s.name.startsWith('layers/')) ? 'resnet' : undefined;
-  const family = options.family ?? specFamily;
+  const specFamily: ModelFamily | undefined = spec.some((s) => s.name.startsWith('blocks/'))
+    ? 'efficientnet' : spec.some((s) => s.name.startsWith('layers/')) ? 'resnet' : undefined;
+  const family = options.family ?? config?.family ?? specFamily;
   const detection = detectScheme(tensors.keys(), family);
   let scheme: WeightScheme = options.scheme ?? detection.scheme;
-  const hint = options.variant ?? (typeof source === 'string' ? path.basename(source) : metadata['effnet.variant']);
+  const configName = config && /^(?:efficientnet[-_]?)?b[0-7]$/i.test(config.name) ? config.name : undefined;
+  const hint = options.variant ?? configName ?? (typeof source === 'string' ? path.basename(source) : metadata['effnet.variant']);
   if (!options.scheme && scheme === 'timm' && hint && /(^|[^a-z])tf_/i.test(hint)) scheme = 'timm-tf';
   const how = options.scheme ? `scheme '${scheme}' (given)` : `scheme detected: '${scheme}'${scheme === 'timm-tf' ? ' (timm names, tf_ variant)' : ''}`;
   const describe = `${how}, family ${detection.family}, ${format}, ${tensors.size} tensors in the file`;
   const mapped = toCanonical(tensors, scheme, family ?? detection.family);
 
-  const expected = new Map(options.spec.map((s) => [s.name, s.shape]));
+  const expected = new Map(spec.map((s) => [s.name, s.shape]));
   const missing = [...expected.keys()].filter((n) => !mapped.tensors.has(n));
   const unexpected = [
     ...mapped.unmapped.map((n) => (n.includes(' (') ? n : `${n} (no ${scheme} rule)`)),
@@ -152,14 +167,15 @@ export async function loadWeights(source: string | Uint8Array, options: LoadWeig
     throw new Error(lines.join('\n'));
   }
 
-  const defaults = familyNumerics(scheme, family ?? detection.family, hint, options.width);
+  const width = options.width ?? (config?.family === 'efficientnet' ? config.width : undefined);
+  const defaults = familyNumerics(scheme, family ?? detection.family, hint, width);
   const metaPadding = metadata['effnet.padding'];
   const metaEps = metadata['effnet.bn_epsilon'] !== undefined ? Number(metadata['effnet.bn_epsilon']) : undefined;
   const padding = options.padding ?? (metaPadding === 'same' || metaPadding === 'symmetric' ? metaPadding : defaults.padding);
   const bnEpsilon = options.bnEpsilon ?? (metaEps !== undefined && Number.isFinite(metaEps) && metaEps > 0 ? metaEps : defaults.bnEpsilon);
 
   const weights = new Map<string, tf.Tensor>();
-  for (const entry of options.spec) {
+  for (const entry of spec) {
     const t = mapped.tensors.get(entry.name)!;
     weights.set(entry.name, tf.tensor(t.data as Float32Array, t.shape, 'float32'));
   }

@@ -7,6 +7,7 @@
 // Keras weights are HWIO already. `num_batches_tracked` and Keras's input normalisation layer
 // weights are ignored. Detection reads only names; numerics that names cannot show (padding, BN
 // epsilon) come from `familyNumerics`.
+import type {PaddingMode} from '../models/scaling.js';
 import type {NamedArray} from './safetensors.js';
 
 export type ModelFamily = 'efficientnet' | 'resnet';
@@ -14,7 +15,7 @@ export type ModelFamily = 'efficientnet' | 'resnet';
 export type WeightScheme = 'canonical' | 'torchvision' | 'timm' | 'timm-tf' | 'keras';
 export const WEIGHT_SCHEMES: readonly WeightScheme[] = ['canonical', 'torchvision', 'timm', 'timm-tf', 'keras'];
 /** 'same': TensorFlow SAME (asymmetric for stride 2 on even sizes); 'symmetric': (k-1)/2 each side. */
-export type PaddingMode = 'same' | 'symmetric';
+export type {PaddingMode};
 
 type Layout = 'conv' | 'depthwise' | 'linear' | 'none';
 
