@@ -265,10 +265,30 @@ async function writeKerasH5(file: string, weights: Map<string, NamedArray>, wrap
     const inner = g.create_group(layer);
     for (const [v, t] of vars) inner.create_dataset({name: `${v}:0`, data: t.data, shape: t.shape, dtype: '<f'});
   }
-  if (layers.has('normalization')) {
-    // Keras's Normalization layer also stores an int64 count: not a model weight.
-    const g = root as unknown as {get(n: string): H5Group};
-    void g;
+  f.close();
+}
+
+/** Writes a Keras-3-style `.weights.h5`: /layers/<layer>/vars/<index>, no variable names. */
+async function writeKeras3H5(file: string, weights: Map<string, NamedArray>): Promise<void> {
+  const h5 = (await import('h5wasm/node')) as unknown as {ready: Promise<unknown>; File: new (f: string, m: string) => H5Group & {close(): void}};
+  await h5.ready;
+  const f = new h5.File(file, 'w');
+  const layersGroup = f.create_group('layers');
+  const order: Record<string, number> = {kernel: 0, depthwise_kernel: 0, bias: 1, gamma: 0, beta: 1, moving_mean: 2, moving_variance: 3};
+  const layers = new Map<string, [number, NamedArray][]>();
+  for (const [name, t] of weights) {
+    const [layer, v] = name.split('/');
+    if (!layers.has(layer)) layers.set(layer, []);
+    layers.get(layer)!.push([order[v], t]);
+  }
+  const norm = layersGroup.create_group('normalization').create_group('vars');
+  norm.create_dataset({name: '0', data: Float32Array.of(0.4, 0.5, 0.6), shape: [3], dtype: '<f'});
+  norm.create_dataset({name: '1', data: Float32Array.of(0.1, 0.2, 0.3), shape: [3], dtype: '<f'});
+  norm.create_dataset({name: '2', data: BigInt64Array.of(7n), shape: [], dtype: '<q'});
+  layersGroup.create_group('rescaling').create_group('vars');
+  for (const [layer, vars] of layers) {
+    const g = layersGroup.create_group(layer).create_group('vars');
+    for (const [i, t] of vars) g.create_dataset({name: String(i), data: t.data, shape: t.shape, dtype: '<f'});
   }
   f.close();
 }
@@ -296,6 +316,18 @@ describe('Keras .h5', () => {
     await writeKerasH5(file, keras, true);
     const loaded = await loadWeights(fs.readFileSync(file), {spec});
     expect(loaded.scheme).toBe('keras');
+    await expectWeightsEqual(loaded.weights, canonical);
+  });
+
+  it('reads a Keras 3 .weights.h5 (layers/<layer>/vars/<i>)', async () => {
+    const file = path.join(tmp, 'efficientnet_small.weights.h5');
+    await writeKeras3H5(file, keras);
+    const raw = await readKerasH5(file);
+    expect(Array.from(raw.get('normalization/count')!.data)).toEqual([7]);
+    expect(raw.get('block2a_dwconv/depthwise_kernel')!.shape).toEqual(keras.get('block2a_dwconv/depthwise_kernel')!.shape);
+    const loaded = await loadWeights(file, {spec});
+    expect(loaded).toMatchObject({scheme: 'keras', format: 'keras', padding: 'same', bnEpsilon: 1e-3});
+    expect(loaded.ignored.sort()).toEqual(['normalization/count', 'normalization/mean', 'normalization/variance']);
     await expectWeightsEqual(loaded.weights, canonical);
   });
 

@@ -7,6 +7,9 @@
 //       attrs: weight_names    e.g. ["stem_conv/kernel:0"] (also possibly chunked)
 //       /<layer>/<var>:0       datasets named by the weight names: kernel, bias, gamma, beta,
 //                              moving_mean, moving_variance, depthwise_kernel
+// Keras 3's `.weights.h5` (keras/src/saving/saving_lib.py) is read too: /layers/<layer>/vars/<i>,
+// variables named by position after the layer kind (kernel, bias; gamma, beta, moving_mean,
+// moving_variance for batch norms).
 // Tensors come back named `<layer>/<var>` (no `:0`); Keras layouts are already HWIO.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -128,7 +131,13 @@ function datasetArray(ds: H5Dataset, name: string, label: string): NamedArray {
     return {dtype: 'int32', shape, data: out, storedDtype: 'I64'};
   }
   if (typeof v === 'number' && shape.length === 0) {
-    return {dtype: 'float32', shape, data: Float32Array.of(v), storedDtype: 'F32'};
+    return type === 1
+      ? {dtype: 'float32', shape, data: Float32Array.of(v), storedDtype: 'F32'}
+      : {dtype: 'int32', shape, data: Int32Array.of(v), storedDtype: 'I32'};
+  }
+  if (typeof v === 'bigint' && shape.length === 0) {
+    if (v < -2147483648n || v > 2147483647n) throw new Error(`keras: ${label}: dataset '${name}' holds ${v}, outside the int32 range`);
+    return {dtype: 'int32', shape, data: Int32Array.of(Number(v)), storedDtype: 'I64'};
   }
   throw new Error(`keras: ${label}: dataset '${name}' has HDF5 type class ${type} (size ${size}); supported: float, integer`);
 }
@@ -148,7 +157,47 @@ function collectDatasets(group: H5Group, prefix: string, out: [string, H5Dataset
   }
 }
 
+/**
+ * Variable names, in order, of a Keras 3 layer's `vars/0, 1, ...` (the `.weights.h5` format stores
+ * no names), told from the layer's name as keras.applications names its layers.
+ */
+function keras3VariableNames(layer: string): string[] {
+  if (/(^|_)bn$/.test(layer) || /batch_normalization/.test(layer)) return ['gamma', 'beta', 'moving_mean', 'moving_variance'];
+  if (/dwconv$/.test(layer) || /depthwise/.test(layer)) return ['depthwise_kernel', 'bias'];
+  if (/^normalization(_\d+)?$/.test(layer)) return ['mean', 'variance', 'count'];
+  return ['kernel', 'bias'];
+}
+
+/** Keras 3 `.weights.h5`: /layers/<layer>/vars/<index>, possibly nested in sub-models' layers. */
+function readKeras3(layersGroup: H5Group, label: string, out: Map<string, NamedArray>): void {
+  for (const layer of layersGroup.keys()) {
+    const g = layersGroup.get(layer);
+    if (!isGroup(g)) continue;
+    const vars = g.get('vars');
+    if (isGroup(vars)) {
+      const names = keras3VariableNames(layer);
+      const indices = vars.keys().filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
+      for (const i of indices) {
+        if (i >= names.length) throw new Error(`keras: ${label}: layer '${layer}' has more variables (${indices.length}) than a ${names.join('/')} layer`);
+        const ds = vars.get(String(i));
+        if (!isDataset(ds)) continue;
+        const name = `${layer}/${names[i]}`;
+        if (out.has(name)) throw new Error(`keras: ${label}: layer '${layer}' appears twice`);
+        out.set(name, datasetArray(ds, `layers/${layer}/vars/${i}`, label));
+      }
+    }
+    const nested = g.get('layers');
+    if (isGroup(nested)) readKeras3(nested, label, out);
+  }
+}
+
 function readRoot(root: H5Group, label: string): Map<string, NamedArray> {
+  const keras3 = root.get('layers');
+  if (!nameAttribute(root, 'layer_names') && isGroup(keras3) && !isGroup(root.get('model_weights'))) {
+    const out = new Map<string, NamedArray>();
+    readKeras3(keras3, label, out);
+    return out;
+  }
   let weights: H5Group = root;
   if (!nameAttribute(root, 'layer_names')) {
     const mw = root.get('model_weights');
