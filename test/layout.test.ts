@@ -1,9 +1,10 @@
 // Layout kernels against tfjs-backend-cpu: exact equality (these kernels only move, convert or
 // generate elements), every dtype including strings where tfjs supports them, ranks 0..6, empty
 // tensors, copies large enough to be split over threads, and bad input.
-import {describe, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 
 import {getThreads, setThreads} from '../src/index.js';
+import {loadCpuAddon} from '../src/native.js';
 import {compareExact, compareStrings, DTYPES, Dtype, expectError, make, run} from './util/layout_helpers.js';
 import {randomInts, tf} from './util/reference.js';
 
@@ -385,6 +386,57 @@ describe('Cast, Fill, OnesLike, ZerosLike, OneHot, Range', () => {
     ];
     for (const [start, stop, step, dtype] of cases) {
       await compareExact(() => tf.range(start, stop, step, dtype), `range ${start} ${stop} ${step} ${dtype}`);
+    }
+  });
+});
+
+describe('native layout entries', () => {
+  // The addon checks every option itself: nothing reachable from JavaScript may read or write
+  // outside a buffer, whatever the options say.
+  it('reject options that would touch memory outside the buffers', async () => {
+    const addon = loadCpuAddon();
+    const call = (entry: string, options: object) => () => (addon[entry] as (o: object) => void)(options);
+    const f4 = (n: number) => addon.create(new Float32Array(n));
+    const i4 = (values: number[]) => addon.create(Int32Array.from(values));
+    const x = f4(12);
+    const out = f4(12);
+    const base = {x, out, dtype: 'float32'};
+    try {
+      expect(call('transpose', {...base, shape: [3, 4], xOffset: 0, xStrides: [1, 3]})).not.toThrow();
+      expect(call('transpose', {...base, shape: [3, 4], xOffset: 1, xStrides: [1, 3]})).toThrow(/Transpose: source elements \[1, 12\] are outside the input \(12 elements\)/);
+      expect(call('slice', {...base, shape: [3, 4], xOffset: 11, xStrides: [-4, -1]})).not.toThrow();
+      expect(call('slice', {...base, shape: [3, 4], xOffset: 10, xStrides: [-4, -1]})).toThrow(/Slice: source elements \[-1, 10\]/);
+      expect(call('tile', {...base, shape: [4, 4], xOffset: 0, xStrides: [0, 1]})).toThrow(/Tile: destination elements \[0, 15\] are outside the output/);
+      expect(call('reverse', {...base, shape: [2, 2], xOffset: 0, xStrides: [2 ** 52, 1]})).toThrow(/Reverse: /);
+      expect(call('stridedSlice', {...base, shape: [2, 3], xOffset: 0, xStrides: [1]})).toThrow(/StridedSlice: shape, xStrides and outStrides/);
+      expect(call('broadcastTo', {...base, shape: [2, -3], xOffset: 0, xStrides: [1, 1]})).toThrow(/BroadcastTo: negative dimension/);
+      expect(call('unpack', {...base, shape: [2, 2], xOffset: 0})).toThrow(/Unpack: missing option 'xStrides'/);
+      expect(call('transpose', {...base, x: 999999, shape: [1], xOffset: 0, xStrides: [1]})).toThrow(/Transpose: 'x': no native buffer with id 999999/);
+      expect(call('concat', {inputs: [x, x], inner: [4, 4], out, dtype: 'float32', outer: 2})).toThrow(/Concat: buffer 'out' holds 48 bytes/);
+      expect(call('concat', {inputs: [x, x], inner: [7, 1], out: f4(16), dtype: 'float32', outer: 2})).toThrow(/Concat: input 0 holds 12 elements, 14 are needed/);
+      expect(call('pack', {inputs: [x], inner: [-1], out, dtype: 'float32', outer: 1})).toThrow(/Pack: /);
+      expect(call('padV2', {...base, shape: [3, 4], before: [0, 1], after: [0, 0], value: 0})).toThrow(/PadV2: the output holds 12 elements, 15 are needed/);
+      expect(call('padV2', {...base, shape: [3, 4], before: [0, -1], after: [0, 1], value: 0})).toThrow(/PadV2: paddings must be non-negative/);
+      expect(call('padV2', {...base, shape: [4, 4], before: [0, 0], after: [0, 0], value: 0})).toThrow(/PadV2: buffer 'x' holds 48 bytes/);
+      expect(call('mirrorPad', {...base, x: f4(2), shape: [2], before: [2], after: [0], offset: 0})).toThrow(/MirrorPad: paddings of dimension 0 must be at most 1/);
+      expect(call('mirrorPad', {...base, shape: [12], before: [0], after: [0], offset: 2})).toThrow(/MirrorPad: mode offset/);
+      const idx = i4([0, 2, 1]);
+      expect(call('gatherV2', {...base, indices: idx, batch: 1, outer: 1, dim: 3, slice: 4, count: 3})).not.toThrow();
+      expect(call('gatherV2', {...base, indices: idx, batch: 1, outer: 1, dim: 3, slice: 4, count: 4})).toThrow(/GatherV2: indices hold 3 elements, 4 are needed/);
+      expect(call('gatherV2', {...base, indices: idx, batch: 1, outer: 1, dim: 4, slice: 4, count: 3})).toThrow(/GatherV2: the input holds 12 elements, 16 are needed/);
+      expect(call('gatherV2', {...base, indices: idx, batch: 1, outer: 1, dim: 2, slice: 6, count: 2})).toThrow(/GatherV2: the index value 2 is not in \[0, 1\]/);
+      expect(call('gatherNd', {params: x, indices: idx, out, dtype: 'float32', slices: 1, indexRank: 3, sliceSize: 1, strides: [4, 1], rows: 12, paramsShape: [12]})).toThrow(/GatherNd: 2 strides for indices of depth 3/);
+      expect(call('gatherNd', {params: x, indices: idx, out, dtype: 'float32', slices: 3, indexRank: 1, sliceSize: 4, strides: [1], rows: 4, paramsShape: [3, 4]})).toThrow(/GatherNd: the input holds 12 elements, 16 are needed/);
+      expect(call('cast', {x, out, from: 'float32', to: 'int32', size: 13})).toThrow(/Cast: buffer 'x' holds 48 bytes but 13 float32 elements/);
+      expect(call('cast', {x, out, from: 'float32', to: 'string', size: 1})).toThrow(/Cast: unsupported dtype 'string'/);
+      expect(call('fill', {out, dtype: 'int32', size: 20, value: 1})).toThrow(/Fill: buffer 'out' holds 48 bytes/);
+      expect(call('fill', {out, dtype: 'int32', size: -1, value: 1})).toThrow(/Fill: option 'size' must be >= 0/);
+      expect(call('oneHot', {indices: idx, out, dtype: 'float32', count: 3, depth: 5, on: 1, off: 0})).toThrow(/OneHot: the output holds 12 elements, 15 are needed/);
+      expect(call('oneHot', {indices: idx, out, dtype: 'float32', count: 4, depth: 3, on: 1, off: 0})).toThrow(/OneHot: buffer 'indices'/);
+      addon.free(idx);
+    } finally {
+      addon.free(x);
+      addon.free(out);
     }
   });
 });
