@@ -150,9 +150,20 @@ describe('extras used by models and the conformance suite', () => {
   it('rejects string inputs naming the kernel', async () => {
     await tf.setBackend('native-cpu');
     const s = tf.tensor(['a', 'b']);
-    expect(() => tf.engine().runKernel('Equal', {a: s, b: s})).toThrow(/Equal: dtype 'string' is not supported/);
+    expect(() => tf.engine().runKernel('LogicalAnd', {a: s, b: s})).toThrow(/LogicalAnd: dtype 'string' is not supported/);
+    expect(() => tf.engine().runKernel('Equal', {a: s, b: tf.scalar(1)})).toThrow(/Equal: dtype 'string' is not supported/);
     expect(() => tf.engine().runKernel('LogicalNot', {x: s})).toThrow(/LogicalNot: dtype 'string'/);
     expect(() => tf.engine().runKernel('Select', {condition: s, t: s, e: s})).toThrow(/Select: dtype 'string'/);
     s.dispose();
+  });
+});
+
+describe('string comparisons (computed in JavaScript)', () => {
+  it('equal/notEqual/greater/greaterEqual/less/lessEqual with broadcasting', async () => {
+    for (const [name, fn] of COMPARISONS) {
+      await compareWithCpu(() => fn(tf.tensor([['a', 'b', 'c'], ['bb', 'a', '']]), tf.tensor(['a', 'b', 'bb'])), {label: name});
+      await compareWithCpu(() => fn(tf.tensor([['x'], ['a']]), tf.tensor(['a', 'x', 'z'])), {label: `${name} outer`});
+      await compareWithCpu(() => fn(tf.tensor('b'), tf.tensor(['a', 'b', 'c'])), {label: `${name} scalar`});
+    }
   });
 });

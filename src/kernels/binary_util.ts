@@ -74,13 +74,70 @@ export function runBinary(
  * omitted, a's dtype (tfjs-backend-cpu's rule; tfjs ops make both dtypes match first).
  */
 export function binaryKernel(kernelName: string, outDtype?: DataType): NativeKernelConfig {
+  const compare = STRING_COMPARISONS[kernelName];
   return {
     kernelName,
     kernelFunc: ({inputs, backend}) => {
       const {a, b} = inputs as {a: TensorInfo; b: TensorInfo};
+      if (compare !== undefined && a.dtype === 'string' && b.dtype === 'string') {
+        return compareStrings(kernelName, backend, a, b, compare);
+      }
       return runBinary(kernelName, backend, a, b, outDtype ?? a.dtype);
     },
   };
+}
+
+/** Comparison kernels that also accept two string tensors (tfjs-backend-cpu compares JS strings). */
+const STRING_COMPARISONS: Record<string, (x: string, y: string) => boolean> = {
+  Equal: (x, y) => x === y,
+  NotEqual: (x, y) => x !== y,
+  Greater: (x, y) => x > y,
+  GreaterEqual: (x, y) => x >= y,
+  Less: (x, y) => x < y,
+  LessEqual: (x, y) => x <= y,
+};
+
+/** String comparison with broadcasting, in JavaScript (string tensors never reach native code). */
+function compareStrings(
+  kernel: string,
+  backend: NativeCpuBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  compare: (x: string, y: string) => boolean,
+): TensorInfo {
+  const shape = named(kernel, () => backend_util.assertAndGetBroadcastShape(a.shape, b.shape));
+  const decode = (t: TensorInfo) => backend_util.fromUint8ToStringArray(backend.readSync(t.dataId) as Uint8Array[]);
+  const av = decode(a);
+  const bv = decode(b);
+  const size = util.sizeFromShape(shape);
+  const rank = shape.length;
+  const outStrides = util.computeStrides(shape);
+  const stridesOf = (s: number[]) => {
+    const own = util.computeStrides(s);
+    // Stride of each output dim in the operand (0 where it is broadcast or absent).
+    return shape.map((_, i) => {
+      const k = i - (rank - s.length);
+      if (k < 0 || s[k] === 1) return 0;
+      return k === s.length - 1 ? 1 : own[k];
+    });
+  };
+  const sa = stridesOf(a.shape);
+  const sb = stridesOf(b.shape);
+  const values = new Uint8Array(size);
+  for (let i = 0; i < size; i++) {
+    let rem = i;
+    let ia = 0;
+    let ib = 0;
+    for (let d = 0; d < rank; d++) {
+      const stride = d === rank - 1 ? 1 : outStrides[d];
+      const idx = Math.floor(rem / stride);
+      rem -= idx * stride;
+      ia += idx * sa[d];
+      ib += idx * sb[d];
+    }
+    values[i] = compare(av[ia], bv[ib]) ? 1 : 0;
+  }
+  return backend.makeTensorInfo(shape, 'bool', values);
 }
 
 export interface UnaryOptions {
