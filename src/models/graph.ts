@@ -462,7 +462,7 @@ function mulberry32(seed: number): () => number {
 
 /**
  * Deterministic values for one weight (depends only on its name, shape, role and the seed, so
- * the same on every run and backend): He-normal kernels (std sqrt(2 / fan_in)), dense kernels
+ * the same on every run and backend): He-uniform kernels (std sqrt(2 / fan_in)), dense kernels
  * uniform in +-1/sqrt(fan_in), biases and BN beta/mean uniform in +-0.1, gamma in [0.8, 1.2],
  * variance in [0.5, 1.5].
  */
@@ -478,15 +478,9 @@ export function randomWeightValues(spec: WeightSpec, seed: number): Float32Array
     case 'depthwise_kernel': {
       const [kh, kw, cin] = spec.shape;
       const fanIn = spec.role === 'depthwise_kernel' ? kh * kw : kh * kw * cin;
-      const std = Math.sqrt(2 / fanIn);
-      for (let i = 0; i < size; i += 2) {
-        // Box-Muller
-        const u1 = 1 - rand();
-        const u2 = rand();
-        const r = std * Math.sqrt(-2 * Math.log(u1));
-        out[i] = r * Math.cos(2 * Math.PI * u2);
-        if (i + 1 < size) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
-      }
+      // He-uniform: std sqrt(2 / fan_in), one draw per value.
+      const bound = Math.sqrt(6 / fanIn);
+      uniform(-bound, bound);
       break;
     }
     case 'dense_kernel': {
