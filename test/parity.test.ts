@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
-import {tf} from './util/reference.js';
+import {forEachIsa, tf} from './util/reference.js';
 import '../src/index.js';
 import {buildEfficientNet, efficientNetConfig, efficientNetWeightSpec} from '../src/models/efficientnet.js';
 import {buildResNet, resNetConfig, resNetWeightSpec, type ResNetConfig} from '../src/models/resnet.js';
@@ -94,14 +94,18 @@ for (const name of ['efficientnet_w025_d025', 'efficientnet_w025_d05']) {
           const config = efficientNetConfig(base, {numClasses: json.numClasses, padding: loaded.padding, bnEpsilon: loaded.bnEpsilon});
           try {
             json.sizes.forEach((size, i) => expect(ref.logits[i]).toContain(String(size)));
-            for (let i = 0; i < json.sizes.length; i++) {
-              const input = refs.get(`input_${json.sizes[i]}`)!;
-              const expected = refs.get(ref.logits[i])!;
-              const actual = await predictOn(backend, () => buildEfficientNet(config, loaded.weights), input);
-              expect(actual.length).toBe(expected.data.length);
-              const err = relativeError(actual, expected.data as Float32Array);
-              expect(err, `${name} ${mode} ${backend} size ${json.sizes[i]}: relative error`).toBeLessThan(RTOL);
-            }
+            const check = async (isa: string) => {
+              for (let i = 0; i < json.sizes.length; i++) {
+                const input = refs.get(`input_${json.sizes[i]}`)!;
+                const expected = refs.get(ref.logits[i])!;
+                const actual = await predictOn(backend, () => buildEfficientNet(config, loaded.weights), input);
+                expect(actual.length).toBe(expected.data.length);
+                const err = relativeError(actual, expected.data as Float32Array);
+                expect(err, `${name} ${mode} ${backend} (${isa}) size ${json.sizes[i]}: relative error`).toBeLessThan(RTOL);
+              }
+            };
+            if (backend === 'native-cpu') await forEachIsa(check);
+            else await check('reference');
           } finally {
             tf.dispose([...loaded.weights.values()]);
           }
@@ -182,12 +186,17 @@ describe('resnet_tiny matches torchvision', () => {
     it.skipIf(!supported)(`symmetric padding on ${backend} (needs resnet.ts to accept custom stage widths)`, async () => {
       const loaded = await weightsOn(backend, () => loadWeights(file, {spec}));
       expect([loaded.scheme, loaded.family, loaded.padding, loaded.bnEpsilon]).toEqual(['torchvision', 'resnet', 'symmetric', 1e-5]);
-      try {
+      const check = async (isa: string) => {
         for (let i = 0; i < json.sizes.length; i++) {
           const actual = await predictOn(backend, () => buildResNet({...config, bnEpsilon: loaded.bnEpsilon}, loaded.weights),
             refs.get(`input_${json.sizes[i]}`)!);
-          expect(relativeError(actual, refs.get(json.symmetric.logits[i])!.data as Float32Array), `size ${json.sizes[i]}`).toBeLessThan(RTOL);
+          expect(relativeError(actual, refs.get(json.symmetric.logits[i])!.data as Float32Array), `${isa} size ${json.sizes[i]}`)
+            .toBeLessThan(RTOL);
         }
+      };
+      try {
+        if (backend === 'native-cpu') await forEachIsa(check);
+        else await check('reference');
       } finally {
         tf.dispose([...loaded.weights.values()]);
       }
