@@ -10,7 +10,7 @@ export type {NativeBackendName} from './register.js';
 export type {IsaLevel, NativeInfo} from './native.js';
 
 // Weights (src/weights): safetensors and Keras .h5 loading, torchvision/timm/Keras name maps.
-export {loadWeights} from './weights/load.js';
+export {loadWeights, saveWeights, serializeWeights} from './weights/load.js';
 export type {LoadedWeights, LoadWeightsOptions, WeightSpecEntry} from './weights/load.js';
 export {
   parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors,

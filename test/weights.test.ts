@@ -8,10 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
-import {efficientNetConfig, efficientNetBlocks, efficientNetWeightSpec} from '../src/models/efficientnet.js';
+import {efficientNetConfig, efficientNetBlocks, efficientNetWeightSpec, randomEfficientNetWeights} from '../src/models/efficientnet.js';
 import {resNetConfig, resNetWeightSpec} from '../src/models/resnet.js';
 import {readKerasH5} from '../src/weights/keras.js';
-import {loadWeights, type WeightSpecEntry} from '../src/weights/load.js';
+import {loadWeights, saveWeights, type WeightSpecEntry} from '../src/weights/load.js';
 import {detectScheme, familyNumerics, fromCanonical, toCanonical, type WeightScheme} from '../src/weights/names.js';
 import {serializeSafetensors, type NamedArray} from '../src/weights/safetensors.js';
 
@@ -214,6 +214,19 @@ describe('scheme round trips', () => {
     expect([r.scheme, r.padding, r.bnEpsilon, r.weights.size]).toEqual(['torchvision', 'symmetric', 1e-3, spec.length]);
     tf.dispose([...r.weights.values()]);
     await expect(loadWeights(bytes, {config: efficientNetConfig('b4')})).rejects.toThrow(/mis-shaped/);
+  });
+
+  it('saveWeights writes canonical files that load back with their padding and epsilon', async () => {
+    const config = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
+    const weights = randomEfficientNetWeights(config, 3);
+    const file = path.join(tmp, 'saved.safetensors');
+    await saveWeights(file, weights, {padding: 'same', bnEpsilon: 1e-3});
+    const r = await loadWeights(file, {config});
+    expect([r.scheme, r.padding, r.bnEpsilon, r.metadata.format]).toEqual(['canonical', 'same', 1e-3, 'effnet-native']);
+    const canonical = new Map<string, NamedArray>();
+    for (const [k, t] of weights) canonical.set(k, {dtype: 'float32', shape: t.shape, data: t.dataSync() as Float32Array, storedDtype: 'F32'});
+    tf.dispose([...weights.values()]);
+    await expectWeightsEqual(r.weights, canonical);
   });
 
   it('canonical files carry padding and epsilon in their metadata', async () => {

@@ -12,7 +12,7 @@ import {
   detectScheme, familyNumerics, toCanonical, WEIGHT_SCHEMES,
   type ModelFamily, type PaddingMode, type WeightScheme,
 } from './names.js';
-import {looksLikeSafetensors, parseSafetensors, type NamedArray} from './safetensors.js';
+import {looksLikeSafetensors, parseSafetensors, serializeSafetensors, type NamedArray} from './safetensors.js';
 
 /** One expected tensor: canonical name and shape (what the models' weight-spec functions return). */
 export interface WeightSpecEntry {
@@ -180,4 +180,31 @@ export async function loadWeights(source: string | Uint8Array, options: LoadWeig
     weights.set(entry.name, tf.tensor(t.data as Float32Array, t.shape, 'float32'));
   }
   return {weights, scheme, family: family ?? detection.family, padding, bnEpsilon, format, ignored: mapped.ignored, metadata};
+}
+
+/**
+ * Serialises canonical weights (e.g. loadWeights' result, or randomEfficientNetWeights) to
+ * safetensors bytes under their canonical names, with the padding and epsilon they need recorded in
+ * the metadata (`effnet.padding`, `effnet.bn_epsilon`), so that loadWeights restores them.
+ */
+export async function serializeWeights(
+  weights: Map<string, tf.Tensor>, numerics?: {padding?: PaddingMode; bnEpsilon?: number; variant?: string},
+): Promise<Uint8Array> {
+  const arrays = new Map<string, {dtype: 'float32'; shape: number[]; data: Float32Array}>();
+  for (const [name, t] of weights) {
+    if (t.dtype !== 'float32') throw new Error(`serializeWeights: '${name}' is ${t.dtype}; expected float32`);
+    arrays.set(name, {dtype: 'float32', shape: t.shape.slice(), data: (await t.data()) as Float32Array});
+  }
+  const metadata: Record<string, string> = {format: 'effnet-native'};
+  if (numerics?.padding) metadata['effnet.padding'] = numerics.padding;
+  if (numerics?.bnEpsilon !== undefined) metadata['effnet.bn_epsilon'] = String(numerics.bnEpsilon);
+  if (numerics?.variant) metadata['effnet.variant'] = numerics.variant;
+  return serializeSafetensors(arrays, metadata);
+}
+
+/** Writes canonical weights to a safetensors file (see serializeWeights). */
+export async function saveWeights(
+  file: string, weights: Map<string, tf.Tensor>, numerics?: {padding?: PaddingMode; bnEpsilon?: number; variant?: string},
+): Promise<void> {
+  fs.writeFileSync(file, await serializeWeights(weights, numerics));
 }
