@@ -231,6 +231,48 @@ describe('accuracy of the vector exp / sigmoid / tanh', () => {
   });
 });
 
+describe('swish (the C++ activation of fused blocks, reachable through the unary entry)', () => {
+  it('matches x * sigmoid(x) from tfjs-backend-cpu at every ISA level', async () => {
+    const xs = randomFloats(1003, 90, -30, 30);
+    xs[0] = NaN;
+    xs[1] = Infinity;
+    xs[2] = 0;
+    const expected = await (async () => {
+      await tf.setBackend('cpu');
+      return tf.tidy(() => {
+        const x = tf.tensor(xs);
+        return tf.mul(x, tf.sigmoid(x)).dataSync();
+      });
+    })();
+    await tf.setBackend('native-cpu');
+    const backend = tf.backend() as NativeCpuBackend;
+    await forEachIsa((isa) => {
+      const x = tf.tensor(xs);
+      const out = tf.zeros([xs.length]);
+      backend.run('unary', {
+        op: 'Swish', x: backend.bufferOf(x, 'Swish'), out: backend.bufferOf(out, 'Swish'), size: xs.length,
+        xDtype: 'float32', outDtype: 'float32',
+      });
+      const got = out.dataSync();
+      for (let i = 0; i < xs.length; i++) {
+        if (Number.isNaN(expected[i])) {
+          expect(Number.isNaN(got[i]), `${isa} ${i}`).toBe(true);
+        } else if (got[i] !== expected[i]) {
+          expect(Math.abs(got[i] - expected[i]), `${isa} swish(${xs[i]})`).toBeLessThanOrEqual(1e-6 + 1e-6 * Math.abs(expected[i]));
+        }
+      }
+      tf.dispose([x, out]);
+    });
+  });
+});
+
+describe('bool operands of arithmetic kernels (stored as tfjs stores them in a Uint8Array)', () => {
+  it('add/mul/sub of bool tensors', async () => {
+    const b = (seed: number) => tf.tensor(Array.from(randomInts(17, seed, 0, 1)), [17], 'bool');
+    await compareWithCpu(() => [tf.add(b(1), b(2)), tf.mul(b(3), b(4)), tf.maximum(b(5), b(6))]);
+  });
+});
+
 describe('threads', () => {
   it('gives the same results with 1 and 2 threads', async () => {
     for (const threads of [1, 2]) {

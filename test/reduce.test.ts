@@ -3,6 +3,7 @@
 import {afterAll, describe, expect, it} from 'vitest';
 
 import {getThreads, setThreads} from '../src/index.js';
+import type {NativeCpuBackend} from '../src/backend.js';
 import {compareWithCpu, randomFloats, randomInts, tf} from './util/reference.js';
 
 const originalThreads = getThreads();
@@ -124,6 +125,16 @@ describe('reductions', () => {
     expect(() => tf.engine().runKernel('ArgMax', {x}, {axis: [0, 1]})).toThrow(/ArgMax: expected one axis/);
     const s = tf.tensor(['a']);
     expect(() => tf.engine().runKernel('Sum', {x: s}, {axis: 0, keepDims: false})).toThrow(/Sum: dtype 'string'/);
+    const fake = {dataId: x.dataId, shape: x.shape, dtype: 'complex64' as const};
+    expect(() => tf.engine().runKernel('Mean', {x: fake}, {axis: 0, keepDims: false})).toThrow(/Mean: dtype 'complex64'/);
+    // The native entry checks axes and buffer sizes itself.
+    const backend = tf.backend() as NativeCpuBackend;
+    const id = backend.bufferOf(x, 'test');
+    const opts = {op: 'Sum', x: id, out: id, shape: [2, 3], axes: [1], xDtype: 'float32', outDtype: 'float32'};
+    expect(() => backend.run('reduce', {...opts, axes: [2]})).toThrow(/Sum: axis 2 is out of range/);
+    expect(() => backend.run('reduce', {...opts, shape: [2, 30]})).toThrow(/Sum: buffer 'x' holds 24 bytes/);
+    expect(() => backend.run('argReduce', {op: 'ArgMax', x: id, out: id, shape: [2, 3], axis: -1, xDtype: 'float32'})).toThrow(/ArgMax: axis -1 is out of range/);
+    expect(() => backend.run('softmax', {logits: id, out: id, rows: 3, cols: 3})).toThrow(/Softmax: buffer 'logits'/);
     tf.dispose([x, s]);
   });
 });
