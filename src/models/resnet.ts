@@ -3,16 +3,18 @@
 //
 // Network: stem conv 7x7 stride 2 pad 3 (64) + BN + ReLU, max pool 3x3 stride 2 pad 1; four
 // layers of bottlenecks (planes 64, 128, 256, 512; expansion 4) with [3,4,6,3], [3,4,23,3] or
-// [3,8,36,3] blocks; the first block of each layer has a downsample (1x1 conv with the block's
-// stride + BN) and layers 2-4 start with stride 2; with includeTop, global average pooling and
-// the classifier (logits). Without includeTop the output is layer 4's feature map.
+// [3,8,36,3] blocks (blocks, stem channels and planes can be overridden for scaled-down nets);
+// layers 2-4 start with stride 2; a block whose stride is not 1 or whose input channels differ
+// from its output (the first of each layer) has a downsample (1x1 conv with the stride + BN);
+// with includeTop, global average pooling and the classifier (logits). Without includeTop the
+// output is layer 4's feature map.
 //
 // Canonical weight names (HWIO kernels; BN tensors gamma, beta, mean, variance):
 //   stem/conv/kernel [7, 7, 3, 64], stem/bn/*
 //   layers/{l}/{b}/conv1/kernel [1, 1, Cin, P], layers/{l}/{b}/bn1/*
 //   layers/{l}/{b}/conv2/kernel [3, 3, P, P],   layers/{l}/{b}/bn2/*
 //   layers/{l}/{b}/conv3/kernel [1, 1, P, 4P],  layers/{l}/{b}/bn3/*
-//   layers/{l}/{b}/downsample/conv/kernel [1, 1, Cin, 4P], layers/{l}/{b}/downsample/bn/*  (b = 0)
+//   layers/{l}/{b}/downsample/conv/kernel [1, 1, Cin, 4P], layers/{l}/{b}/downsample/bn/*  (b = 0 only)
 //   classifier/kernel [2048, numClasses], classifier/bias [numClasses]
 // l and b are 0-based (torchvision's layer{l+1}.{b}).
 import type * as tf from '@tensorflow/tfjs-core';
@@ -34,6 +36,10 @@ export interface ResNetConfig {
   depth: ResNetDepth;
   /** Bottleneck blocks per layer. */
   blocks: number[];
+  /** Stem conv channels (64). */
+  stemChannels: number;
+  /** Bottleneck width (planes) per layer (64, 128, 256, 512); outputs are 4x these. */
+  widths: number[];
   /** Input size the model is designed for (224). */
   resolution: number;
   /** 'symmetric' (torchvision, default) or 'same' (TF's rule). */
@@ -51,6 +57,10 @@ export interface ResNetOptions {
   numClasses?: number;
   includeTop?: boolean;
   resolution?: number;
+  /** Custom (e.g. scaled-down) networks: blocks per layer, stem channels, planes per layer. */
+  blocks?: number[];
+  stemChannels?: number;
+  widths?: number[];
 }
 
 /** A ResNet configuration: depth 50, 101 or 152. */
@@ -67,11 +77,22 @@ export function resNetConfig(depth: ResNetDepth | string = 152, options: ResNetO
   if (padding !== 'same' && padding !== 'symmetric') {
     throw new Error(`resNetConfig: padding '${padding}' is not supported; supported: same, symmetric`);
   }
+  const blocks = options.blocks ?? [...RESNET_BLOCKS[d]];
+  const widths = options.widths ?? [64, 128, 256, 512];
+  const stemChannels = options.stemChannels ?? 64;
+  const positive = (v: number) => Number.isInteger(v) && v >= 1;
+  if (blocks.length !== widths.length || !blocks.every(positive) || !widths.every(positive) || !positive(stemChannels)) {
+    throw new Error(
+      `resNetConfig: blocks [${blocks}], widths [${widths}] and stemChannels ${stemChannels} must be positive integers, one width per layer`,
+    );
+  }
   return {
     family: 'resnet',
     name: `resnet${d}`,
     depth: d,
-    blocks: [...RESNET_BLOCKS[d]],
+    blocks,
+    stemChannels,
+    widths,
     resolution: options.resolution ?? 224,
     padding,
     bnEpsilon: options.bnEpsilon ?? 1e-5,
@@ -85,10 +106,10 @@ const EXPANSION = 4;
 /** The ResNet definition, over any Ops implementation. */
 export const resNetGraph: ModelGraph<ResNetConfig> = <T>(g: Ops<T>, x: T, config: ResNetConfig): T => {
   const padding = config.padding;
-  let h = g.conv(x, {name: 'stem/conv', filters: 64, kernel: 7, stride: 2, padding, bn: {name: 'stem/bn'}, activation: 'relu'});
+  let h = g.conv(x, {name: 'stem/conv', filters: config.stemChannels, kernel: 7, stride: 2, padding, bn: {name: 'stem/bn'}, activation: 'relu'});
   h = g.pool(h, 'max', 3, 2, padding);
   config.blocks.forEach((count, l) => {
-    const planes = 64 << l;
+    const planes = config.widths[l];
     for (let b = 0; b < count; b++) {
       const p = `layers/${l}/${b}`;
       const stride = b === 0 && l > 0 ? 2 : 1;
@@ -96,7 +117,7 @@ export const resNetGraph: ModelGraph<ResNetConfig> = <T>(g: Ops<T>, x: T, config
       out = g.conv(out, {name: `${p}/conv2`, filters: planes, kernel: 3, stride, padding, bn: {name: `${p}/bn2`}, activation: 'relu'});
       out = g.conv(out, {name: `${p}/conv3`, filters: planes * EXPANSION, kernel: 1, padding, bn: {name: `${p}/bn3`}});
       const identity =
-        b === 0
+        stride !== 1 || g.dims(h).c !== planes * EXPANSION
           ? g.conv(h, {name: `${p}/downsample/conv`, filters: planes * EXPANSION, kernel: 1, stride, padding, bn: {name: `${p}/downsample/bn`}})
           : h;
       h = g.relu(g.add(out, identity));
