@@ -3,7 +3,7 @@
 import {describe, expect, it} from 'vitest';
 
 import {amoebaNetConfig, reductionLayers} from '../src/models/amoebanet.js';
-import {countMultiplyAdds, countParams, traceModel} from '../src/models/count.js';
+import {countMultiplyAdds, countParams, type ModelConfig, traceModel, weightSpec} from '../src/models/count.js';
 import {efficientNetWeightSpec} from '../src/models/efficientnet.js';
 import {resNetConfig, resNetWeightSpec} from '../src/models/resnet.js';
 import {compoundScale, efficientNetBlocks, efficientNetConfig, roundFilters, roundRepeats} from '../src/models/scaling.js';
@@ -116,6 +116,24 @@ describe('parameter counts', () => {
     expect(countParams(resNetConfig(152))).toBe(60_192_808);
     expect(countParams(resNetConfig(50))).toBe(25_557_032);
     expect(countParams(resNetConfig(101))).toBe(44_549_160);
+  });
+
+  it("scaled-down torchvision networks: the fixtures' state-dict sizes", () => {
+    // scripts/fixtures/generate.py counts every state-dict tensor (running statistics included):
+    // torchvision EfficientNet-B0 settings at width 0.25, depth 0.25 or 0.5; torchvision's
+    // Bottleneck ResNet with stage widths 4 * (1, 2, 4, 8), blocks [1, 2, 1, 1].
+    const numel = (config: ModelConfig) => weightSpec(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+    const runningStats = (config: ModelConfig) =>
+      weightSpec(config).filter((s) => s.role === 'mean' || s.role === 'variance').reduce((n, s) => n + s.shape[0], 0);
+    const e1 = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
+    const e2 = efficientNetConfig({width: 0.25, depth: 0.5, resolution: 32}, {numClasses: 7});
+    const tiny = resNetConfig(50, {blocks: [1, 2, 1, 1], stemChannels: 4, widths: [4, 8, 16, 32], numClasses: 6});
+    expect([numel(e1), numel(e2), numel(tiny)]).toEqual([131_190, 208_141, 36_258]);
+    for (const c of [e1, e2, tiny]) expect(countParams(c)).toBe(numel(c) - runningStats(c));
+    // layer 1's first block: stem 4 channels -> 16, so it has a downsample; 4 * 4 = 16 would not.
+    const noDown = resNetConfig(50, {blocks: [1, 1, 1, 1], stemChannels: 16, widths: [4, 8, 16, 32]});
+    expect(resNetWeightSpec(noDown).some((s) => s.name === 'layers/0/0/downsample/conv/kernel')).toBe(false);
+    expect(resNetWeightSpec(noDown).some((s) => s.name === 'layers/1/0/downsample/conv/kernel')).toBe(true);
   });
 
   it('AmoebaNet-B (N=18, F=512, 1001 classes) has about 557M parameters', () => {
