@@ -128,6 +128,15 @@ export async function loadWeights(source: string | Uint8Array, options: LoadWeig
     ? 'efficientnet' : spec.some((s) => s.name.startsWith('layers/')) ? 'resnet' : undefined;
   const family = options.family ?? config?.family ?? specFamily;
   const detection = detectScheme(tensors.keys(), family);
+  if (family && !options.scheme) {
+    const any = detectScheme(tensors.keys());
+    if (any.family !== family && any.matched > detection.matched) {
+      throw new Error(
+        `loadWeights(${label}): these look like ${any.family} weights (${any.scheme} names: ${any.matched} of ${any.total} ` +
+          `understood) but the model is ${family}`,
+      );
+    }
+  }
   let scheme: WeightScheme = options.scheme ?? detection.scheme;
   const configName = config && /^(?:efficientnet[-_]?)?b[0-7]$/i.test(config.name) ? config.name : undefined;
   const hint = options.variant ?? configName ?? (typeof source === 'string' ? path.basename(source) : metadata['effnet.variant']);
