@@ -241,3 +241,26 @@ export function decide(name: string, env: string, hasKernel: (kernelName: string
   if (absent.length > 0) return {run: false, reason: `suite waits for kernels not registered yet: ${absent.join(', ')}`};
   return {run: true};
 }
+
+/** Suites of SUITES that match no spec name, and rules of EXCLUSIONS that match none (typos, renamed specs). */
+export function staleEntries(names: readonly string[], env: string): string[] {
+  const stale: string[] = [];
+  const bySuite = new Map<string, string[]>();
+  for (const suite of SUITES) {
+    const prefix = `${suite.describe} ${env} {} `;
+    const specs = names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+    bySuite.set(suite.describe, specs);
+    if (specs.length === 0) stale.push(`suite '${suite.describe}' matches no spec`);
+  }
+  EXCLUSIONS.forEach((rule, i) => {
+    const suites = rule.suites ?? SUITES.map((s) => s.describe);
+    for (const suite of suites) {
+      if (!bySuite.has(suite)) stale.push(`exclusion ${i} (${rule.reason}) names suite '${suite}', which SUITES does not list`);
+    }
+    const matched = suites.some((suite) =>
+      (bySuite.get(suite) ?? []).some((spec) => rule.specs == null || rule.specs.some((s) => spec.includes(s))),
+    );
+    if (!matched) stale.push(`exclusion ${i} (${rule.reason}) matches no spec`);
+  });
+  return stale;
+}

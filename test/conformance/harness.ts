@@ -17,7 +17,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import type {IsaLevel} from '../../src/native.js';
 
-import {decide, FilterDecision} from './filter.js';
+import {decide, FilterDecision, staleEntries} from './filter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -183,6 +183,11 @@ export function defineConformanceTests(isa: IsaLevel | 'best'): void {
       expect(engineCheck!.sameEngine, 'the suite uses another engine').toBe(true);
       expect(engineCheck!.sameTensorClass, 'the suite uses another copy of tfjs-core').toBe(true);
       expect(engineCheck!.missingKernels, 'kernels registered from src/ but not visible to the suite').toEqual([]);
+    });
+
+    it('names only suites and specs that exist in the suite (no stale filter entries)', (ctx) => {
+      if (skipped || RUN_ALL) ctx.skip(skipped || 'unfiltered run');
+      expect(staleEntries(results.map((r) => r.name), BACKEND)).toEqual([]);
     });
 
     it(`executes at least ${MIN_EXECUTED} specs`, (ctx) => {
