@@ -19,6 +19,7 @@ constexpr size_t kPatchBufferBytes = 192 * 1024;
 constexpr size_t kMinBlockRows = 96;
 constexpr size_t kMaxBlockRows = 1024;
 // Largest patch matrix gathered in one piece when there are too few pixels to split over threads.
+// Patch buffers are per thread and kept between calls (no page faults on every call).
 constexpr size_t kWholeGatherBytes = 8u << 20;
 
 // memcpy for long runs; a plain loop for the short ones (few input channels) avoids the call.
@@ -117,19 +118,20 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
   size_t block = std::min<size_t>(kMaxBlockRows, std::max<size_t>(kMinBlockRows, kPatchBufferBytes / row_bytes));
   block = std::max(mr, block / mr * mr);
   const size_t threads = static_cast<size_t>(num_threads());
-  if (threads > 1 && div_up(pixels, block) < threads * 2 && pixels * row_bytes <= kWholeGatherBytes) {
+  const bool few_pixels = threads > 1 && div_up(pixels, block) < threads * 2 && pixels * row_bytes <= kWholeGatherBytes;
+  if ((few_pixels && path == 0) || path == 2) {
     // Few pixels (late layers at batch 1): gather them all once and let the GEMM split N as well.
     std::vector<float>& buf = t_patches;
     if (buf.size() < pixels * k) buf.resize(pixels * k);
     gather_patches(s, x, 0, pixels, buf.data());
     gemm_compute(kernel, pixels, n, k, buf.data(), k, pb, out, n, ep, accumulate, true);
-    if (buf.size() * sizeof(float) > 2 * kPatchBufferBytes) std::vector<float>().swap(buf);
     return;
   }
   if (threads > 1) {
     const size_t per_task = div_up(pixels, threads * 4);
     block = std::min(block, std::max(mr, div_up(per_task, mr) * mr));
   }
+  block = std::min(block, div_up(pixels, mr) * mr);
   const size_t blocks = div_up(pixels, block);
   parallel_for(blocks, 1, [&](size_t begin, size_t end) {
     std::vector<float>& buf = t_patches;

@@ -31,8 +31,9 @@ void conv2d_check(const Conv2DShape& s, const char* op);
 void conv2d(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter, float* out,
             const GemmEpilogueParams& ep, bool accumulate);
 
-// The same computation without the cached packing or the 1x1 shortcut, for benchmarks/tests of the
-// implicit-GEMM path: 0 = automatic, 1 = force the patch-gathering path.
+// conv2d with a forced strategy, for benchmarks and tests: 0 = automatic (what conv2d does),
+// 1 = blocked patch gathering (implicit GEMM) even for 1x1 convs, 2 = gather every pixel's patch
+// (full im2col) and run one GEMM.
 void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
                       float* out, const GemmEpilogueParams& ep, bool accumulate, int path);
 
