@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {forEachIsa, tf} from './util/reference.js';
 import '../src/index.js';
 import {buildEfficientNet, efficientNetConfig, efficientNetWeightSpec} from '../src/models/efficientnet.js';
-import {buildResNet, resNetConfig, resNetWeightSpec, type ResNetConfig} from '../src/models/resnet.js';
+import {buildResNet, resNetConfig} from '../src/models/resnet.js';
 import {loadWeights, type LoadedWeights} from '../src/weights/load.js';
 import {fromCanonical} from '../src/weights/names.js';
 import {readSafetensors, type NamedArray} from '../src/weights/safetensors.js';
@@ -168,23 +168,14 @@ describe('Keras .h5 path matches torchvision run with TF numerics', () => {
 
 describe('resnet_tiny matches torchvision', () => {
   const {json, file, refs} = fixture('resnet_tiny');
-  // The fixture is torchvision's Bottleneck ResNet with stage widths stemChannels * (1, 2, 4, 8);
-  // the config carries them for model code that accepts custom widths.
-  const config = {
-    ...resNetConfig(50, {numClasses: json.numClasses, resolution: json.sizes[0]}),
-    blocks: json.blocks,
-    name: 'resnet_tiny',
-    stemChannels: json.stemChannels,
-    widths: json.widths,
-    baseWidth: json.stemChannels,
-  } as ResNetConfig;
-  const spec = resNetWeightSpec(config);
-  const fileShapes = readSafetensors(file).tensors;
-  const supported = fileShapes.get('conv1.weight')!.shape[0] === spec.find((s) => s.name === 'stem/conv/kernel')!.shape[3];
+  // The fixture is torchvision's Bottleneck ResNet with stage widths stemChannels * (1, 2, 4, 8).
+  const config = resNetConfig(50, {
+    numClasses: json.numClasses, resolution: json.sizes[0], blocks: json.blocks, stemChannels: json.stemChannels, widths: json.widths,
+  });
 
   for (const backend of BACKENDS) {
-    it.skipIf(!supported)(`symmetric padding on ${backend} (needs resnet.ts to accept custom stage widths)`, async () => {
-      const loaded = await weightsOn(backend, () => loadWeights(file, {spec}));
+    it(`symmetric padding on ${backend} at ${json.sizes.join(' and ')}`, async () => {
+      const loaded = await weightsOn(backend, () => loadWeights(file, {config}));
       expect([loaded.scheme, loaded.family, loaded.padding, loaded.bnEpsilon]).toEqual(['torchvision', 'resnet', 'symmetric', 1e-5]);
       const check = async (isa: string) => {
         for (let i = 0; i < json.sizes.length; i++) {
@@ -202,21 +193,4 @@ describe('resnet_tiny matches torchvision', () => {
       }
     });
   }
-
-  it('loads under the torchvision scheme with a spec of the fixture\'s widths', async () => {
-    await tf.setBackend('cpu');
-    const own = [...fileShapes].filter(([n]) => !n.endsWith('num_batches_tracked')).map(([n, t]) => {
-      const mapped = n.replace(/^conv1\.weight$/, 'stem/conv/kernel');
-      return {n, t, mapped};
-    });
-    expect(own.length).toBeGreaterThan(0);
-    // Shapes the model would need at these widths, from the names map itself.
-    const {toCanonical} = await import('../src/weights/names.js');
-    const canonical = toCanonical(fileShapes, 'torchvision', 'resnet');
-    expect(canonical.unmapped).toEqual([]);
-    const loaded = await loadWeights(file, {spec: [...canonical.tensors].map(([name, t]) => ({name, shape: t.shape}))});
-    expect(loaded.weights.get('layers/1/1/conv2/kernel')!.shape).toEqual([3, 3, json.widths[1], json.widths[1]]);
-    expect(loaded.weights.get('classifier/kernel')!.shape).toEqual([json.widths[3] * 4, json.numClasses]);
-    tf.dispose([...loaded.weights.values()]);
-  });
 });
