@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 
 import {padAmounts, tfPadding} from '../src/models/layers.js';
-import {MBCONV_KERNEL, type MBConvAttrs, type MBConvWeights, mbconv, mbconvComposite} from '../src/models/mbconv.js';
+import {backendFusesSwish, MBCONV_KERNEL, type MBConvAttrs, type MBConvWeights, mbconv, mbconvComposite} from '../src/models/mbconv.js';
 import type {PaddingMode} from '../src/models/scaling.js';
 
 function rng(seed: number): () => number {
@@ -221,6 +221,18 @@ describe('mbconv composite against a hand-written block', () => {
     expect(() => mbconvComposite(x9, w, {kernelSize: 3, stride: 2, padding: 'same'})).toThrow(/expandKernel has shape/);
     expect(() => mbconvComposite(x, w, {kernelSize: 3, stride: 3, padding: 'same'})).toThrow(/stride 3; supported: 1, 2/);
     tf.dispose([x, x9, ...Object.values(w)]);
+  });
+});
+
+describe('fused swish probe', () => {
+  it("is false on tfjs-backend-cpu (no 'swish' fused activation) and leaks nothing", () => {
+    const before = tf.memory().numTensors;
+    expect(backendFusesSwish()).toBe(false);
+    expect(backendFusesSwish()).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+    const y = tf.add(tf.ones([2]), tf.ones([2]));
+    expect(Array.from(y.dataSync())).toEqual([2, 2]);
+    y.dispose();
   });
 });
 

@@ -13,7 +13,7 @@ import {
 } from '../src/models/efficientnet.js';
 import {type Dims, type ModelGraph, type Ops, randomWeightValues} from '../src/models/graph.js';
 import {type ConvSpec, type LayerPadding, tfPadding} from '../src/models/layers.js';
-import {mbconvLayers} from '../src/models/mbconv.js';
+import {backendFusesSwish, mbconvLayers} from '../src/models/mbconv.js';
 import {buildResNet, randomResNetWeights, resNetConfig, resNetGraph} from '../src/models/resnet.js';
 import {efficientNetConfig, type MBConvBlockSpec, type PaddingMode} from '../src/models/scaling.js';
 import {type Evaluated, evalOn, expectClose, forEachIsa, randomFloats, tf} from './util/reference.js';
@@ -370,6 +370,11 @@ describe('ResNet-50 (10 classes, 64x64) on cpu', () => {
 describe('native-cpu against cpu (within 1e-4 relative)', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
+  });
+
+  it("native-cpu fuses swish into its conv kernels (x * sigmoid(x), negatives included)", async () => {
+    await tf.setBackend('native-cpu');
+    expect(backendFusesSwish()).toBe(true);
   });
 
   for (const key of ['EfficientNet same', 'EfficientNet symmetric']) {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {type ConvSpec, type LayerPadding, outputSize, padAmounts, tfPadding} from './layers.js';
-import {type MBConvWeights, mbconv, mbconvLayers} from './mbconv.js';
+import {type MBConvWeights, mbconv, mbconvLayers, swishActivation} from './mbconv.js';
 import type {MBConvBlockSpec, PaddingMode} from './scaling.js';
 
 /** Spatial size and channels of an activation (rank 2 activations have h = w = 1). */
@@ -288,7 +288,7 @@ export function foldWeights(trace: Trace, weights: Map<string, tf.Tensor>, bnEps
   return folded;
 }
 
-function swish(x: tf.Tensor): tf.Tensor {
+function applySwish(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
@@ -315,7 +315,8 @@ export class TensorOps implements Ops<tf.Tensor> {
     const x4 = x as tf.Tensor4D;
     const pad = tfPadding(spec.padding, spec.kernel, stride, dilation, x4.shape[1], x4.shape[2]);
     const act = spec.activation ?? 'linear';
-    const fusedAct = act === 'relu' || act === 'sigmoid' ? act : 'linear';
+    const swish = act === 'swish' ? swishActivation() : null;
+    const fusedAct = act === 'relu' || act === 'sigmoid' ? act : (swish?.activation ?? 'linear');
     const args = {
       x: x4,
       filter: kernel as tf.Tensor4D,
@@ -326,7 +327,7 @@ export class TensorOps implements Ops<tf.Tensor> {
       activation: fusedAct as 'linear',
     };
     const y = spec.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
-    return act === 'swish' ? swish(y) : y;
+    return swish?.after ? applySwish(y) : y;
   }
 
   mbconv(x: tf.Tensor, block: MBConvBlockSpec, padding: PaddingMode): tf.Tensor {

@@ -120,8 +120,50 @@ export function mbconvLayers(block: MBConvBlockSpec, padding: PaddingMode): MBCo
   return layers;
 }
 
+const swishSupport = new Map<string, boolean>();
+
+/**
+ * Whether the active backend's FusedConv2D and FusedDepthwiseConv2D kernels implement the
+ * activation 'swish' (x * sigmoid(x); not one of tfjs's own fused activations, but the native
+ * backends have it). Probed once per backend on a few values, negatives included; backends that
+ * reject it or compute something else get the unfused x * sigmoid(x).
+ */
+export function backendFusesSwish(): boolean {
+  const backendName = tf.getBackend();
+  const known = swishSupport.get(backendName);
+  if (known != null) return known;
+  const values = [-8, -3, -0.5, 0, 0.5, 3, 8];
+  const made: tf.Tensor[] = [];
+  let ok = false;
+  try {
+    const x = tf.tensor4d(values, [1, 1, values.length, 1]);
+    const one = tf.tensor4d([1], [1, 1, 1, 1]);
+    made.push(x, one);
+    const act = 'swish' as 'linear';
+    const a = tf.fused.conv2d({x, filter: one, strides: 1, pad: 'valid', activation: act});
+    made.push(a);
+    const b = tf.fused.depthwiseConv2d({x, filter: one, strides: 1, pad: 'valid', activation: act});
+    made.push(b);
+    const expected = values.map((v) => v / (1 + Math.exp(-v)));
+    const close = (got: ArrayLike<number>) => expected.every((e, i) => Math.abs(got[i] - e) <= 1e-5 * (1 + Math.abs(e)));
+    ok = close(a.dataSync()) && close(b.dataSync());
+  } catch {
+    ok = false;
+  } finally {
+    tf.dispose(made);
+  }
+  swishSupport.set(backendName, ok);
+  return ok;
+}
+
 function swish(x: tf.Tensor4D): tf.Tensor4D {
   return tf.mul(x, tf.sigmoid(x));
+}
+
+/** The fused activation to request for a swish, and whether swish must still be applied after. */
+export function swishActivation(): {activation: 'linear'; after: boolean} {
+  const fused = backendFusesSwish();
+  return {activation: (fused ? 'swish' : 'linear') as 'linear', after: !fused};
 }
 
 function checkShape(what: string, t: tf.Tensor | undefined, shape: number[]): void {
@@ -184,16 +226,21 @@ export function mbconvAttrs(x: tf.Tensor4D, w: MBConvWeights, config: MBConvConf
   };
 }
 
-/** The block composed of standard tfjs ops (the reference for fused kernels). */
+/**
+ * The block composed of standard tfjs ops (the reference for fused kernels). Swish is fused into
+ * the convs on backends that implement it (backendFusesSwish), else applied as x * sigmoid(x).
+ */
 export function mbconvComposite(x: tf.Tensor4D, w: MBConvWeights, config: MBConvConfig): tf.Tensor4D {
   const attrs = mbconvAttrs(x, w, config);
+  const {activation, after} = swishActivation();
+  const act = (t: tf.Tensor4D) => (after ? swish(t) : t);
   return tf.tidy(() => {
     let h = x;
     if (attrs.hasExpand) {
-      h = swish(tf.fused.conv2d({x: h, filter: w.expandKernel!, strides: 1, pad: 'valid', bias: w.expandBias}));
+      h = act(tf.fused.conv2d({x: h, filter: w.expandKernel!, strides: 1, pad: 'valid', bias: w.expandBias, activation}));
     }
     const pad = tfPadding(attrs.padding, attrs.kernelSize, attrs.stride, 1, x.shape[1], x.shape[2]);
-    h = swish(
+    h = act(
       tf.fused.depthwiseConv2d({
         x: h,
         filter: w.depthwiseKernel,
@@ -201,10 +248,11 @@ export function mbconvComposite(x: tf.Tensor4D, w: MBConvWeights, config: MBConv
         // tfjs's depthwise ops accept explicit padding; the fused op's typing omits it.
         pad: pad as 'same',
         bias: w.depthwiseBias,
+        activation,
       }),
     );
     let s = tf.mean(h, [1, 2], true) as tf.Tensor4D;
-    s = swish(tf.fused.conv2d({x: s, filter: w.seReduceKernel, strides: 1, pad: 'valid', bias: w.seReduceBias}));
+    s = act(tf.fused.conv2d({x: s, filter: w.seReduceKernel, strides: 1, pad: 'valid', bias: w.seReduceBias, activation}));
     s = tf.fused.conv2d({x: s, filter: w.seExpandKernel, strides: 1, pad: 'valid', bias: w.seExpandBias, activation: 'sigmoid'});
     h = tf.mul(h, s);
     let y = tf.fused.conv2d({x: h, filter: w.projectKernel, strides: 1, pad: 'valid', bias: w.projectBias});
