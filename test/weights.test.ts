@@ -229,6 +229,17 @@ describe('scheme round trips', () => {
     await expectWeightsEqual(r.weights, canonical);
   });
 
+  it('a model without its top takes a full checkpoint and ignores the classifier', async () => {
+    const full = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
+    const headless = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {includeTop: false});
+    const bytes = toSafetensors(fromCanonical(fakeCanonical(efficientNetWeightSpec(full)), 'torchvision', 'efficientnet', stageRepeatsOf(full)));
+    const r = await loadWeights(bytes, {config: headless});
+    expect(r.weights.has('classifier/kernel')).toBe(false);
+    expect(r.weights.size).toBe(efficientNetWeightSpec(headless).length);
+    expect(r.ignored).toEqual(['classifier.1.weight', 'classifier.1.bias']);
+    tf.dispose([...r.weights.values()]);
+  });
+
   it('canonical files carry padding and epsilon in their metadata', async () => {
     const config = efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32}, {numClasses: 10});
     const spec = efficientNetWeightSpec(config);

@@ -58,7 +58,10 @@ export interface LoadedWeights {
   padding: PaddingMode;
   bnEpsilon: number;
   format: 'safetensors' | 'keras';
-  /** Source names skipped on purpose (num_batches_tracked, Keras input normalisation). */
+  /**
+   * Source names skipped on purpose: num_batches_tracked, Keras input normalisation, and the
+   * classifier when the model has no top.
+   */
   ignored: string[];
   /** safetensors __metadata__, if any. */
   metadata: Record<string, string>;
@@ -146,6 +149,16 @@ export async function loadWeights(source: string | Uint8Array, options: LoadWeig
   const mapped = toCanonical(tensors, scheme, family ?? detection.family);
 
   const expected = new Map(spec.map((s) => [s.name, s.shape]));
+  // A model built without its top (includeTop: false) takes a full checkpoint: drop the classifier.
+  const ignored = [...mapped.ignored];
+  if (!expected.has('classifier/kernel')) {
+    for (const n of ['classifier/kernel', 'classifier/bias']) {
+      if (mapped.tensors.has(n)) {
+        mapped.tensors.delete(n);
+        ignored.push(mapped.sources.get(n) ?? n);
+      }
+    }
+  }
   const missing = [...expected.keys()].filter((n) => !mapped.tensors.has(n));
   const unexpected = [
     ...mapped.unmapped.map((n) => (n.includes(' (') ? n : `${n} (no ${scheme} rule)`)),
@@ -188,7 +201,7 @@ export async function loadWeights(source: string | Uint8Array, options: LoadWeig
     const t = mapped.tensors.get(entry.name)!;
     weights.set(entry.name, tf.tensor(t.data as Float32Array, t.shape, 'float32'));
   }
-  return {weights, scheme, family: family ?? detection.family, padding, bnEpsilon, format, ignored: mapped.ignored, metadata};
+  return {weights, scheme, family: family ?? detection.family, padding, bnEpsilon, format, ignored, metadata};
 }
 
 /**
