@@ -11,6 +11,7 @@ namespace {
 
 // ECMAScript ToInt32: truncate, wrap modulo 2^32; NaN and infinities give 0.
 inline int32_t to_int32(float x) {
+  if (x > -2147483649.f && x < 2147483648.f) return static_cast<int32_t>(x);  // common case (NaN fails)
   if (!std::isfinite(x)) return 0;
   double t = std::trunc(static_cast<double>(x));
   if (t >= -2147483648.0 && t <= 2147483647.0) return static_cast<int32_t>(t);
@@ -45,7 +46,7 @@ void cast(const char* op, DType from, DType to, size_t n, const void* src, void*
   }
   switch (from) {
     case DType::kFloat32:
-      if (to == DType::kInt32) return convert<float, int32_t>(n, src, dst, to_int32);
+      if (to == DType::kInt32) return convert<float, int32_t>(n, src, dst, [](float x) { return to_int32(x); });
       return convert<float, uint8_t>(n, src, dst, [](float x) -> uint8_t { return x != 0.f; });
     case DType::kInt32:
       if (to == DType::kFloat32) return convert<int32_t, float>(n, src, dst, [](int32_t x) { return static_cast<float>(x); });

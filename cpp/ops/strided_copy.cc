@@ -8,6 +8,10 @@
 #include "effnet/layout.h"
 #include "effnet/threadpool.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace effnet {
 namespace {
 
@@ -20,8 +24,8 @@ struct Dim {
 // Sizes that decide how a copy is split: a task copies at least this many bytes.
 constexpr size_t kTaskBytes = size_t{1} << 17;
 // Side of a square block in the transposing path (elements).
-constexpr int64_t kBlock4 = 32;
-constexpr int64_t kBlock1 = 64;
+constexpr int64_t kBlock4 = 16;
+constexpr int64_t kBlock1 = 32;
 
 // Drops unit dimensions and merges neighbours that are contiguous in both layouts.
 std::vector<Dim> simplify(const std::vector<int64_t>& shape, const StridedLayout& src, const StridedLayout& dst) {
@@ -92,6 +96,40 @@ void copy_line(const unsigned char* src, int64_t ss, unsigned char* dst, int64_t
   }
 }
 
+// One block of a transposing copy: dst[i * dp + j] = src[i + j * sq] for i < np, j < nq.
+template <typename T>
+void transpose_block(const unsigned char* src, int64_t sq, unsigned char* dst, int64_t dp, int64_t np, int64_t nq) {
+  constexpr int64_t E = sizeof(T);
+  int64_t i = 0;
+#if defined(__SSE2__)
+  if (E == 4) {
+    // 4x4 tiles through SSE registers (shuffles move bits unchanged, so this suits any 4-byte type).
+    for (; i + 4 <= np; i += 4) {
+      int64_t j = 0;
+      for (; j + 4 <= nq; j += 4) {
+        const unsigned char* s = src + (i + j * sq) * E;
+        __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float*>(s));
+        __m128 r1 = _mm_loadu_ps(reinterpret_cast<const float*>(s + sq * E));
+        __m128 r2 = _mm_loadu_ps(reinterpret_cast<const float*>(s + 2 * sq * E));
+        __m128 r3 = _mm_loadu_ps(reinterpret_cast<const float*>(s + 3 * sq * E));
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        unsigned char* d = dst + (i * dp + j) * E;
+        _mm_storeu_ps(reinterpret_cast<float*>(d), r0);
+        _mm_storeu_ps(reinterpret_cast<float*>(d + dp * E), r1);
+        _mm_storeu_ps(reinterpret_cast<float*>(d + 2 * dp * E), r2);
+        _mm_storeu_ps(reinterpret_cast<float*>(d + 3 * dp * E), r3);
+      }
+      for (; j < nq; ++j) {
+        for (int64_t k = i; k < i + 4; ++k) store<T>(dst + (k * dp + j) * E, load<T>(src + (k + j * sq) * E));
+      }
+    }
+  }
+#endif
+  for (; i < np; ++i) {
+    for (int64_t j = 0; j < nq; ++j) store<T>(dst + (i * dp + j) * E, load<T>(src + (i + j * sq) * E));
+  }
+}
+
 template <typename T>
 void copy_typed(const std::vector<Dim>& all, const unsigned char* src, int64_t src_offset, unsigned char* dst,
                 int64_t dst_offset) {
@@ -129,11 +167,8 @@ void copy_typed(const std::vector<Dim>& all, const unsigned char* src, int64_t s
         walk(outer, o, 1, src_offset, dst_offset, [&](int64_t so, int64_t dof) {
           for (int64_t q0 = 0; q0 < dq.n; q0 += block) {
             const int64_t q1 = std::min(q0 + block, dq.n);
-            for (int64_t i = p0; i < p1; ++i) {
-              const unsigned char* s = src + (so + i * dp.s + q0 * dq.s) * E;
-              unsigned char* d = dst + (dof + i * dp.d + q0 * dq.d) * E;
-              for (int64_t j = 0; j < q1 - q0; ++j) store<T>(d + j * E, load<T>(s + j * dq.s * E));
-            }
+            transpose_block<T>(src + (so + p0 + q0 * dq.s) * E, dq.s, dst + (dof + p0 * dp.d + q0) * E, dp.d, p1 - p0,
+                               q1 - q0);
           }
         });
       }
