@@ -195,8 +195,13 @@ describe('scheme round trips', () => {
     const bytes = toSafetensors(fromCanonical(fakeCanonical(spec), 'timm', 'efficientnet', stageRepeatsOf(config)));
     const file = path.join(tmp, 'tf_efficientnet_b0.safetensors');
     fs.writeFileSync(file, bytes);
-    const a = await loadWeights(file, {spec});
+    const a = await loadWeights(file, {config});
     expect([a.scheme, a.padding, a.bnEpsilon]).toEqual(['timm-tf', 'same', 1e-3]);
+    const plain = path.join(tmp, 'efficientnet_b0.safetensors');
+    fs.writeFileSync(plain, bytes);
+    const p = await loadWeights(plain, {config: efficientNetConfig({width: 0.25, depth: 0.25, resolution: 32, name: 'b0'}, {numClasses: 10})});
+    expect([p.scheme, p.padding, p.bnEpsilon]).toEqual(['timm', 'symmetric', 1e-5]);
+    tf.dispose([...p.weights.values()]);
     const b = await loadWeights(bytes, {spec, variant: 'tf_efficientnet_b0.ns_jft_in1k'});
     expect([b.scheme, b.padding, b.bnEpsilon]).toEqual(['timm-tf', 'same', 1e-3]);
     const c = await loadWeights(bytes, {spec, scheme: 'timm-tf'});

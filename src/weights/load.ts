@@ -142,8 +142,10 @@ export async function loadWeights(source: string | Uint8Array, options: LoadWeig
   }
   let scheme: WeightScheme = options.scheme ?? detection.scheme;
   const configName = config && /^(?:efficientnet[-_]?)?b[0-7]$/i.test(config.name) ? config.name : undefined;
-  const hint = options.variant ?? configName ?? (typeof source === 'string' ? path.basename(source) : metadata['effnet.variant']);
-  if (!options.scheme && scheme === 'timm' && hint && /(^|[^a-z])tf_/i.test(hint)) scheme = 'timm-tf';
+  const fileName = typeof source === 'string' ? path.basename(source) : undefined;
+  const hint = options.variant ?? configName ?? fileName ?? metadata['effnet.variant'];
+  const tfHint = [options.variant, fileName, metadata['effnet.variant']].some((h) => h !== undefined && /(^|[^a-z])tf_/i.test(h));
+  if (!options.scheme && scheme === 'timm' && tfHint) scheme = 'timm-tf';
   const how = options.scheme ? `scheme '${scheme}' (given)` : `scheme detected: '${scheme}'${scheme === 'timm-tf' ? ' (timm names, tf_ variant)' : ''}`;
   const describe = `${how}, family ${detection.family}, ${format}, ${tensors.size} tensors in the file`;
   const mapped = toCanonical(tensors, scheme, family ?? detection.family);
