@@ -132,6 +132,9 @@ describe('DepthwiseConv2dNative', () => {
       {batch: 1, h: 15, w: 15, c: 3, kh: 2, kw: 3, mult: 3, stride: 1, dilation: 2, pad: [[0, 0], [2, 1], [0, 3], [0, 0]]},
       {batch: 1, h: 1, w: 1, c: 96, kh: 7, kw: 7, mult: 1, stride: 1, dilation: 1, pad: 'same'},
     ];
+    // Fixed-size kernels with windows lying entirely in explicit padding.
+    cases.push({batch: 1, h: 4, w: 5, c: 17, kh: 3, kw: 3, mult: 1, stride: 1, dilation: 1, pad: [[0, 0], [4, 3], [3, 4], [0, 0]]});
+    cases.push({batch: 1, h: 6, w: 5, c: 40, kh: 5, kw: 5, mult: 1, stride: 2, dilation: 1, pad: [[0, 0], [6, 5], [5, 6], [0, 0]]});
     for (const threads of [1, 2]) {
       setThreads(threads);
       for (const t of cases) await checkPlain(t);

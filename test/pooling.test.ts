@@ -77,6 +77,10 @@ for (const kind of ['max', 'avg'] as const) {
       await check(kind, [1, 7, 7, 17], [7, 7], 1, 'same', 502);
     });
 
+    it('gives tfjs results for windows lying entirely in explicit padding', async () => {
+      await check(kind, [1, 4, 5, 17], [2, 2], 1, [[0, 0], [3, 3], [2, 3], [0, 0]], 550);
+    });
+
     it('returns the input for a 1x1 window with stride 1', async () => {
       await check(kind, [1, 5, 5, 3], [1, 1], 1, 'valid', 600);
     });
