@@ -280,6 +280,10 @@ describe('threads', () => {
       await compareWithCpu(() => tf.add(floats([100003], 80, true), floats([100003], 81)), {label: `add t${threads}`});
       await compareWithCpu(() => tf.mul(floats([3, 200, 301], 82), floats([301], 83)), {label: `mul t${threads}`});
       await compareWithCpu(() => tf.sigmoid(floats([100003], 84, true)), {label: `sigmoid t${threads}`});
+      // Short runs with a repeated vector on either side (tiled path), chunks starting mid-group.
+      await compareWithCpu(() => tf.sub(floats([7], 87), floats([30011, 7], 88)), {label: `sub periodic a t${threads}`});
+      await compareWithCpu(() => tf.mul(floats([3, 5003, 7], 89), floats([3, 1, 7], 90)), {label: `gate C=7 t${threads}`});
+      await compareWithCpu(() => tf.maximum(floats([2, 9001, 3], 91, true), floats([3], 92, true)), {label: `max C=3 t${threads}`});
       await compareWithCpu(() => tf.pow(floats([100003], 85, false, 0, 2), floats([1], 86)), {label: `pow t${threads}`});
     }
     setThreads(originalThreads);

@@ -4,6 +4,7 @@
 // float64 result rounded to float32); every other case computes in float64 like tfjs and stores
 // with typed-array conversion.
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -180,7 +181,55 @@ void generic(const Plan& p, const Operands& o) {
   });
 }
 
+// Short runs where one operand is a vector repeated along the next-outer dim (a [.., C] tensor with
+// a [C] vector, NHWC with an [N,1,1,C] gate, C small): the vector is tiled into a few hundred
+// elements so each microkernel call covers many runs instead of one.
+bool periodic_f32(int kop, const Plan& p, const float* a, const float* b, float* out) {
+  const size_t nd = p.dims.size();
+  if (nd < 2) return false;
+  const size_t len = p.dims[nd - 1];
+  if (len >= 128 || p.sa[nd - 1] != 1 || p.sb[nd - 1] != 1) return false;
+  const bool b_periodic = p.sa[nd - 2] == len && p.sb[nd - 2] == 0;
+  const bool a_periodic = p.sb[nd - 2] == len && p.sa[nd - 2] == 0;
+  if (!a_periodic && !b_periodic) return false;
+  constexpr size_t kTile = 256;
+  const size_t per_call = kTile / len;  // runs per microkernel call, >= 2
+  const size_t group = p.dims[nd - 2];  // runs that share one copy of the vector
+  const size_t outer_dims = nd - 2;
+  parallel_for(p.rows, detail::kParallelGrain / len + 1, [&](size_t begin, size_t end) {
+    float tile[kTile];
+    size_t g = begin;
+    while (g < end) {
+      const size_t o = g / group, r = g % group;
+      size_t offa = 0, offb = 0, rem = o;
+      for (size_t k = outer_dims; k-- > 0;) {
+        const size_t idx = rem % p.dims[k];
+        rem /= p.dims[k];
+        offa += idx * p.sa[k];
+        offb += idx * p.sb[k];
+      }
+      const size_t runs = end - g < group - r ? end - g : group - r;
+      const float* vec = b_periodic ? b + offb : a + offa;
+      const size_t reps = runs < per_call ? runs : per_call;
+      for (size_t j = 0; j < reps; ++j) std::memcpy(tile + j * len, vec, len * sizeof(float));
+      const float* contiguous = b_periodic ? a + offa + r * len : b + offb + r * len;
+      float* y = out + g * len;
+      for (size_t done = 0; done < runs; done += per_call) {
+        const size_t n = (runs - done < per_call ? runs - done : per_call) * len;
+        if (b_periodic) {
+          detail::f32_binary(kop, kernels::kVecVec, contiguous + done * len, tile, y + done * len, n);
+        } else {
+          detail::f32_binary(kop, kernels::kVecVec, tile, contiguous + done * len, y + done * len, n);
+        }
+      }
+      g += runs;
+    }
+  });
+  return true;
+}
+
 void fast_f32(int kop, const Plan& p, const float* a, const float* b, float* out) {
+  if (periodic_f32(kop, p, a, b, out)) return;
   const size_t ia = p.sa.back(), ib = p.sb.back();
   int pattern = kernels::kVecVec;
   if (ia == 1 && ib == 0) pattern = kernels::kVecScalar;
