@@ -86,8 +86,21 @@ async function readSource(
   let bytes: Uint8Array;
   if (typeof source === 'string') {
     try {
+      // An HDF5 file is opened by h5wasm itself: look at its first bytes only.
+      const fd = fs.openSync(source, 'r');
+      let head: Uint8Array;
+      try {
+        head = new Uint8Array(4096);
+        head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+      } finally {
+        fs.closeSync(fd);
+      }
+      if ((format ?? (looksLikeHdf5(head) ? 'keras' : undefined)) === 'keras') {
+        return {tensors: await readKerasH5(source), metadata: {}, format: 'keras'};
+      }
       bytes = fs.readFileSync(source);
     } catch (e) {
+      if (!/ENOENT|EACCES|EISDIR|EPERM/.test((e as Error).message)) throw e;
       throw new Error(`loadWeights: cannot read '${source}': ${(e as Error).message}`);
     }
   } else if (source instanceof Uint8Array) {
