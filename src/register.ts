@@ -94,6 +94,9 @@ import {sinConfig} from './kernels/Sin.js';
 import {cosConfig} from './kernels/Cos.js';
 import {expm1Config} from './kernels/Expm1.js';
 import {log1pConfig} from './kernels/Log1p.js';
+import {batchToSpaceNDConfig} from './kernels/BatchToSpaceND.js';
+import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
+import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import type {NativeKernelConfig} from './kernels/types.js';
 import {loadCpuAddon} from './native.js';
 
@@ -193,6 +196,10 @@ export const kernelConfigs: NativeKernelConfig[] = [
   maxPoolConfig,
   fusedBatchNormConfig,
   resizeBilinearConfig,
+  // composed of the kernels above
+  spaceToBatchNDConfig,
+  batchToSpaceNDConfig,
+  unsortedSegmentSumConfig,
 ];
 
 /** Backend names this package registers. `native` is the best one available on this machine. */

@@ -87,6 +87,9 @@ const OTHER_KERNEL_SUITES: Suite[] = [
   {describe: 'split', needs: ['SplitV']}, {describe: 'mirrorPad', needs: ['MirrorPad']},
   {describe: 'oneHot', needs: ['OneHot']}, {describe: 'broadcastTo'}, {describe: 'gatherND', needs: ['GatherNd']},
   {describe: 'eye'}, {describe: 'grayscaleToRGB'},
+  {describe: 'spaceToBatchND', needs: ['SpaceToBatchND']}, {describe: 'batchToSpaceND', needs: ['BatchToSpaceND', 'SpaceToBatchND']},
+  {describe: 'batchToSpaceND X spaceToBatchND', needs: ['BatchToSpaceND', 'SpaceToBatchND']},
+  {describe: 'unsortedSegmentSum', needs: ['UnsortedSegmentSum']},
 ];
 
 /** Ops composed of the kernels above (tfjs-core implements them with several kernel calls). */

@@ -1,0 +1,68 @@
+// Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum)
+// against tfjs-backend-cpu at every ISA level, plus their error messages. (The conformance suite
+// also runs gather's gradient, which uses UnsortedSegmentSum.)
+import {describe, expect, it} from 'vitest';
+
+import {compareWithCpu, randomFloats, randomInts, tf} from './util/reference.js';
+
+describe('SpaceToBatchND / BatchToSpaceND', () => {
+  it('match tfjs-backend-cpu (odd sizes, paddings, crops, batch > 1, int32)', async () => {
+    const cases: {shape: number[]; block: number[]; pads: [number, number][]}[] = [
+      {shape: [1, 4, 4, 1], block: [2, 2], pads: [[0, 0], [0, 0]]},
+      {shape: [2, 5, 7, 3], block: [2, 3], pads: [[1, 0], [0, 2]]},
+      {shape: [3, 6, 5], block: [3], pads: [[2, 1]]},
+      {shape: [2, 3, 3, 2, 5], block: [1, 3, 2], pads: [[0, 1], [0, 0], [1, 1]]},
+    ];
+    for (const [n, c] of cases.entries()) {
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      const x = randomFloats(size, 40 + n);
+      await compareWithCpu(() => tf.spaceToBatchND(tf.tensor(x, c.shape), c.block, c.pads), {label: `s2b ${n}`});
+      await compareWithCpu(
+        () => tf.batchToSpaceND(tf.spaceToBatchND(tf.tensor(x, c.shape), c.block, c.pads), c.block, c.pads),
+        {label: `round trip ${n}`},
+      );
+      const xi = randomInts(size, 50 + n);
+      await compareWithCpu(() => tf.spaceToBatchND(tf.tensor(xi, c.shape, 'int32'), c.block, c.pads), {label: `s2b int32 ${n}`});
+    }
+    // BatchToSpaceND with crops on its own.
+    const y = randomFloats(8 * 3 * 2 * 3, 61);
+    await compareWithCpu(() => tf.batchToSpaceND(tf.tensor(y, [8, 3, 2, 3]), [2, 2], [[1, 2], [0, 1]]), {label: 'b2s crops'});
+  });
+
+  it('dilated tf.pool runs through them', async () => {
+    const x = randomFloats(2 * 9 * 8 * 3, 71);
+    await compareWithCpu(() => tf.pool(tf.tensor4d(x, [2, 9, 8, 3]), [2, 2], 'max', 'same', [2, 2], 1), {label: 'pool d=2'});
+    await compareWithCpu(() => tf.pool(tf.tensor4d(x, [2, 9, 8, 3]), [3, 2], 'avg', 'valid', [2, 3], 1), {label: 'pool d=2,3'});
+  });
+
+  it('reject what they do not support by name', async () => {
+    await tf.setBackend('native-cpu');
+    const s = tf.tensor(['a', 'b', 'c', 'd'], [1, 2, 2, 1]);
+    expect(() => tf.engine().runKernel('SpaceToBatchND', {x: s}, {blockShape: [2, 2], paddings: [[0, 0], [0, 0]]}))
+      .toThrowError(/SpaceToBatchND: dtype 'string' is not supported/);
+    s.dispose();
+  });
+});
+
+describe('UnsortedSegmentSum', () => {
+  it('matches tfjs-backend-cpu (rank 1 to 3, float32 and int32, empty segments)', async () => {
+    const x = randomFloats(7 * 5 * 3, 81);
+    const ids = Int32Array.from([0, 2, 2, 5, 1, 0, 3]);
+    await compareWithCpu(() => tf.unsortedSegmentSum(tf.tensor(x, [7, 5, 3]), tf.tensor1d(ids, 'int32'), 6), {label: '1-D ids'});
+    await compareWithCpu(() => tf.unsortedSegmentSum(tf.tensor(x, [7, 15]), tf.tensor1d(ids, 'int32'), 8), {label: 'empty segments'});
+    const xi = randomInts(6 * 2 * 5, 82);
+    const ids2 = Int32Array.from([1, 0, 1, 1, 0, 2]);
+    await compareWithCpu(() => tf.unsortedSegmentSum(tf.tensor(xi, [6, 2, 5], 'int32'), tf.tensor1d(ids2, 'int32'), 3), {label: 'int32'});
+    await compareWithCpu(() => tf.unsortedSegmentSum(tf.tensor1d(x.subarray(0, 7)), tf.tensor1d(ids, 'int32'), 6), {label: '1-D x'});
+  });
+
+  it('rejects bad segment ids and counts by name', async () => {
+    await tf.setBackend('native-cpu');
+    const x = tf.ones([3]);
+    const f = tf.tensor1d([0, 1, 0]);
+    const i = tf.tensor1d([0, 1, 0], 'int32');
+    expect(() => tf.engine().runKernel('UnsortedSegmentSum', {x, segmentIds: f}, {numSegments: 2})).toThrowError(/UnsortedSegmentSum: segmentIds has dtype 'float32'; supported: int32/);
+    expect(() => tf.engine().runKernel('UnsortedSegmentSum', {x, segmentIds: i}, {numSegments: 0})).toThrowError(/UnsortedSegmentSum: numSegments is 0/);
+    tf.dispose([x, f, i]);
+  });
+});
