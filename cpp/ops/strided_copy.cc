@@ -83,17 +83,24 @@ inline void store(unsigned char* p, T v) {
   std::memcpy(p, &v, sizeof(T));
 }
 
-// Element loop along one dimension (any strides).
+// Element loop along one dimension (any strides). Buffers are 64-byte aligned and offsets are
+// whole elements, so typed pointers are aligned.
 template <typename T>
 void copy_line(const unsigned char* src, int64_t ss, unsigned char* dst, int64_t ds, int64_t n) {
-  if (ss == 0) {
-    const T v = load<T>(src);
-    for (int64_t j = 0; j < n; ++j) store<T>(dst + j * ds * static_cast<int64_t>(sizeof(T)), v);
+  const T* s = reinterpret_cast<const T*>(src);
+  T* d = reinterpret_cast<T*>(dst);
+  if (ds == 1) {
+    if (ss == 0) {
+      const T v = *s;
+      for (int64_t j = 0; j < n; ++j) d[j] = v;
+    } else if (ss == -1) {
+      for (int64_t j = 0; j < n; ++j) d[j] = s[-j];
+    } else {
+      for (int64_t j = 0; j < n; ++j) d[j] = s[j * ss];
+    }
     return;
   }
-  for (int64_t j = 0; j < n; ++j) {
-    store<T>(dst + j * ds * static_cast<int64_t>(sizeof(T)), load<T>(src + j * ss * static_cast<int64_t>(sizeof(T))));
-  }
+  for (int64_t j = 0; j < n; ++j) d[j * ds] = s[j * ss];
 }
 
 // One block of a transposing copy: dst[i * dp + j] = src[i + j * sq] for i < np, j < nq.
