@@ -94,6 +94,26 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
   return plan;
 }
 
+dwconv::RowArgs depthwise_row_args(const DepthwiseConv2DParams& p, const DepthwiseRowPlan& plan, const float* bias,
+                                   const float* prelu) {
+  dwconv::RowArgs a{};
+  a.rows = nullptr;
+  a.out = nullptr;
+  a.weights = static_cast<const float*>(plan.weights->data());
+  a.channels = static_cast<size_t>(p.channels);
+  a.in_w = static_cast<size_t>(p.in_w);
+  a.out_w = static_cast<size_t>(p.out_w);
+  a.pad_left = static_cast<ptrdiff_t>(p.pad_left);
+  a.kernel_h = static_cast<size_t>(p.filter_h);
+  a.kernel_w = static_cast<size_t>(p.filter_w);
+  a.stride_w = static_cast<size_t>(p.stride_w);
+  a.dilation_w = static_cast<size_t>(p.dilation_w);
+  a.multiplier = static_cast<size_t>(p.multiplier);
+  a.epilogue = dwconv::Epilogue{bias, p.activation == Activation::kPrelu ? prelu : nullptr,
+                                static_cast<int32_t>(p.activation), p.leakyrelu_alpha};
+  return a;
+}
+
 void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const BufferPtr& filter, const float* bias,
                       size_t bias_size, const float* prelu, size_t prelu_size, float* out) {
   validate(p);
@@ -126,19 +146,8 @@ void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const Buff
 
   parallel_for(rows_total, grain, [&](size_t begin, size_t end) {
     std::vector<const float*> rows(kh);
-    dwconv::RowArgs a{};
+    dwconv::RowArgs a = depthwise_row_args(p, plan, b, pr);
     a.rows = rows.data();
-    a.weights = static_cast<const float*>(plan.weights->data());
-    a.channels = C;
-    a.in_w = static_cast<size_t>(p.in_w);
-    a.out_w = static_cast<size_t>(p.out_w);
-    a.pad_left = static_cast<ptrdiff_t>(p.pad_left);
-    a.kernel_h = kh;
-    a.kernel_w = static_cast<size_t>(p.filter_w);
-    a.stride_w = static_cast<size_t>(p.stride_w);
-    a.dilation_w = static_cast<size_t>(p.dilation_w);
-    a.multiplier = static_cast<size_t>(p.multiplier);
-    a.epilogue = dwconv::Epilogue{b, pr, static_cast<int32_t>(p.activation), p.leakyrelu_alpha};
     for (size_t r = begin; r < end; ++r) {
       const size_t n = r / static_cast<size_t>(p.out_h);
       const int64_t oy = static_cast<int64_t>(r % static_cast<size_t>(p.out_h));

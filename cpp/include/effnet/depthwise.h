@@ -44,4 +44,14 @@ struct DepthwiseRowPlan {
 // Chooses the row kernel for `p` at `isa` and packs `filter` for it (cached per filter buffer).
 DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa);
 
+// RowArgs for `plan` with everything but `rows` and `out` filled in. bias / prelu: nullptr or
+// channels*multiplier values (prelu read only for the prelu activation). Typical use:
+//   auto plan = plan_depthwise_rows(p, filter, active_isa());
+//   dwconv::RowArgs a = depthwise_row_args(p, plan, bias, prelu);
+//   for each output row oy: a.rows = <filter_h row pointers, nullptr for padding rows>;
+//                           a.out = <output row>; plan.kernel(a);
+// Input row ky of output row oy is oy * stride_h - pad_top + ky * dilation_h.
+dwconv::RowArgs depthwise_row_args(const DepthwiseConv2DParams& p, const DepthwiseRowPlan& plan, const float* bias,
+                                   const float* prelu);
+
 }  // namespace effnet
