@@ -194,3 +194,22 @@ describe('resnet_tiny matches torchvision', () => {
     });
   }
 });
+
+describe('the references tell the numerics apart', () => {
+  it('symmetric-padding logits do not match a SAME-padding run (and vice versa)', async () => {
+    const {json, file, refs} = fixture('efficientnet_w025_d025');
+    const base = {width: json.width, depth: json.depth, resolution: json.sizes[0], name: 'efficientnet_w025_d025'};
+    const loaded = await weightsOn('cpu', () => loadWeights(file, {config: efficientNetConfig(base, {numClasses: json.numClasses})}));
+    try {
+      for (let i = 0; i < json.sizes.length; i++) {
+        const input = refs.get(`input_${json.sizes[i]}`)!;
+        const same = await predictOn('cpu', () => buildEfficientNet(
+          efficientNetConfig(base, {numClasses: json.numClasses, padding: 'same', bnEpsilon: 1e-3}), loaded.weights), input);
+        expect(relativeError(same, refs.get(json.symmetric.logits[i])!.data as Float32Array)).toBeGreaterThan(100 * RTOL);
+        expect(relativeError(same, refs.get(json.same!.logits[i])!.data as Float32Array)).toBeLessThan(RTOL);
+      }
+    } finally {
+      tf.dispose([...loaded.weights.values()]);
+    }
+  });
+});
