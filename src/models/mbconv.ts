@@ -266,12 +266,24 @@ export function hasFusedMBConv(backendName: string = tf.getBackend()): boolean {
   return tf.getKernel(MBCONV_KERNEL, backendName) != null;
 }
 
+let fusionEnabled = true;
+
 /**
- * One MBConv block: the backend's fused kernel when it has one, else mbconvComposite.
- * `w` holds batch-norm-folded weights.
+ * Enables (default) or disables the fused kernel: when disabled, mbconv() always composes
+ * standard ops (benchmarks compare both paths). Returns the previous setting.
+ */
+export function setMBConvFusion(enabled: boolean): boolean {
+  const previous = fusionEnabled;
+  fusionEnabled = enabled;
+  return previous;
+}
+
+/**
+ * One MBConv block: the backend's fused kernel when it has one (and fusion is enabled), else
+ * mbconvComposite. `w` holds batch-norm-folded weights.
  */
 export function mbconv(x: tf.Tensor4D, w: MBConvWeights, config: MBConvConfig): tf.Tensor4D {
-  if (!hasFusedMBConv()) return mbconvComposite(x, w, config);
+  if (!fusionEnabled || !hasFusedMBConv()) return mbconvComposite(x, w, config);
   const attrs = mbconvAttrs(x, w, config);
   const inputs: tf.NamedTensorMap = {
     x,
