@@ -95,6 +95,7 @@ import {cosConfig} from './kernels/Cos.js';
 import {expm1Config} from './kernels/Expm1.js';
 import {log1pConfig} from './kernels/Log1p.js';
 import {batchToSpaceNDConfig} from './kernels/BatchToSpaceND.js';
+import {einsumConfig} from './kernels/Einsum.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import type {NativeKernelConfig} from './kernels/types.js';
@@ -200,6 +201,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   spaceToBatchNDConfig,
   batchToSpaceNDConfig,
   unsortedSegmentSumConfig,
+  einsumConfig,
 ];
 
 /** Backend names this package registers. `native` is the best one available on this machine. */

@@ -1,4 +1,4 @@
-// Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum)
+// Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum, Einsum)
 // against tfjs-backend-cpu at every ISA level, plus their error messages. (The conformance suite
 // also runs gather's gradient, which uses UnsortedSegmentSum.)
 import {describe, expect, it} from 'vitest';
@@ -64,5 +64,33 @@ describe('UnsortedSegmentSum', () => {
     expect(() => tf.engine().runKernel('UnsortedSegmentSum', {x, segmentIds: f}, {numSegments: 2})).toThrowError(/UnsortedSegmentSum: segmentIds has dtype 'float32'; supported: int32/);
     expect(() => tf.engine().runKernel('UnsortedSegmentSum', {x, segmentIds: i}, {numSegments: 0})).toThrowError(/UnsortedSegmentSum: numSegments is 0/);
     tf.dispose([x, f, i]);
+  });
+});
+
+describe('Einsum', () => {
+  it('matches tfjs-backend-cpu on contractions, transposes, outer and batch products', async () => {
+    const a = randomFloats(3 * 5, 101);
+    const b = randomFloats(5 * 7, 102);
+    const c = randomFloats(2 * 3 * 5, 103);
+    const d = randomFloats(2 * 5 * 4, 104);
+    const v = randomFloats(5, 105);
+    const cases: [string, () => tf.Tensor][] = [
+      ['ij,jk->ik', () => tf.einsum('ij,jk->ik', tf.tensor2d(a, [3, 5]), tf.tensor2d(b, [5, 7]))],
+      ['bij,bjk->bik', () => tf.einsum('bij,bjk->bik', tf.tensor3d(c, [2, 3, 5]), tf.tensor3d(d, [2, 5, 4]))],
+      ['ij,j->i', () => tf.einsum('ij,j->i', tf.tensor2d(a, [3, 5]), tf.tensor1d(v))],
+      ['i,i->', () => tf.einsum('i,i->', tf.tensor1d(v), tf.tensor1d(v))],
+      ['i,j->ij', () => tf.einsum('i,j->ij', tf.tensor1d(v), tf.tensor1d(v))],
+      ['ij->ji', () => tf.einsum('ij->ji', tf.tensor2d(a, [3, 5]))],
+      ['ij->ij', () => tf.einsum('ij->ij', tf.tensor2d(a, [3, 5]))],
+      ['int32 ij,jk->ik', () => tf.einsum('ij,jk->ik', tf.tensor2d(randomInts(15, 106), [3, 5], 'int32'), tf.tensor2d(randomInts(35, 107), [5, 7], 'int32'))],
+    ];
+    for (const [label, fn] of cases) await compareWithCpu(fn, {label});
+  });
+
+  it('rejects unsupported dtypes by name', async () => {
+    await tf.setBackend('native-cpu');
+    const x = tf.tensor1d([true, false], 'bool');
+    expect(() => tf.engine().runKernel('Einsum', [x] as unknown as tf.NamedTensorMap, {equation: 'i->i'})).toThrowError(/Einsum: dtype 'bool' is not supported/);
+    x.dispose();
   });
 });

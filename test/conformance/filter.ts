@@ -90,6 +90,7 @@ const OTHER_KERNEL_SUITES: Suite[] = [
   {describe: 'spaceToBatchND', needs: ['SpaceToBatchND']}, {describe: 'batchToSpaceND', needs: ['BatchToSpaceND', 'SpaceToBatchND']},
   {describe: 'batchToSpaceND X spaceToBatchND', needs: ['BatchToSpaceND', 'SpaceToBatchND']},
   {describe: 'unsortedSegmentSum', needs: ['UnsortedSegmentSum']},
+  {describe: 'einsum', needs: ['Einsum']}, {describe: 'RGBToGrayscale', needs: ['Einsum']},
 ];
 
 /** Ops composed of the kernels above (tfjs-core implements them with several kernel calls). */
