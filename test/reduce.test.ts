@@ -77,6 +77,14 @@ describe('reductions', () => {
     }
   });
 
+  it('max/min over H, W of NHWC (channels vectorised), with NaN', async () => {
+    for (const fn of [tf.max, tf.min]) {
+      await compareWithCpu(() => fn(floats([2, 7, 7, 40], 23, -3, 3, [0, 41, 1000, 3919]), [1, 2]));
+      await compareWithCpu(() => fn(floats([1, 9, 9, 19], 24), [1, 2], true));
+      await compareWithCpu(() => fn(floats([3, 5, 17], 25, -3, 3, [17, 100]), [0]));
+    }
+  });
+
   it('global average pooling pattern: mean over H, W of NHWC', async () => {
     await compareWithCpu(() => tf.mean(floats([2, 7, 7, 40], 8), [1, 2]));
     await compareWithCpu(() => tf.mean(floats([1, 14, 14, 67], 9), [1, 2], true));

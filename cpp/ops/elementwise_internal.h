@@ -155,5 +155,19 @@ inline float f32_rmin(const float* x, size_t n) {
   return kernels::f32_rmin_portable(x, n);
 }
 
+inline void f32_rminmax_rows(bool is_max, const float* x, size_t rows, size_t cols, size_t stride, float* acc) {
+  switch (active_isa()) {
+    case Isa::kAvx512:
+      return is_max ? kernels::f32_rmax_rows_avx512(x, rows, cols, stride, acc)
+                    : kernels::f32_rmin_rows_avx512(x, rows, cols, stride, acc);
+    case Isa::kAvx2:
+      return is_max ? kernels::f32_rmax_rows_avx2(x, rows, cols, stride, acc)
+                    : kernels::f32_rmin_rows_avx2(x, rows, cols, stride, acc);
+    case Isa::kPortable:
+      return is_max ? kernels::f32_rmax_rows_portable(x, rows, cols, stride, acc)
+                    : kernels::f32_rmin_rows_portable(x, rows, cols, stride, acc);
+  }
+}
+
 }  // namespace detail
 }  // namespace effnet

@@ -1,6 +1,6 @@
 // Reductions over any set of axes. The input's dims are coalesced into alternating kept/reduced
-// groups; float32 Sum/Mean over the innermost group (a row) or over a middle group (e.g. H*W of
-// NHWC, with the channels vectorised) and float32 Max/Min over rows use the microkernels. All
+// groups; float32 Sum/Mean/Max/Min over the innermost group (a row) or over a middle group (e.g.
+// H*W of NHWC, with the channels vectorised) use the microkernels. All
 // other cases walk the reduced elements in row-major order (tfjs's order after it transposes the
 // reduced axes innermost) and accumulate in float64 with tfjs's update rule.
 #include <algorithm>
@@ -118,6 +118,24 @@ void sum_rows_f32(const float* x, float* out, size_t outer, size_t cols, double 
   });
 }
 
+// out[o * cols + c] = max (min) over r of x[o * rows * cols + r * cols + c], NaN-propagating.
+void minmax_middle_f32(bool is_max, const float* x, float* out, size_t outer, size_t rows, size_t cols) {
+  constexpr size_t kCols = 64;
+  const size_t blocks = (cols + kCols - 1) / kCols;
+  const size_t grain = detail::kParallelGrain / (rows * kCols) + 1;
+  parallel_for(outer * blocks, grain, [&](size_t begin, size_t end) {
+    for (size_t u = begin; u < end; ++u) {
+      const size_t o = u / blocks;
+      const size_t c0 = (u % blocks) * kCols;
+      const size_t len = cols - c0 < kCols ? cols - c0 : kCols;
+      const float* base = x + o * rows * cols + c0;
+      float* acc = out + o * cols + c0;
+      for (size_t c = 0; c < len; ++c) acc[c] = base[c];
+      detail::f32_rminmax_rows(is_max, base + cols, rows - 1, len, cols, acc);
+    }
+  });
+}
+
 void minmax_rows_f32(bool is_max, const float* x, float* out, size_t outer, size_t cols) {
   parallel_for(outer, detail::kParallelGrain / cols + 1, [&](size_t begin, size_t end) {
     for (size_t o = begin; o < end; ++o) {
@@ -227,11 +245,15 @@ void reduce(ReduceOp op, const void* x, DType x_type, const Shape& shape, const 
     if (is_sum) return sum_rows_f32(xf, of, out_size, red_size, scale);
     if (op == ReduceOp::kMax || op == ReduceOp::kMin) return minmax_rows_f32(op == ReduceOp::kMax, xf, of, out_size, red_size);
   }
-  if (f32 && is_sum && !last_reduced && ((ng == 2 && groups[0].reduced) || (ng == 3 && groups[1].reduced))) {
+  const bool is_minmax = op == ReduceOp::kMax || op == ReduceOp::kMin;
+  if (f32 && (is_sum || is_minmax) && !last_reduced && ((ng == 2 && groups[0].reduced) || (ng == 3 && groups[1].reduced))) {
     const size_t outer = ng == 3 ? groups[0].size : 1;
     const size_t rows = groups[ng - 2].size;
     const size_t cols = groups[ng - 1].size;
-    return sum_middle_f32(static_cast<const float*>(x), static_cast<float*>(out), outer, rows, cols, scale);
+    const float* xf = static_cast<const float*>(x);
+    float* of = static_cast<float*>(out);
+    if (is_minmax) return minmax_middle_f32(op == ReduceOp::kMax, xf, of, outer, rows, cols);
+    return sum_middle_f32(xf, of, outer, rows, cols, scale);
   }
   reduce_generic(op, x, x_type, groups, out_size, red_size, out, out_type);
 }

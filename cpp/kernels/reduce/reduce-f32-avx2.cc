@@ -89,5 +89,45 @@ float f32_rmin_avx2(const float* x, size_t n) {
   return any_nan ? __builtin_nanf("") : r;
 }
 
+// max_ps/min_ps return the second operand (acc) when either is NaN, so a NaN acc stays NaN; a NaN
+// in x is blended in explicitly.
+void f32_rmax_rows_avx2(const float* x, size_t rows, size_t cols, size_t stride, float* acc) {
+  size_t c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    __m256 a = _mm256_loadu_ps(acc + c);
+    const float* p = x + c;
+    for (size_t r = 0; r < rows; ++r, p += stride) {
+      const __m256 v = _mm256_loadu_ps(p);
+      a = _mm256_blendv_ps(_mm256_max_ps(v, a), v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    _mm256_storeu_ps(acc + c, a);
+  }
+  for (; c < cols; ++c) {
+    float a = acc[c];
+    const float* p = x + c;
+    for (size_t r = 0; r < rows; ++r, p += stride) a = (*p != *p || *p > a) ? *p : a;
+    acc[c] = a;
+  }
+}
+
+void f32_rmin_rows_avx2(const float* x, size_t rows, size_t cols, size_t stride, float* acc) {
+  size_t c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    __m256 a = _mm256_loadu_ps(acc + c);
+    const float* p = x + c;
+    for (size_t r = 0; r < rows; ++r, p += stride) {
+      const __m256 v = _mm256_loadu_ps(p);
+      a = _mm256_blendv_ps(_mm256_min_ps(v, a), v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    _mm256_storeu_ps(acc + c, a);
+  }
+  for (; c < cols; ++c) {
+    float a = acc[c];
+    const float* p = x + c;
+    for (size_t r = 0; r < rows; ++r, p += stride) a = (*p != *p || *p < a) ? *p : a;
+    acc[c] = a;
+  }
+}
+
 }  // namespace kernels
 }  // namespace effnet

@@ -79,5 +79,33 @@ float f32_rmin_avx512(const float* x, size_t n) {
   return _mm512_reduce_min_ps(m);
 }
 
+// max_ps/min_ps return the second operand (acc) when either is NaN, so a NaN acc stays NaN; a NaN
+// in x is blended in explicitly.
+void f32_rmax_rows_avx512(const float* x, size_t rows, size_t cols, size_t stride, float* acc) {
+  for (size_t c = 0; c < cols; c += 16) {
+    const __mmask16 m = tail(cols - c);
+    __m512 a = _mm512_maskz_loadu_ps(m, acc + c);
+    const float* p = x + c;
+    for (size_t r = 0; r < rows; ++r, p += stride) {
+      const __m512 v = _mm512_maskz_loadu_ps(m, p);
+      a = _mm512_mask_mov_ps(_mm512_max_ps(v, a), _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
+    }
+    _mm512_mask_storeu_ps(acc + c, m, a);
+  }
+}
+
+void f32_rmin_rows_avx512(const float* x, size_t rows, size_t cols, size_t stride, float* acc) {
+  for (size_t c = 0; c < cols; c += 16) {
+    const __mmask16 m = tail(cols - c);
+    __m512 a = _mm512_maskz_loadu_ps(m, acc + c);
+    const float* p = x + c;
+    for (size_t r = 0; r < rows; ++r, p += stride) {
+      const __m512 v = _mm512_maskz_loadu_ps(m, p);
+      a = _mm512_mask_mov_ps(_mm512_min_ps(v, a), _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
+    }
+    _mm512_mask_storeu_ps(acc + c, m, a);
+  }
+}
+
 }  // namespace kernels
 }  // namespace effnet

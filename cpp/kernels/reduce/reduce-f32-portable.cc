@@ -46,5 +46,25 @@ float f32_rmin_portable(const float* x, size_t n) {
   return nan ? __builtin_nanf("") : m;
 }
 
+void f32_rmax_rows_portable(const float* x, size_t rows, size_t cols, size_t stride, float* acc) {
+  for (size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * stride;
+    for (size_t c = 0; c < cols; ++c) {
+      const float v = row[c];
+      acc[c] = (v != v || v > acc[c]) ? v : acc[c];
+    }
+  }
+}
+
+void f32_rmin_rows_portable(const float* x, size_t rows, size_t cols, size_t stride, float* acc) {
+  for (size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * stride;
+    for (size_t c = 0; c < cols; ++c) {
+      const float v = row[c];
+      acc[c] = (v != v || v < acc[c]) ? v : acc[c];
+    }
+  }
+}
+
 }  // namespace kernels
 }  // namespace effnet

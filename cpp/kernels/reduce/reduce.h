@@ -25,5 +25,14 @@ float f32_rmin_avx512(const float* x, size_t n);
 float f32_rmin_avx2(const float* x, size_t n);
 float f32_rmin_portable(const float* x, size_t n);
 
+// acc[c] = max (min) of acc[c] and x[r * stride + c] over r < rows, for c < cols; a NaN in x or acc
+// makes acc[c] NaN (max/min over a middle axis, e.g. H*W of NHWC).
+void f32_rmax_rows_avx512(const float* x, size_t rows, size_t cols, size_t stride, float* acc);
+void f32_rmax_rows_avx2(const float* x, size_t rows, size_t cols, size_t stride, float* acc);
+void f32_rmax_rows_portable(const float* x, size_t rows, size_t cols, size_t stride, float* acc);
+void f32_rmin_rows_avx512(const float* x, size_t rows, size_t cols, size_t stride, float* acc);
+void f32_rmin_rows_avx2(const float* x, size_t rows, size_t cols, size_t stride, float* acc);
+void f32_rmin_rows_portable(const float* x, size_t rows, size_t cols, size_t stride, float* acc);
+
 }  // namespace kernels
 }  // namespace effnet
