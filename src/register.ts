@@ -98,6 +98,7 @@ import {batchToSpaceNDConfig} from './kernels/BatchToSpaceND.js';
 import {einsumConfig} from './kernels/Einsum.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
+import {whereConfig} from './kernels/Where.js';
 import type {NativeKernelConfig} from './kernels/types.js';
 import {loadCpuAddon} from './native.js';
 
@@ -187,6 +188,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   zerosLikeConfig,
   oneHotConfig,
   rangeConfig,
+  whereConfig,
   conv2DConfig,
   fusedConv2DConfig,
   batchMatMulConfig,

@@ -308,6 +308,7 @@ describe('Tile, BroadcastTo, Reverse, ExpandDims', () => {
       }
     }
     await compareExact(() => tf.reverse(make([200, 300, 3], 'float32'), [1]), 'large');
+    await compareExact(() => run('Reverse', {x: make([2, 3, 4], 'int32')}, {}), 'no dims: every dimension');
     await expectError(() => run('Reverse', {x: make([2, 3], 'float32')}, {dims: [2]}), /Reverse: dim 2 is out of range/);
   });
 
@@ -377,6 +378,26 @@ describe('Cast, Fill, OnesLike, ZerosLike, OneHot, Range', () => {
     await compareExact(() => tf.oneHot(tf.tensor([], [0], 'int32'), 3), 'empty');
     await compareExact(() => tf.oneHot(tf.tensor(randomInts(1000, 5, -1, 100), [1000], 'int32'), 100), 'large');
     await expectError(() => run('OneHot', {indices: make([2], 'float32')}, {depth: 3, onValue: 1, offValue: 0, dtype: 'int32'}), /OneHot: indices have dtype 'float32'/);
+  });
+
+  it('lists the coordinates of true elements (Where) like tf.whereAsync', async () => {
+    for (const shape of [[], [7], [3, 5], [2, 3, 4], [1, 2, 1, 3, 2, 2]]) {
+      for (const dtype of ['bool', 'float32', 'int32'] as const) {
+        const cond = () => tf.tensor(Int32Array.from(randomInts(shape.reduce((a, b) => a * b, 1), 9, -1, 1)), shape, dtype);
+        await tf.setBackend('cpu');
+        const c = cond();
+        const expected = await tf.whereAsync(tf.cast(c, 'bool'));
+        const want = {shape: expected.shape, values: Array.from(expected.dataSync())};
+        tf.dispose([c, expected]);
+        await tf.setBackend('native-cpu');
+        const x = cond();
+        const got = run('Where', {condition: x});
+        expect({shape: got.shape, values: Array.from(got.dataSync())}, `${dtype} [${shape}]`).toEqual(want);
+        expect(got.dtype).toBe('int32');
+        tf.dispose([x, got]);
+      }
+    }
+    await expectError(() => run('Where', {condition: make([2], 'string')}), /Where: dtype 'string'/);
   });
 
   it('makes ranges like tfjs', async () => {

@@ -1,4 +1,4 @@
-import {Reverse, ReverseAttrs, TensorInfo} from '@tensorflow/tfjs-core';
+import {Reverse, ReverseAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import {normalizeAxis, reversePlan, runCopy, shareStorage} from './layout_util.js';
 import type {NativeKernelConfig} from './types.js';
@@ -11,7 +11,8 @@ export const reverseConfig: NativeKernelConfig = {
     const {dims} = attrs as unknown as ReverseAttrs;
     const rank = x.shape.length;
     if (rank === 0) return shareStorage(backend, x, []);
-    const list = typeof dims === 'number' ? [dims] : (dims as number[]);
+    // No dims means every dimension (util.parseAxisParam, as tfjs-backend-cpu).
+    const list = dims == null ? util.parseAxisParam(null as never, x.shape) : typeof dims === 'number' ? [dims] : dims;
     const axes = list.map((d) => normalizeAxis(Reverse, d, rank, 'dim'));
     return runCopy(backend, Reverse, 'reverse', x, x.shape.slice(), reversePlan(x.shape, axes));
   },
