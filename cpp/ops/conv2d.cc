@@ -18,18 +18,22 @@ constexpr size_t kPatchBufferBytes = 192 * 1024;
 // Bounds on the rows (output pixels) of one block.
 constexpr size_t kMinBlockRows = 96;
 constexpr size_t kMaxBlockRows = 1024;
+// Convs whose filter row holds at most this many inputs (fw * cin) read A in place (conv2d_rows_direct).
+constexpr int64_t kDirectMaxRow = 48;
 // Largest patch matrix gathered in one piece when there are too few pixels to split over threads.
 // Patch buffers are per thread and kept between calls (no page faults on every call).
 constexpr size_t kWholeGatherBytes = 8u << 20;
 
-// memcpy for long runs; a plain loop for the short ones (few input channels) avoids the call.
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) inline void copy_floats(float* dst, const float* src,
-                                                                                      size_t n) {
-  if (n >= 32) {
+// memcpy for long runs; fixed-size 16-byte moves for the short ones (few input channels), which the
+// compiler inlines as vector moves instead of calling memcpy.
+inline void copy_floats(float* dst, const float* src, size_t n) {
+  if (n >= 64) {
     std::memcpy(dst, src, n * sizeof(float));
-  } else {
-    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+    return;
   }
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) __builtin_memcpy(dst + i, src + i, 4 * sizeof(float));
+  for (; i < n; ++i) dst[i] = src[i];
 }
 
 // Gathers the patches of output pixels [p0, p1) (flattened over batch, rows, columns) into buf
@@ -83,6 +87,84 @@ thread_local std::vector<float> t_patches;
 
 }  // namespace
 
+namespace {
+
+// Convs with few input channels (stems: 3 channels, 3x3 or 7x7, stride 2): gathering patches would
+// cost as much as the multiply. In NHWC with dilation_w == 1 the fw*cin inputs of one filter row are
+// contiguous, and consecutive output pixels' windows start stride_w*cin floats apart, so A can be
+// read in place: for each output row and filter row fy, one GEMM with M = interior pixels,
+// K = fw*cin, lda = stride_w*cin over the fy-th K-slice of the packed filter, accumulating over fy.
+// Pixels whose window crosses the left/right edge are gathered as usual.
+void conv2d_rows_direct(const Conv2DShape& s, const float* x, const GemmKernel& kernel, const float* pb, float* out,
+                        const GemmEpilogueParams& ep, bool accumulate) {
+  const size_t n = static_cast<size_t>(s.out_c);
+  const size_t cin = static_cast<size_t>(s.in_c);
+  const size_t k = static_cast<size_t>(s.filter_h * s.filter_w) * cin;
+  const size_t krow = static_cast<size_t>(s.filter_w) * cin;
+  const size_t panel_stride = kernel.nr * k;
+  // Interior output columns: the whole window row inside the image.
+  const int64_t ox_lo = std::min<int64_t>(s.out_w, (s.pad_left + s.stride_w - 1) / s.stride_w);
+  const int64_t last = s.in_w - s.filter_w + s.pad_left;
+  const int64_t ox_hi = last < 0 ? ox_lo : std::max<int64_t>(ox_lo, std::min<int64_t>(s.out_w, last / s.stride_w + 1));
+  const size_t rows = static_cast<size_t>(s.batch * s.out_h);
+  const size_t row_pixels = static_cast<size_t>(s.out_w);
+  parallel_for(rows, 1, [&](size_t begin, size_t end) {
+    std::vector<float>& buf = t_patches;
+    const size_t edge = static_cast<size_t>(std::max<int64_t>(ox_lo, s.out_w - ox_hi));
+    if (buf.size() < edge * k) buf.resize(edge * k);
+    for (size_t row = begin; row < end; ++row) {
+      const size_t b = row / static_cast<size_t>(s.out_h);
+      const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
+      const size_t p_row = row * row_pixels;
+      float* out_row = out + p_row * n;
+      GemmEpilogueParams e = ep;
+      if (e.residual != nullptr) e.residual += p_row * e.residual_stride;
+      // Edge pixels: gathered.
+      auto gathered = [&](int64_t ox0, int64_t ox1) {
+        if (ox1 <= ox0) return;
+        const size_t p0 = p_row + static_cast<size_t>(ox0), p1 = p_row + static_cast<size_t>(ox1);
+        gather_patches(s, x, p0, p1, buf.data());
+        GemmEpilogueParams eg = e;
+        if (eg.residual != nullptr) eg.residual += static_cast<size_t>(ox0) * eg.residual_stride;
+        gemm_compute(kernel, p1 - p0, n, k, buf.data(), k, pb, out_row + static_cast<size_t>(ox0) * n, n, eg,
+                     accumulate, false);
+      };
+      gathered(0, ox_lo);
+      gathered(ox_hi, s.out_w);
+      if (ox_hi <= ox_lo) continue;
+      // Interior pixels: one K-slice GEMM per filter row inside the image.
+      int64_t fy_first = -1, fy_last = -1;
+      for (int64_t fy = 0; fy < s.filter_h; ++fy) {
+        const int64_t iy = oy * s.stride_h - s.pad_top + fy * s.dilation_h;
+        if (iy >= 0 && iy < s.in_h) {
+          if (fy_first < 0) fy_first = fy;
+          fy_last = fy;
+        }
+      }
+      const size_t m = static_cast<size_t>(ox_hi - ox_lo);
+      float* c = out_row + static_cast<size_t>(ox_lo) * n;
+      GemmEpilogueParams ei = e;
+      if (ei.residual != nullptr) ei.residual += static_cast<size_t>(ox_lo) * ei.residual_stride;
+      if (fy_first < 0) {
+        // The window misses the image vertically: only the epilogue (K = 0).
+        gemm_compute(kernel, m, n, 0, nullptr, 0, pb, c, n, ei, accumulate, false, panel_stride);
+        continue;
+      }
+      const GemmEpilogueParams none;
+      for (int64_t fy = fy_first; fy <= fy_last; ++fy) {
+        const int64_t iy = oy * s.stride_h - s.pad_top + fy * s.dilation_h;
+        if (iy < 0 || iy >= s.in_h) continue;
+        const float* a = x + ((b * static_cast<size_t>(s.in_h) + static_cast<size_t>(iy)) * static_cast<size_t>(s.in_w) +
+                              static_cast<size_t>(ox_lo * s.stride_w - s.pad_left)) * cin;
+        gemm_compute(kernel, m, n, krow, a, static_cast<size_t>(s.stride_w) * cin, pb + static_cast<size_t>(fy) * krow * kernel.nr,
+                     c, n, fy == fy_last ? ei : none, accumulate || fy != fy_first, false, panel_stride);
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void conv2d_check(const Conv2DShape& s, const char* op) {
   const std::string p = std::string(op) + ": ";
   check(s.batch >= 0 && s.in_h >= 0 && s.in_w >= 0 && s.in_c >= 0 && s.out_h >= 0 && s.out_w >= 0 && s.out_c >= 0,
@@ -108,6 +190,11 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
                          s.pad_top == 0 && s.pad_left == 0 && s.out_h == s.in_h && s.out_w == s.in_w;
   if (pointwise && path == 0) {
     gemm_compute(kernel, pixels, n, k, x, k, pb, out, n, ep, accumulate, true);
+    return;
+  }
+
+  if (path == 0 && s.dilation_w == 1 && s.filter_w * s.in_c <= kDirectMaxRow) {
+    conv2d_rows_direct(s, x, kernel, pb, out, ep, accumulate);
     return;
   }
 

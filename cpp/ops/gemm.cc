@@ -80,9 +80,10 @@ BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, c
 
 void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
                   const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
-                  bool parallel) {
+                  bool parallel, size_t b_panel_stride) {
   if (m == 0 || n == 0) return;
   const size_t mr = kernel.mr, nr = kernel.nr;
+  const size_t panel_stride = b_panel_stride != 0 ? b_panel_stride : nr * k;
   const size_t panels = div_up(n, nr);
   const size_t k_blocks = k <= kMaxKc ? 1 : div_up(k, kMaxKc);
   const size_t kc_max = k_blocks == 1 ? k : round_up(div_up(k, k_blocks), 8);
@@ -132,7 +133,7 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
             e.alpha = ep.alpha;
             ep_ptr = &e;
           }
-          kernel.fn(rows, cols, kc, a + r * lda + k0, lda, packed_b + p * nr * k + k0 * nr, ct, ldc, load, ep_ptr);
+          kernel.fn(rows, cols, kc, a + r * lda + k0, lda, packed_b + p * panel_stride + k0 * nr, ct, ldc, load, ep_ptr);
         }
       }
       if (k == 0) break;

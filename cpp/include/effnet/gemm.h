@@ -56,9 +56,11 @@ struct GemmEpilogueParams {
 
 // C = A * packed B (+ C when `accumulate`), then the epilogue. A row r at a + r * lda (K floats),
 // C row r at c + r * ldc (N floats). Splits M and N over effnet::parallel_for when `parallel`.
+// `b_panel_stride` (floats between packed panels, default nr * k) lets packed_b be a K-slice of a
+// packed B with more rows: pass the full B's nr * K and packed_b advanced by k0 * nr.
 void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
                   const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
-                  bool parallel = true);
+                  bool parallel = true, size_t b_panel_stride = 0);
 
 // ---- broadcast epilogue operands (bias / prelu slopes shaped as tfjs allows) ----
 
