@@ -2,9 +2,11 @@
 // garbage with an Error that says what was wrong.
 import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
 
 import {describe, expect, it} from 'vitest';
 
+import {NativeCpuBackend} from '../src/backend.js';
 import {cpuAddonCandidates, loadCpuAddon} from '../src/native.js';
 import {tf} from './util/reference.js';
 
@@ -166,6 +168,130 @@ describe('op entries reject bad options with a clear Error', () => {
     for (const r of report.filter((x) => x.threw)) {
       expect(r.message, `${r.name}(${r.args})`).toMatch(/\S/);
       expect(r.message, `${r.name}(${r.args})`).not.toMatch(/unknown native error/);
+    }
+  });
+});
+
+/** Options that name native buffers (a buffer id, or a list of them for `inputs`). */
+const BUFFER_KEYS = ['x', 'filter', 'out', 'a', 'b', 'bias', 'prelu', 'mean', 'variance', 'offset', 'scale', 'logits',
+  'condition', 't', 'e', 'indices', 'params', 'inputs'];
+
+/**
+ * Options that size a buffer the entry reads or writes: multiplying one by 1000 (or setting 2^53)
+ * must give an Error, since the buffers no longer hold what the options say.
+ */
+const SIZE_KEYS = /^(batch|batchA|batchB|inH|inW|inC|outH|outW|outC|channels|multiplier|m|n|k|size|rows|cols|count|depth|outer|slices|sliceSize|biasSize|preluSize|meanSize|varianceSize|offsetSize|scaleSize|conditionSize|shape\[\d+\]|outShape\[\d+\]|aShape\[\d+\]|inner\[\d+\]|biasShape\[\d+\])$/;
+
+interface RecordedCall {
+  entry: string;
+  options: Record<string, unknown>;
+  buffers: Record<number, string>;
+  bufferKeys: string[];
+}
+
+/** The native calls a set of tfjs ops makes on native-cpu, with the contents of their buffers. */
+async function recordNativeCalls(): Promise<RecordedCall[]> {
+  await tf.setBackend('native-cpu');
+  const calls: RecordedCall[] = [];
+  const run = NativeCpuBackend.prototype.run;
+  NativeCpuBackend.prototype.run = function (this: NativeCpuBackend, entry: string, options: object) {
+    const buffers: Record<number, string> = {};
+    const bufferKeys: string[] = [];
+    for (const [k, v] of Object.entries(options)) {
+      if (!BUFFER_KEYS.includes(k)) continue;  // (mirrorPad's numeric 'offset' is not batchNorm's buffer)
+      try {
+        for (const id of (Array.isArray(v) ? v : [v]) as number[]) {
+          buffers[id] = Buffer.from(this.addon.read(id)).toString('base64');
+        }
+        bufferKeys.push(k);
+      } catch {
+        // not a buffer id
+      }
+    }
+    calls.push({entry, options: JSON.parse(JSON.stringify(options)), buffers, bufferKeys});
+    return run.call(this, entry, options);
+  };
+  try {
+    tf.tidy(() => {
+      const x = tf.tensor4d(Float32Array.from({length: 2 * 7 * 6 * 3}, (_, i) => Math.sin(i)), [2, 7, 6, 3]);
+      tf.conv2d(x, tf.ones([3, 3, 3, 4]) as tf.Tensor4D, 2, 'same');
+      tf.fused.conv2d({x, filter: tf.ones([1, 1, 3, 4]) as tf.Tensor4D, strides: 1, pad: 'same', bias: tf.ones([4]), activation: 'relu6'});
+      tf.depthwiseConv2d(x, tf.ones([3, 3, 3, 2]) as tf.Tensor4D, 1, 'valid');
+      tf.fused.depthwiseConv2d({
+        x, filter: tf.ones([3, 3, 3, 1]) as tf.Tensor4D, strides: 1, pad: 'same', bias: tf.ones([3]),
+        activation: 'prelu', preluActivationWeights: tf.ones([3]),
+      });
+      tf.maxPool(x, 3, 2, 'same');
+      tf.avgPool(x, 2, 1, 'valid');
+      tf.mean(x, [1, 2]);
+      tf.max(x, 0);
+      tf.argMax(x, 3);
+      tf.softmax(x);
+      tf.matMul(tf.ones([3, 4]), tf.ones([4, 5]));
+      tf.fused.matMul({a: tf.ones([3, 4]), b: tf.ones([4, 5]), bias: tf.ones([5]), activation: 'relu'});
+      tf.batchNorm(x, tf.ones([3]), tf.ones([3]), tf.ones([3]), tf.ones([3]), 1e-3);
+      tf.image.resizeBilinear(x, [9, 4]);
+      tf.add(x, tf.ones([3]));
+      tf.sigmoid(x);
+      tf.addN([x, x, x]);
+      tf.where(tf.greater(x, 0.5), x, tf.zerosLike(x));
+      tf.transpose(x, [0, 3, 1, 2]);
+      tf.slice(x, [0, 1, 1, 0], [1, 3, 3, 2]);
+      tf.stridedSlice(x, [0, 0, 0, 0], [2, 7, 6, 3], [1, 2, 2, 1]);
+      tf.tile(x, [1, 2, 1, 1]);
+      tf.reverse(x, [1]);
+      tf.split(x, [2, 4], 2);
+      tf.unstack(x, 1);
+      tf.concat([x, x], 3);
+      tf.stack([x, x], 1);
+      tf.pad(x, [[0, 0], [1, 2], [2, 1], [0, 0]], 0.5);
+      tf.mirrorPad(x, [[0, 0], [1, 1], [2, 2], [0, 0]], 'reflect');
+      tf.gather(x, tf.tensor1d([1, 0, 1], 'int32'), 3);
+      tf.gatherND(x, tf.tensor2d([[0, 1], [1, 2]], [2, 2], 'int32'));
+      tf.cast(x, 'int32');
+      tf.fill([3, 4], 2);
+      tf.oneHot(tf.tensor1d([1, 3], 'int32'), 5);
+    });
+  } finally {
+    NativeCpuBackend.prototype.run = run;
+  }
+  // One call per entry is enough (the first of each).
+  return [...new Map(calls.map((c) => [c.entry, c])).values()];
+}
+
+describe('native entries called with mutated options from real tfjs calls', () => {
+  it('never crash: a missing, freed or too-small buffer and an inflated size give Errors', async () => {
+    const calls = await recordNativeCalls();
+    expect(calls.length, 'recorded entries').toBeGreaterThanOrEqual(25);
+    const binary = cpuAddonCandidates().find((p) => existsSync(p))!;
+    const child = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL('./util/mutate_child.cjs', import.meta.url)), binary],
+      {input: JSON.stringify(calls), encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20},
+    );
+    expect(child.signal, `the replay process died: ${child.stderr}`).toBeNull();
+    expect(child.status, child.stderr).toBe(0);
+    const report = JSON.parse(child.stdout) as {entry: string; key: string; kind: string; threw: boolean; message?: string}[];
+    const show = (r: (typeof report)[number]) => `${r.entry} ${r.key} ${r.kind}${r.message ? `: ${r.message}` : ''}`;
+
+    expect(report.filter((r) => r.kind === 'baseline' && r.threw).map(show), 'recorded calls must replay').toEqual([]);
+    const mustThrow = report.filter(
+      (r) => r.kind === 'buffer too small' || r.kind === 'freed buffer' ||
+        ((r.kind === 'x1000' || r.kind === '2^53') && SIZE_KEYS.test(r.key)),
+    );
+    expect(mustThrow.length).toBeGreaterThan(200);
+    expect(mustThrow.filter((r) => !r.threw).map(show), 'accepted buffers that do not hold what the options say').toEqual([]);
+    for (const r of report.filter((x) => x.kind === 'freed buffer')) {
+      expect(r.message, show(r)).toMatch(/no native buffer with id/);
+    }
+    for (const r of report.filter((x) => x.kind === 'buffer too small')) {
+      // Names the buffer, or says how big it is against what was needed.
+      const key = r.key.replace(/\[\d+\]$/, '');
+      expect(r.message, show(r)).toMatch(new RegExp(`\\b${key}\\b|\\d+ (bytes|elements)|too small`, 'i'));
+    }
+    for (const r of report.filter((x) => x.threw)) {
+      expect(r.message, show(r)).toMatch(/\S/);
+      expect(r.message, show(r)).not.toMatch(/unknown native error/);
     }
   });
 });
