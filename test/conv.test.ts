@@ -123,14 +123,14 @@ describe('FusedConv2D', () => {
     }
   }
 
-  const c = CASES[3];
-  const out = outShape(c);
-  const [, oh, ow, oc] = out;
+  // CASES[3] takes the patch-gathering path, CASES[12] (3 input channels) the in-place stem path.
+  for (const c of [CASES[3], CASES[12]]) {
+  const [, oh, ow, oc] = outShape(c);
   const operandShapes: number[][] = [[], [1], [oc], [1, 1, oc], [oh, ow, oc], [oh, 1, 1], [1, oh, ow, 1], [ow, oc]];
   for (const shape of operandShapes) {
     // tfjs-core's fused.conv2d accepts prelu slopes of rank 0, 1 or 3 only.
     const preluOk = shape.length <= 1 || shape.length === 3;
-    it(`bias of shape [${shape}]${preluOk ? ` and prelu slopes of shape [${shape}]` : ''}`, async () => {
+    it(`${label(c)}: bias of shape [${shape}]${preluOk ? ` and prelu slopes of shape [${shape}]` : ''}`, async () => {
       setThreads(2);
       const {x, f} = inputs(c, 31);
       const size = shape.reduce((p, d) => p * d, 1);
@@ -158,6 +158,7 @@ describe('FusedConv2D', () => {
         }),
       );
     });
+  }
   }
 
   it('without bias, NaN and Infinity through every activation', async () => {
