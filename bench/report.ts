@@ -1,0 +1,242 @@
+// Result types of the Table 4 benchmark and their markdown/JSON forms (pure functions: no timing,
+// no tfjs), so the formatting is tested on fixed data.
+import {type MachineInfo, machineLine} from './machine.js';
+
+/** A column of the benchmark: one backend or peer, or one path of ours. */
+export type BackendId = 'native' | 'native-unfused' | 'wasm' | 'cpu' | 'ort';
+
+export const BACKEND_ORDER: readonly BackendId[] = ['native', 'native-unfused', 'wasm', 'cpu', 'ort'];
+
+/** Column titles. */
+export const BACKEND_TITLES: Readonly<Record<BackendId, string>> = {
+  native: 'native-cpu',
+  'native-unfused': 'native-cpu unfused',
+  wasm: 'tfjs wasm',
+  cpu: 'tfjs cpu',
+  ort: 'onnxruntime',
+};
+
+export interface BackendInfo {
+  id: BackendId;
+  /** What ran: versions, binary, threads. */
+  detail: string;
+}
+
+/** One model of the run. */
+export interface ModelInfo {
+  /** The --models key ('b1', 'resnet152', 'amoebanet', 'b0@96', ...). */
+  key: string;
+  label: string;
+  family: 'efficientnet' | 'resnet' | 'amoebanet';
+  resolution: number;
+  params: number;
+  multiplyAdds: number;
+  /** The paper's Table 4 row when this is exactly the paper's model and input. */
+  paper?: {latencySeconds: number; top1: string};
+}
+
+export type CellStatus = 'ok' | 'skipped' | 'n/a' | 'error';
+
+/** One (model, backend) measurement. */
+export interface Cell {
+  model: string;
+  backend: BackendId;
+  status: CellStatus;
+  /** Why the cell was not measured (or the error). */
+  reason?: string;
+  /** Latency per batch in milliseconds: median of the timed iterations, and the others' summary. */
+  medianMs?: number;
+  meanMs?: number;
+  minMs?: number;
+  maxMs?: number;
+  /** Timed iterations (warm-up excluded). */
+  iterations?: number;
+  /** Seconds spent making weights and building the model (not timed). */
+  buildSeconds?: number;
+}
+
+/** A row pair of the paper's Table 4: the baseline and the EfficientNet that matches its accuracy. */
+export interface Table4Pair {
+  baseline: string;
+  efficientnet: string;
+  paperSpeedup: number;
+}
+
+export interface Table4Result {
+  title: string;
+  machine: MachineInfo;
+  command: string;
+  settings: {
+    batch: number;
+    threads: number;
+    isa: string;
+    fusedKernel: boolean;
+    noFusion: boolean;
+    timeMs: number;
+    minIterations: number;
+    peerModels: string[];
+  };
+  backends: BackendInfo[];
+  models: ModelInfo[];
+  cells: Cell[];
+  pairs: Table4Pair[];
+  notes: string[];
+}
+
+/** The paper's Table 4 (one core of a Xeon E5-2690, batch 1). */
+export const PAPER_TABLE4 = {
+  resnet152: {latencySeconds: 0.554, top1: '77.8%'},
+  b1: {latencySeconds: 0.098, top1: '78.8%'},
+  amoebanet: {latencySeconds: 19.0, top1: '84.3%'},
+  b7: {latencySeconds: 3.1, top1: '84.4%'},
+} as const;
+
+export const PAPER_PAIRS: readonly Table4Pair[] = [
+  {baseline: 'resnet152', efficientnet: 'b1', paperSpeedup: 5.7},
+  {baseline: 'amoebanet', efficientnet: 'b7', paperSpeedup: 6.1},
+];
+
+/** '12.3 ms', '0.554 s', '19.0 s' (three significant digits). */
+export function formatLatency(ms: number | undefined): string {
+  if (ms == null || !Number.isFinite(ms)) return '-';
+  if (ms < 1) return `${ms.toFixed(3)} ms`;
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms.toFixed(1)} ms`;
+  const s = ms / 1000;
+  return s < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(2)} s`;
+}
+
+export function formatCount(n: number, unit: 'M' | 'B'): string {
+  const v = unit === 'M' ? n / 1e6 : n / 1e9;
+  return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)}${unit}`;
+}
+
+export function formatRatio(r: number | undefined): string {
+  return r == null || !Number.isFinite(r) ? '-' : `${r < 10 ? r.toFixed(2) : r.toFixed(1)}x`;
+}
+
+export function findCell(result: Pick<Table4Result, 'cells'>, model: string, backend: BackendId): Cell | undefined {
+  return result.cells.find((c) => c.model === model && c.backend === backend);
+}
+
+/** The native latency of a model: the default path (fused MBConv where registered), else the unfused one. */
+export function nativeLatency(result: Pick<Table4Result, 'cells'>, model: string): number | undefined {
+  for (const id of ['native', 'native-unfused'] as const) {
+    const c = findCell(result, model, id);
+    if (c?.status === 'ok' && c.medianMs != null) return c.medianMs;
+  }
+  return undefined;
+}
+
+function cellText(c: Cell | undefined): string {
+  if (c == null) return '-';
+  if (c.status === 'ok') return formatLatency(c.medianMs);
+  if (c.status === 'n/a') return 'n/a';
+  if (c.status === 'error') return 'error';
+  return 'skipped';
+}
+
+/** The ratio of two cells' medians (a / b), when both were measured. */
+function ratioOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a != null && b != null && b > 0 ? a / b : undefined;
+}
+
+/** The Table 4 rows of a result: one per model of each pair that was run. */
+export function table4Rows(result: Table4Result): string[] {
+  const rows: string[] = [];
+  const byKey = new Map(result.models.map((m) => [m.key, m]));
+  for (const pair of result.pairs) {
+    const base = byKey.get(pair.baseline);
+    const eff = byKey.get(pair.efficientnet);
+    for (const m of [base, eff]) {
+      if (m == null) continue;
+      const ours = nativeLatency(result, m.key);
+      let speedup = '';
+      let paperSpeedup = '';
+      if (m === eff && base != null) {
+        speedup = formatRatio(ratioOf(nativeLatency(result, base.key), ours));
+        paperSpeedup = base.paper && eff.paper ? `${pair.paperSpeedup.toFixed(1)}x` : '';
+      }
+      rows.push(
+        `| ${m.label} | ${m.resolution} | ${formatCount(m.params, 'M')} | ${formatCount(m.multiplyAdds, 'B')} | ` +
+          `${formatLatency(ours)} | ${speedup} | ${m.paper ? m.paper.top1 : '-'} | ` +
+          `${m.paper ? formatLatency(m.paper.latencySeconds * 1000) : '-'} | ${paperSpeedup} |`,
+      );
+    }
+  }
+  return rows;
+}
+
+/** Footnotes for cells that were not measured, grouped by reason. */
+export function skippedNotes(result: Table4Result): string[] {
+  const groups = new Map<string, string[]>();
+  const labels = new Map(result.models.map((m) => [m.key, m.label]));
+  for (const c of result.cells) {
+    if (c.status === 'ok' || c.reason == null) continue;
+    const key = `${BACKEND_TITLES[c.backend]} ${c.status}: ${c.reason}`;
+    const list = groups.get(key) ?? [];
+    list.push(labels.get(c.model) ?? c.model);
+    groups.set(key, list);
+  }
+  return [...groups.entries()].map(([reason, models]) => `- ${reason} (${models.join(', ')})`);
+}
+
+/** The whole result as markdown. */
+export function formatMarkdown(result: Table4Result): string {
+  const s = result.settings;
+  const lines: string[] = [];
+  lines.push(`# ${result.title}`, '');
+  lines.push(`Machine: ${machineLine(result.machine)}  `);
+  lines.push(`Command: \`${result.command}\`  `);
+  lines.push(
+    `Settings: batch ${s.batch}, ${s.threads} thread${s.threads === 1 ? '' : 's'}, native ISA ${s.isa}, fused MBConv kernel ` +
+      `${s.noFusion ? 'disabled (--no-fusion)' : s.fusedKernel ? 'registered' : 'not registered'}; seeded random weights; ` +
+      `latency per batch = median of >= ${s.minIterations} timed iterations (and >= ${s.timeMs} ms) after warm-up (tinybench).`,
+  );
+  lines.push('');
+  if (result.pairs.some((p) => result.models.some((m) => m.key === p.baseline || m.key === p.efficientnet))) {
+    lines.push('## Table 4: latency on this machine (native-cpu) beside the paper (one core of a Xeon E5-2690)', '');
+    lines.push('| Model | Input | Params | Mult-adds | Latency (ours) | Speedup (ours) | Top-1 (paper) | Latency (paper) | Speedup (paper) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(...table4Rows(result), '');
+  }
+  const ids = BACKEND_ORDER.filter((id) => result.cells.some((c) => c.backend === id));
+  const peers = ids.filter((id) => id === 'wasm' || id === 'cpu' || id === 'ort');
+  lines.push('## All models and backends (median latency per batch)', '');
+  const ratioHeads = [...peers.map((p) => `${BACKEND_TITLES[p]} / native`)];
+  const hasUnfused = ids.includes('native-unfused') && ids.includes('native');
+  if (hasUnfused) ratioHeads.push('unfused / fused');
+  lines.push(`| Model | Input | Params | Mult-adds | ${ids.map((id) => BACKEND_TITLES[id]).join(' | ')} | ${ratioHeads.join(' | ')} |`);
+  lines.push(`|---|---:|---:|---:|${ids.map(() => '---:').join('|')}|${ratioHeads.map(() => '---:').join('|')}|`);
+  for (const m of result.models) {
+    const native = nativeLatency(result, m.key);
+    const cells = ids.map((id) => cellText(findCell(result, m.key, id)));
+    const ratios = peers.map((p) => {
+      const c = findCell(result, m.key, p);
+      return formatRatio(ratioOf(c?.status === 'ok' ? c.medianMs : undefined, native));
+    });
+    if (hasUnfused) {
+      const f = findCell(result, m.key, 'native');
+      const u = findCell(result, m.key, 'native-unfused');
+      ratios.push(
+        formatRatio(ratioOf(u?.status === 'ok' ? u.medianMs : undefined, f?.status === 'ok' && m.family === 'efficientnet' ? f.medianMs : undefined)),
+      );
+    }
+    lines.push(
+      `| ${m.label} | ${m.resolution} | ${formatCount(m.params, 'M')} | ${formatCount(m.multiplyAdds, 'B')} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`,
+    );
+  }
+  lines.push('');
+  lines.push('Ratios above 1 mean native-cpu is faster. Backends:');
+  for (const b of result.backends) lines.push(`- ${BACKEND_TITLES[b.id]}: ${b.detail}`);
+  const skipped = skippedNotes(result);
+  if (skipped.length > 0) lines.push('', 'Cells not measured:', ...skipped);
+  if (result.notes.length > 0) lines.push('', 'Notes:', ...result.notes.map((n) => `- ${n}`));
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** The result as pretty JSON (numbers rounded to microseconds). */
+export function formatJson(result: Table4Result): string {
+  return JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v), 2) + '\n';
+}

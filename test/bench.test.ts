@@ -1,0 +1,296 @@
+// The Table 4 benchmark's pieces: argument parsing, model keys, markdown/JSON formatting, the SVG
+// chart on fixed data, and one tiny run through every tfjs backend (no timing asserts).
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+import {afterAll, describe, expect, it} from 'vitest';
+
+import {escapeXml, logDomain, renderChart, resultSeries} from '../bench/chart.js';
+import {machineInfo} from '../bench/machine.js';
+import {onnxFile, ORT_INSTALL_HINT} from '../bench/peers/ort.js';
+import {bar, formatDuration, Progress} from '../bench/progress.js';
+import {formatJson, formatLatency, formatMarkdown, nativeLatency, type Table4Result} from '../bench/report.js';
+import {
+  DEFAULT_MODELS,
+  HELP,
+  modelSetup,
+  pairsFor,
+  parseModelKey,
+  parseOptions,
+  QUICK_MODELS,
+  runTable4,
+  writeResults,
+} from '../bench/table4.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'effnet-bench-'));
+afterAll(() => rmSync(scratch, {recursive: true, force: true}));
+
+/**
+ * A small XML well-formedness check: every tag closes in order, attribute values are quoted,
+ * text and attributes hold no raw '<' or bare '&'. Returns the element names in document order.
+ */
+function checkXml(text: string): string[] {
+  const body = text.replace(/^<\?xml[^>]*\?>\s*/, '');
+  const token = /<(\/?)([A-Za-z][\w:.-]*)((?:\s+[\w:.-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
+  const stack: string[] = [];
+  const names: string[] = [];
+  let end = 0;
+  let roots = 0;
+  for (let m = token.exec(body); m != null; m = token.exec(body)) {
+    end = token.lastIndex;
+    const [, closing, name, attrs, selfClosing, textPart] = m;
+    const content = textPart ?? attrs ?? '';
+    if (/&(?!(?:lt|gt|amp|apos|quot|#\d+|#x[0-9a-fA-F]+);)/.test(content)) throw new Error(`bare & in ${JSON.stringify(content)}`);
+    if (textPart != null) {
+      if (stack.length === 0 && textPart.trim() !== '') throw new Error(`text outside the root: ${textPart}`);
+      continue;
+    }
+    if (closing) {
+      const open = stack.pop();
+      if (open !== name) throw new Error(`</${name}> closes <${open}>`);
+      continue;
+    }
+    if (stack.length === 0) roots++;
+    names.push(name);
+    if (!selfClosing) stack.push(name);
+  }
+  if (end !== body.length) throw new Error(`unparseable at ${end}: ${body.slice(end, end + 40)}`);
+  if (stack.length !== 0) throw new Error(`unclosed: ${stack.join(', ')}`);
+  if (roots !== 1) throw new Error(`${roots} root elements`);
+  return names;
+}
+
+function fixedResult(): Table4Result {
+  const models = ['resnet152', 'b1', 'amoebanet', 'b7', 'b0'].map((k) => modelSetup(k).info);
+  return {
+    title: 'EfficientNet Table 4 on this machine',
+    machine: {...machineInfo(), date: '2026-11-28T12:00:00.000Z'},
+    command: 'npm run bench -- --fixed',
+    settings: {batch: 1, threads: 1, isa: 'avx512', fusedKernel: false, noFusion: false, timeMs: 2000, minIterations: 3, peerModels: ['b0', 'b1']},
+    backends: [
+      {id: 'native', detail: 'native-cpu'},
+      {id: 'native-unfused', detail: 'composite'},
+      {id: 'wasm', detail: 'wasm & SIMD'},
+      {id: 'cpu', detail: 'cpu'},
+    ],
+    models,
+    cells: [
+      {model: 'resnet152', backend: 'native', status: 'ok', medianMs: 500, iterations: 3},
+      {model: 'b1', backend: 'native', status: 'n/a', reason: 'no fused MBConv kernel registered on native-cpu'},
+      {model: 'b1', backend: 'native-unfused', status: 'ok', medianMs: 100, iterations: 20},
+      {model: 'b1', backend: 'wasm', status: 'ok', medianMs: 250, iterations: 8},
+      {model: 'b1', backend: 'cpu', status: 'ok', medianMs: 3000, iterations: 3},
+      {model: 'resnet152', backend: 'cpu', status: 'skipped', reason: 'slow peer <b0, b1 only>'},
+      {model: 'amoebanet', backend: 'native', status: 'error', reason: 'out of memory'},
+      {model: 'b7', backend: 'native-unfused', status: 'ok', medianMs: 2500, iterations: 3},
+      {model: 'b0', backend: 'native-unfused', status: 'ok', medianMs: 50, iterations: 40},
+      {model: 'b0', backend: 'wasm', status: 'ok', medianMs: 150, iterations: 13},
+    ],
+    pairs: pairsFor(models),
+    notes: ['a note'],
+  };
+}
+
+describe('options', () => {
+  it('has the documented defaults', () => {
+    const o = parseOptions([]);
+    expect(o.models).toEqual(DEFAULT_MODELS);
+    expect(o).toMatchObject({threads: 1, batch: 1, iterations: 3, timeMs: 2000, quick: false, noFusion: false, peers: ['cpu', 'wasm']});
+    expect(o.peerModels).toEqual(['b0', 'b1']);
+    expect(o.out.endsWith(join('bench', 'results'))).toBe(true);
+    expect(o.resolution).toBeUndefined();
+  });
+
+  it('parses every option', () => {
+    const o = parseOptions([
+      '--models', 'B0@96,resnet152,amoebanet-6-64@224', '--resolution', '128', '--threads', '2', '--batch', '4',
+      '--iterations', '7', '--time', '0', '--warmup', '10', '--peers', 'wasm,ort', '--peer-models', 'all',
+      '--onnx', '/tmp/onnx', '--no-fusion', '--seed', '3', '--out', '/tmp/x', '--no-save',
+    ]);
+    expect(o).toMatchObject({
+      models: ['b0@96', 'resnet152', 'amoebanet-6-64@224'],
+      resolution: 128,
+      threads: 2,
+      batch: 4,
+      iterations: 7,
+      timeMs: 0,
+      warmupMs: 10,
+      peers: ['wasm', 'ort'],
+      peerModels: ['all'],
+      onnx: '/tmp/onnx',
+      noFusion: true,
+      seed: 3,
+      out: '/tmp/x',
+      noSave: true,
+    });
+    expect(parseOptions(['--peers', 'none']).peers).toEqual([]);
+    expect(parseOptions(['--onnx', 'dir']).peers).toEqual(['cpu', 'wasm', 'ort']);
+  });
+
+  it('--quick picks small models and short timing', () => {
+    const o = parseOptions(['--quick']);
+    expect(o.models).toEqual(QUICK_MODELS);
+    expect(o.iterations).toBeLessThanOrEqual(2);
+    expect(o.timeMs).toBeLessThanOrEqual(200);
+    expect(parseOptions(['--quick', '--models', 'b0']).models).toEqual(['b0']);
+  });
+
+  it('rejects bad input with a clear message', () => {
+    expect(() => parseOptions(['--models', 'b9'])).toThrow(/unknown model 'b9'; supported: b0\.\.b7/);
+    expect(() => parseOptions(['--models', 'b0@4'])).toThrow(/resolution must be an integer >= 8/);
+    expect(() => parseOptions(['--threads', '0'])).toThrow(/--threads: expected an integer >= 1/);
+    expect(() => parseOptions(['--peers', 'tfjs-node'])).toThrow(/unknown peer 'tfjs-node'; supported: cpu, wasm, ort/);
+    expect(() => parseOptions(['--peers', 'ort'])).toThrow(/--onnx DIR/);
+    expect(() => parseOptions(['--bogus'])).toThrow();
+    expect(parseOptions(['--help']).help).toBe(true);
+    for (const flag of ['--models', '--resolution', '--threads', '--batch', '--iterations', '--time', '--peers', '--onnx', '--quick', '--out', '--no-fusion']) {
+      expect(HELP).toContain(flag);
+    }
+  });
+});
+
+describe('models', () => {
+  it('parses model keys', () => {
+    expect(parseModelKey('efficientnet-b3')).toMatchObject({family: 'efficientnet', variant: 'b3', base: 'b3'});
+    expect(parseModelKey('resnet50@160')).toMatchObject({family: 'resnet', depth: 50, resolution: 160});
+    expect(parseModelKey('amoebanet')).toMatchObject({family: 'amoebanet', cells: 18, filters: 512, base: 'amoebanet'});
+    expect(parseModelKey('amoebanet-6-64@224')).toMatchObject({cells: 6, filters: 64, resolution: 224, base: 'amoebanet-6-64'});
+  });
+
+  it("attaches the paper's numbers only to the paper's models and inputs", () => {
+    const gpipe = modelSetup('amoebanet');
+    expect(gpipe.info).toMatchObject({resolution: 480, paper: {latencySeconds: 19.0}});
+    expect(gpipe.info.params).toBeGreaterThan(550e6);
+    expect(gpipe.torchvision).toBeNull();
+    expect(modelSetup('b1').info).toMatchObject({label: 'EfficientNet-B1', resolution: 240, params: 7794184, paper: {latencySeconds: 0.098}});
+    expect(modelSetup('b1').torchvision).toBe('efficientnet_b1');
+    expect(modelSetup('b1@96').info.paper).toBeUndefined();
+    expect(modelSetup('resnet152', 192).info.paper).toBeUndefined();
+    expect(modelSetup('b0').info.paper).toBeUndefined();
+  });
+
+  it('pairs a ResNet with B1 and an AmoebaNet with B7', () => {
+    const infos = ['b0', 'b1', 'resnet50', 'amoebanet-6-64@224'].map((k) => modelSetup(k).info);
+    expect(pairsFor(infos)).toEqual([{baseline: 'resnet50', efficientnet: 'b1', paperSpeedup: 5.7}]);
+    const full = ['resnet152', 'b1', 'amoebanet', 'b7'].map((k) => modelSetup(k).info);
+    expect(pairsFor(full).map((p) => [p.baseline, p.efficientnet])).toEqual([['resnet152', 'b1'], ['amoebanet', 'b7']]);
+  });
+
+  it('finds ONNX files or says why not', () => {
+    expect(onnxFile(scratch, null, 480, 1)).toEqual({reason: expect.stringMatching(/torchvision has no such model/)});
+    expect(onnxFile(scratch, 'efficientnet_b1', 240, 1)).toEqual({reason: expect.stringMatching(/no efficientnet_b1\.onnx in/)});
+    expect(ORT_INSTALL_HINT).toContain('ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node');
+  });
+});
+
+describe('formatting', () => {
+  it('formats latencies, durations and bars', () => {
+    expect(formatLatency(0.1234)).toBe('0.123 ms');
+    expect(formatLatency(12.345)).toBe('12.3 ms');
+    expect(formatLatency(554)).toBe('554.0 ms');
+    expect(formatLatency(3100)).toBe('3.100 s');
+    expect(formatLatency(19000)).toBe('19.00 s');
+    expect(formatLatency(undefined)).toBe('-');
+    expect(formatDuration(65_000)).toBe('1 min 05 s');
+    expect(bar(0.5, 10)).toBe('#####-----');
+  });
+
+  it('writes the Table 4 markdown with our speedups beside the paper', () => {
+    const r = fixedResult();
+    expect(nativeLatency(r, 'b1')).toBe(100);
+    const md = formatMarkdown(r);
+    const row = (label: string) => md.split('\n').find((l) => l.startsWith(`| ${label} |`))!;
+    // Table 4: ResNet-152 500 ms vs B1 100 ms.
+    expect(md).toContain('| ResNet-152 | 224 | 60.2M | 11.5B | 500.0 ms |  | 77.8% | 554.0 ms |  |');
+    expect(md).toContain('| EfficientNet-B1 | 240 | 7.79M | 0.69B | 100.0 ms | 5.00x | 78.8% | 98.0 ms | 5.7x |');
+    expect(md).toContain('| EfficientNet-B7 | 600 | 66.3M | 37.7B | 2.500 s | - | 84.4% | 3.100 s | 6.1x |');
+    expect(md).toContain('| AmoebaNet-B (GPipe) | 480 |');
+    // All-backends table: n/a for the missing fused kernel, ratios against native.
+    const lines = md.split('\n');
+    const allStart = lines.findIndex((l) => l.startsWith('## All models'));
+    const b1 = lines.slice(allStart).find((l) => l.startsWith('| EfficientNet-B1 |'))!;
+    expect(b1).toBe('| EfficientNet-B1 | 240 | 7.79M | 0.69B | n/a | 100.0 ms | 250.0 ms | 3.000 s | 2.50x | 30.0x | - |');
+    expect(row('Model')).toBeDefined();
+    expect(md).toContain('- tfjs cpu skipped: slow peer <b0, b1 only> (ResNet-152)');
+    expect(md).toContain('- native-cpu error: out of memory (AmoebaNet-B (GPipe))');
+    expect(md).toContain('Command: `npm run bench -- --fixed`');
+    expect(md).toContain('fused MBConv kernel not registered');
+  });
+
+  it('writes JSON that reads back', () => {
+    const r = fixedResult();
+    const back = JSON.parse(formatJson(r)) as Table4Result;
+    expect(back.cells).toHaveLength(r.cells.length);
+    expect(back.models.map((m) => m.key)).toEqual(['resnet152', 'b1', 'amoebanet', 'b7', 'b0']);
+    expect(back.settings.threads).toBe(1);
+  });
+});
+
+describe('chart', () => {
+  it('renders valid SVG with one marker per point', () => {
+    const svg = renderChart(
+      [
+        {name: 'a & b', color: '#ff0000', points: [{x: 5e6, y: 10, model: 'B0', joined: true}, {x: 8e6, y: 20, model: 'B1', joined: true}, {x: 6e7, y: 300, model: 'R<152>'}]},
+        {name: 'paper', color: '#000000', reference: true, points: [{x: 8e6, y: 98, model: 'B1', joined: true}, {x: 5.57e8, y: 19000, model: 'GPipe'}]},
+      ],
+      {title: 'Latency "vs" parameters', subtitle: "it's fixed"},
+    );
+    const names = checkXml(svg);
+    expect(names[0]).toBe('svg');
+    expect(svg.match(/class="point"/g)).toHaveLength(5);
+    expect(svg).toContain('a &amp; b');
+    expect(svg).toContain('R&lt;152&gt;');
+    expect(escapeXml(`<&'">`)).toBe('&lt;&amp;&apos;&quot;&gt;');
+    expect(logDomain(5e6, 5.57e8)).toEqual([1e6, 1e9]);
+  });
+
+  it('plots one series per measured backend plus the paper', () => {
+    const r = fixedResult();
+    const series = resultSeries(r);
+    expect(series.map((s) => s.name)).toEqual(['native-cpu', 'native-cpu unfused', 'tfjs wasm', 'tfjs cpu', 'paper (Xeon E5-2690)']);
+    expect(series.map((s) => s.points.length)).toEqual([1, 3, 2, 1, 4]);
+    const svg = renderChart(series, {title: 't'});
+    checkXml(svg);
+    expect(svg.match(/class="point"/g)).toHaveLength(11);
+  });
+});
+
+describe('progress', () => {
+  it('draws a line per step and iteration counts', () => {
+    let t = 0;
+    let written = '';
+    const stream = {write: (s: string) => ((written += s), true)} as unknown as NodeJS.WritableStream;
+    const p = new Progress(2, {stream, interactive: true, now: () => t});
+    p.begin('B7 on native');
+    p.setPhase('timing', 3);
+    t += 1500;
+    p.tick();
+    expect(p.line()).toContain('1/2 B7 on native  timing 1/3  1.5 s');
+    p.end('1.2 s median of 3');
+    expect(written).toContain('[1/2] B7 on native: 1.2 s median of 3 (1.5 s)\n');
+  });
+});
+
+describe('a tiny run', () => {
+  it('measures B0 at 32x32 on native-cpu and both tfjs peers and writes the files', async () => {
+    await import('../src/index.js');
+    const options = parseOptions([
+      '--models', 'b0@32', '--peers', 'cpu,wasm', '--iterations', '1', '--time', '0', '--warmup', '0', '--out', scratch,
+    ]);
+    const result = await runTable4(options, {silent: true});
+    const ok = result.cells.filter((c) => c.status === 'ok');
+    expect(ok.map((c) => c.backend).sort()).toEqual(
+      [...(result.settings.fusedKernel ? ['native'] : []), 'native-unfused', 'cpu', 'wasm'].sort(),
+    );
+    for (const c of ok) expect(c.medianMs).toBeGreaterThan(0);
+    expect(result.backends.find((b) => b.id === 'wasm')?.detail).toMatch(/simd\.wasm from node_modules, SIMD, one thread/);
+    const files = writeResults(result, scratch, 'tiny');
+    for (const f of files) expect(existsSync(f)).toBe(true);
+    const svg = readFileSync(join(scratch, 'tiny.svg'), 'utf8');
+    checkXml(svg);
+    expect(svg.match(/class="point"/g)).toHaveLength(ok.length);
+    expect(JSON.parse(readFileSync(join(scratch, 'tiny.json'), 'utf8')).models[0].key).toBe('b0@32');
+    expect(readFileSync(join(scratch, 'tiny.md'), 'utf8')).toContain('| EfficientNet-B0 | 32 |');
+  });
+});
