@@ -49,6 +49,9 @@ describe('Transpose', () => {
     try {
       setThreads(1);
       await compareExact(() => tf.transpose(make([1, 40, 40, 40], 'float32'), [0, 3, 1, 2]), '1 thread');
+      await compareExact(() => tf.concat([make([1, 40, 40, 24], 'float32'), make([1, 40, 40, 40], 'float32', 2)], 3), '1 thread concat');
+      await compareExact(() => tf.mirrorPad(make([1, 60, 60, 8], 'int32'), [[0, 0], [2, 2], [2, 2], [0, 0]], 'symmetric'), '1 thread mirror pad');
+      await compareExact(() => tf.cast(make([300, 300], 'float32'), 'int32'), '1 thread cast');
     } finally {
       setThreads(threads);
     }
