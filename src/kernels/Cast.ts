@@ -5,7 +5,9 @@ import type {NativeKernelConfig} from './types.js';
 
 /**
  * Cast between float32, int32 and bool (any direction) with tfjs's typed-array semantics:
- * float32 -> int32 truncates, anything -> bool is x != 0. Same dtype shares storage.
+ * float32 -> int32 truncates (and wraps like Int32Array), anything -> bool is x != 0, and
+ * int32 -> float32 rounds to the nearest float32 (tfjs-backend-cpu keeps the int32 values under a
+ * float32 dtype instead, so integers beyond 2^24 read back exactly there). Same dtype shares storage.
  */
 export const castConfig: NativeKernelConfig = {
   kernelName: Cast,

@@ -6,6 +6,8 @@ import type {NativeKernelConfig} from './types.js';
 /**
  * StridedSlice: tfjs-core's slice_util.sliceInfo resolves the masks to dense begin/end/strides
  * (as tfjs-backend-cpu does); the result is one strided copy over the dense processing shape.
+ * Degenerate ranges (begin past end) give empty results, also where tfjs-backend-cpu's fast paths
+ * throw, and shrink axes combine with non-unit strides elsewhere.
  */
 export const stridedSliceConfig: NativeKernelConfig = {
   kernelName: StridedSlice,
