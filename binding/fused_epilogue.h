@@ -11,7 +11,8 @@ namespace binding {
 
 class FusedEpilogue {
  public:
-  // Options: activation (code, default 0), leakyreluAlpha, bias + biasShape, prelu + preluShape.
+  // Options: activation (code, default 0), leakyreluAlpha, bias + biasShape, prelu + preluShape,
+  // residual (a buffer of the output's shape added before the activation; used by fused blocks).
   FusedEpilogue(const Args& args, const std::vector<int64_t>& out_shape, std::vector<effnet::BufferPtr>& keep)
       : out_shape_(out_shape) {
     const int64_t act = args.integer_or("activation", 0);
@@ -30,6 +31,11 @@ class FusedEpilogue {
       } else {
         bias_full_ = bias;
       }
+    }
+    if (args.has("residual")) {
+      params_.residual = args.data<float>("residual", element_count(out_shape, args.op()),
+                                          effnet::DType::kFloat32, keep);
+      params_.residual_stride = n;
     }
     if (params_.act == effnet::Activation::kPrelu) {
       if (!args.has("prelu")) args.fail("activation 'prelu' needs preluActivationWeights");

@@ -1,7 +1,9 @@
 import {afterAll, describe, expect, it} from 'vitest';
 
+import type {NativeCpuBackend} from '../src/backend.js';
 import {getThreads, nativeInfo, setThreads} from '../src/index.js';
-import {compareWithCpu, randomFloats, tf} from './util/reference.js';
+import {Conv2DKernelAttrs, conv2DInfo, runConv2D} from '../src/kernels/Conv2D.js';
+import {compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, tf} from './util/reference.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -240,4 +242,44 @@ describe('packed filter cache', () => {
     tf.dispose([x, y1, y2]);
     expect(nativeInfo().bytesInUse).toBe(before);
   });
+});
+
+describe('residual epilogue (engine option used by fused blocks)', () => {
+  for (const c of [CASES[0], CASES[2], CASES[3], CASES[12]]) {
+    it(`${label(c)}: out = relu(conv + bias + residual)`, async () => {
+      const {x, f} = inputs(c, 51);
+      const [, oh, ow, oc] = outShape(c);
+      const bias = randomFloats(oc, 52);
+      const residual = randomFloats(c.batch * oh * ow * oc, 53);
+      const make = () => ({
+        x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]),
+        f: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
+        b: tf.tensor1d(bias),
+        r: tf.tensor4d(residual, [c.batch, oh, ow, oc]),
+      });
+      const expected = (await evalOn('cpu', () => {
+        const t = make();
+        return tf.relu(tf.add(tf.add(tf.conv2d(t.x, t.f, c.stride, c.pad, 'NHWC', c.dilation ?? 1), t.b), t.r));
+      }))[0];
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await forEachIsa(async () => {
+          await tf.setBackend('native-cpu');
+          const backend = tf.backend() as NativeCpuBackend;
+          const t = make();
+          const attrs = {strides: c.stride, pad: c.pad, dilations: c.dilation ?? 1} as Conv2DKernelAttrs;
+          const info = conv2DInfo('FusedConv2D', t.x, t.f, attrs);
+          const out = runConv2D(backend, 'FusedConv2D', 'fusedConv2d', t.x, t.f, info, {
+            activation: 1,
+            bias: backend.bufferOf(t.b, 'test'),
+            biasShape: [oc],
+            residual: backend.bufferOf(t.r, 'test'),
+          });
+          const y = tf.engine().makeTensorFromTensorInfo(out);
+          expectClose([{shape: y.shape, dtype: y.dtype, values: y.dataSync()}], [expected]);
+          tf.dispose([t.x, t.f, t.b, t.r, y]);
+        });
+      }
+    });
+  }
 });
