@@ -84,7 +84,7 @@ function marker(shape: number, x: number, y: number, r: number): string {
 export function renderChart(series: ChartSeries[], options: ChartOptions): string {
   const width = options.width ?? 960;
   const height = options.height ?? 600;
-  const margin = {left: 80, right: 230, top: options.subtitle ? 96 : 80, bottom: 64};
+  const margin = {left: 80, right: 250, top: options.subtitle ? 96 : 80, bottom: 64};
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const all = series.flatMap((s) => s.points).filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y));
@@ -157,6 +157,40 @@ export function renderChart(series: ChartSeries[], options: ChartOptions): strin
   }
   out.push('</g>');
 
+  // Latency labels: right of their point, moved down or up in steps where they would overlap a
+  // label already placed (points of one model share an x, and models can be close).
+  const labels: Array<{x: number; y: number; text: string; color: string; anchor: 'start' | 'end'}> = [];
+  const placed: Array<{x0: number; x1: number; y0: number; y1: number}> = [];
+  const candidates = series
+    .flatMap((s) => s.points.filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y)).map((p) => ({p, s})))
+    .sort((a, b) => sy(a.p.y) - sy(b.p.y));
+  // Markers are obstacles too.
+  for (const {p} of candidates) placed.push({x0: sx(p.x) - 6, x1: sx(p.x) + 6, y0: sy(p.y) - 6, y1: sy(p.y) + 6});
+  for (const {p, s} of candidates) {
+    const text = formatLatency(p.y);
+    const w = text.length * 5.6;
+    const px = sx(p.x);
+    const py = sy(p.y) + 4;
+    const box = (anchor: 'start' | 'end', y: number) => {
+      const x0 = anchor === 'start' ? px + 8 : px - 8 - w;
+      return {x0, x1: x0 + w, y0: y - 9, y1: y + 2};
+    };
+    const free = (b: {x0: number; x1: number; y0: number; y1: number}) =>
+      !placed.some((o) => b.x0 < o.x1 && b.x1 > o.x0 && b.y0 < o.y1 && b.y1 > o.y0);
+    const tries: Array<['start' | 'end', number]> = [];
+    for (const dy of [0, 9, -9, 18, -18]) tries.push(['start', dy], ['end', dy]);
+    let choice: ['start' | 'end', number] = ['start', 0];
+    for (const t of tries) {
+      if (free(box(t[0], py + t[1]))) {
+        choice = t;
+        break;
+      }
+    }
+    const [anchor, dy] = choice;
+    placed.push(box(anchor, py + dy));
+    labels.push({x: anchor === 'start' ? px + 8 : px - 8, y: py + dy, text, color: s.color, anchor});
+  }
+
   series.forEach((s, i) => {
     const pts = s.points.filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y));
     out.push(`<g class="series" data-series="${escapeXml(s.name)}">`);
@@ -171,11 +205,16 @@ export function renderChart(series: ChartSeries[], options: ChartOptions): strin
       out.push(
         `<path class="point" data-series="${escapeXml(s.name)}" data-model="${escapeXml(p.model)}" d="${marker(i, x, y, 5)}" ` +
           `fill="${s.reference ? '#ffffff' : s.color}" stroke="${s.color}" stroke-width="1.5"/>`,
-        `<text x="${fmt(x + 8)}" y="${fmt(y + 4)}" font-size="10" fill="${s.color}">${escapeXml(formatLatency(p.y))}</text>`,
       );
     }
     out.push('</g>');
   });
+  // A white halo keeps labels legible over grid and lines.
+  out.push('<g class="labels" font-size="10" stroke="#ffffff" stroke-width="3" paint-order="stroke">');
+  for (const l of labels) {
+    out.push(`<text x="${fmt(l.x)}" y="${fmt(l.y)}" fill="${l.color}"${l.anchor === 'end' ? ' text-anchor="end"' : ''}>${escapeXml(l.text)}</text>`);
+  }
+  out.push('</g>');
 
   // Legend to the right of the plot.
   const lx = margin.left + plotW + 20;
@@ -209,7 +248,7 @@ export function resultSeries(result: Table4Result): ChartSeries[] {
   const paper = result.models
     .filter((m) => m.paper != null)
     .map((m) => ({x: m.params, y: m.paper!.latencySeconds * 1000, model: m.label, joined: m.family === 'efficientnet'}));
-  if (paper.length > 0) series.push({name: 'paper (Xeon E5-2690)', color: COLORS.paper, points: paper, reference: true});
+  if (paper.length > 0) series.push({name: 'paper (Xeon E5-2690, 1 core)', color: COLORS.paper, points: paper, reference: true});
   return series;
 }
 

@@ -248,7 +248,7 @@ describe('chart', () => {
   it('plots one series per measured backend plus the paper', () => {
     const r = fixedResult();
     const series = resultSeries(r);
-    expect(series.map((s) => s.name)).toEqual(['native-cpu', 'native-cpu unfused', 'tfjs wasm', 'tfjs cpu', 'paper (Xeon E5-2690)']);
+    expect(series.map((s) => s.name)).toEqual(['native-cpu', 'native-cpu unfused', 'tfjs wasm', 'tfjs cpu', 'paper (Xeon E5-2690, 1 core)']);
     expect(series.map((s) => s.points.length)).toEqual([1, 3, 2, 1, 4]);
     const svg = renderChart(series, {title: 't'});
     checkXml(svg);
