@@ -33,6 +33,8 @@ describe('Transpose', () => {
       }
     }
     await compareExact(() => tf.transpose(make([2, 61, 33, 37], 'int32'), [0, 2, 3, 1]), 'NCHW -> NHWC');
+    await compareExact(() => tf.transpose(make([1, 3, 150, 170], 'float32'), [0, 2, 3, 1]), 'RGB NCHW -> NHWC');
+    await compareExact(() => tf.transpose(make([1, 150, 170, 3], 'float32'), [0, 3, 1, 2]), 'RGB NHWC -> NCHW');
     await compareExact(() => tf.transpose(make([257, 301], 'float32')), '2-D');
   });
 

@@ -145,7 +145,7 @@ void copy_typed(const std::vector<Dim>& all, const unsigned char* src, int64_t s
     std::memcpy(dst + dst_offset * E, src + src_offset * E, E);
     return;
   }
-  const Dim inner = all.back();
+  const Dim last = all.back();
 
   // A transposing pair: one dimension contiguous in the source (p), another in the destination (q).
   int p = -1, q = -1;
@@ -154,7 +154,7 @@ void copy_typed(const std::vector<Dim>& all, const unsigned char* src, int64_t s
     if (all[k].d == 1 && q < 0) q = static_cast<int>(k);
   }
   const int64_t block = E == 1 ? kBlock1 : kBlock4;
-  if (p >= 0 && q >= 0 && p != q && all[p].n >= 4 && all[q].n >= 4 && !(inner.s == 1 && inner.d == 1)) {
+  if (p >= 0 && q >= 0 && p != q && all[p].n >= 4 && all[q].n >= 4 && !(last.s == 1 && last.d == 1)) {
     const Dim dp = all[p], dq = all[q];
     std::vector<Dim> outer;
     for (size_t k = 0; k < all.size(); ++k) {
@@ -184,8 +184,19 @@ void copy_typed(const std::vector<Dim>& all, const unsigned char* src, int64_t s
   }
 
   // Row copies along the innermost dimension; long rows are split into pieces so that even a
-  // single contiguous run uses every thread.
-  std::vector<Dim> outer(all.begin(), all.end() - 1);
+  // single contiguous run uses every thread. A short strided innermost dimension (e.g. 3 channels)
+  // trades places with the longest one, so the element loop runs long. Every output element is
+  // written once, so the order of the loops does not change the result.
+  std::vector<Dim> order = all;
+  if (!(order.back().s == 1 && order.back().d == 1) && order.back().n < 16) {
+    size_t longest = order.size() - 1;
+    for (size_t k = 0; k < order.size(); ++k) {
+      if (order[k].n > order[longest].n) longest = k;
+    }
+    std::swap(order[longest], order.back());
+  }
+  const Dim inner = order.back();
+  std::vector<Dim> outer(order.begin(), order.end() - 1);
   size_t outer_count = 1;
   for (const Dim& o : outer) outer_count *= static_cast<size_t>(o.n);
   const bool contiguous = inner.s == 1 && inner.d == 1;
