@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   binding::init_reduce(env, exports);
   binding::init_layout(env, exports);
   binding::init_diagnostics(env, exports);
+  binding::init_mbconv(env, exports);
   return exports;
 }
 }  // namespace

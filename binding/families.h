@@ -13,4 +13,5 @@ void init_elementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc: 
 void init_reduce(Napi::Env env, Napi::Object exports);       // reduce.cc: Sum, Mean, Max, Min, ArgMax, Softmax
 void init_layout(Napi::Env env, Napi::Object exports);       // layout.cc: Transpose, Concat, Slice, Pad, ...
 void init_diagnostics(Napi::Env env, Napi::Object exports);  // diagnostics.cc: machine ceilings for benchmarks
+void init_mbconv(Napi::Env env, Napi::Object exports);       // mbconv.cc: EffnetMBConv (fused MBConv block)
 }  // namespace binding

@@ -9,6 +9,7 @@ import {avgPoolConfig} from './kernels/AvgPool.js';
 import {depthwiseConv2dNativeConfig} from './kernels/DepthwiseConv2dNative.js';
 import {fusedConv2DConfig} from './kernels/FusedConv2D.js';
 import {fusedDepthwiseConv2DConfig} from './kernels/FusedDepthwiseConv2D.js';
+import {effnetMBConvConfig} from './kernels/EffnetMBConv.js';
 import {fusedBatchNormConfig} from './kernels/FusedBatchNorm.js';
 import {identityConfig} from './kernels/Identity.js';
 import {maxPoolConfig} from './kernels/MaxPool.js';
@@ -34,6 +35,7 @@ import {stridedSliceConfig} from './kernels/StridedSlice.js';
 import {tileConfig} from './kernels/Tile.js';
 import {transposeConfig} from './kernels/Transpose.js';
 import {unpackConfig} from './kernels/Unpack.js';
+import {whereConfig} from './kernels/Where.js';
 import {zerosLikeConfig} from './kernels/ZerosLike.js';
 import {addConfig} from './kernels/Add.js';
 import {subConfig} from './kernels/Sub.js';
@@ -98,7 +100,6 @@ import {batchToSpaceNDConfig} from './kernels/BatchToSpaceND.js';
 import {einsumConfig} from './kernels/Einsum.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
-import {whereConfig} from './kernels/Where.js';
 import type {NativeKernelConfig} from './kernels/types.js';
 import {loadCpuAddon} from './native.js';
 
@@ -195,6 +196,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   _fusedMatMulConfig,
   depthwiseConv2dNativeConfig,
   fusedDepthwiseConv2DConfig,
+  effnetMBConvConfig,
   avgPoolConfig,
   maxPoolConfig,
   fusedBatchNormConfig,

@@ -1,0 +1,62 @@
+// One MBConv block (inverted residual + squeeze-and-excitation, EfficientNet) as one fused op.
+//
+//   e = has_expand ? swish(x * We + be) : x                       (1x1 expand)
+//   d = swish(depthwise(e, Wd, stride, pads) + bd)                 [N, Ho, Wo, Cexp]
+//   s = sigmoid(swish(mean_hw(d) * Wr + br) * Wx + bx)             (squeeze-and-excitation gate)
+//   y = (d * s) * Wp + bp (+ x when residual)                      [N, Ho, Wo, Cout]
+//
+// Two passes per batch:
+//  1. Output rows are split across threads. Each thread computes the expanded rows its depthwise
+//     rows need into a small ring of rows (cache-resident; the expanded tensor is never written to
+//     memory), runs the depthwise row kernel (+ bias + swish) into d and adds each d row to
+//     per-thread channel sums.
+//  2. The SE gate from the channel means (tiny matrix-vector work), then the projection GEMM over d
+//     with bias and residual fused in its epilogue. The gate is folded into the projection weights
+//     per image (W' = diag(s) * Wp, scaled in the GEMM's packed layout) when that is cheaper than
+//     scaling d (large spatial sizes), otherwise d is scaled in place.
+// Expand and projection weights are packed once per weight buffer (packed cache, shared with
+// conv2d's 1x1 packing), depthwise weights likewise (plan_depthwise_rows).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "effnet/buffer.h"
+#include "effnet/common.h"
+
+namespace effnet {
+
+struct MBConvParams {
+  int64_t batch = 1, in_h = 0, in_w = 0;
+  int64_t in_channels = 0, expanded_channels = 0, se_channels = 0, out_channels = 0;
+  int64_t kernel_size = 3, stride = 1;
+  int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  int64_t out_h = 0, out_w = 0;
+  bool has_expand = true;
+  bool residual = false;
+};
+
+// Weights in the layouts of the kernel contract (src/models/mbconv.ts), batch norms folded:
+// expand [Cin, Cexp] (HWIO 1x1), depthwise [k, k, Cexp], SE reduce [Cexp, Cse], SE expand
+// [Cse, Cexp], project [Cexp, Cout]; biases per output channel. Buffers that get packed are passed
+// as BufferPtr (the packed cache is keyed on them); the others as pointers the caller keeps alive.
+struct MBConvWeights {
+  BufferPtr expand_kernel;            // null when !has_expand
+  const float* expand_bias = nullptr;  // null when !has_expand
+  BufferPtr depthwise_kernel;
+  const float* depthwise_bias = nullptr;
+  const float* se_reduce_kernel = nullptr;
+  const float* se_reduce_bias = nullptr;
+  const float* se_expand_kernel = nullptr;
+  const float* se_expand_bias = nullptr;
+  BufferPtr project_kernel;
+  const float* project_bias = nullptr;
+};
+
+// Checks `p` (throws effnet::Error with a message starting "EffnetMBConv: ").
+void mbconv_validate(const MBConvParams& p);
+
+// x [batch, in_h, in_w, in_channels] -> out [batch, out_h, out_w, out_channels]. `out` must not
+// alias `x`. Validates `p` and the weight buffers' sizes first.
+void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out);
+
+}  // namespace effnet

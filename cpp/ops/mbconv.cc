@@ -1,0 +1,368 @@
+// Fused MBConv block: expand -> depthwise streamed through a per-thread ring of rows, SE gate,
+// gated projection with bias and residual in the GEMM epilogue. See effnet/mbconv.h.
+#include "effnet/mbconv.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "effnet/activation.h"
+#include "effnet/depthwise.h"
+#include "effnet/gemm.h"
+#include "effnet/isa.h"
+#include "effnet/threadpool.h"
+#include "kernels/reduce/reduce.h"
+
+namespace effnet {
+namespace {
+
+constexpr const char* kOp = "EffnetMBConv: ";
+
+// Bytes of expanded rows a thread keeps (the ring): well inside L2 next to the depthwise output
+// rows and the weights.
+constexpr size_t kRingBytes = 256 * 1024;
+
+size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+// Scratch memory reused across calls (d, rings, sums, gates, folded weights), so a model's blocks
+// do not pay for fresh pages on every call. Not a tensor: not counted in Buffer::bytes_in_use().
+// Blocks larger than kKeepBytes are freed after the call.
+constexpr size_t kKeepBytes = size_t(64) << 20;
+
+struct ScratchBlock {
+  void* data = nullptr;
+  size_t bytes = 0;
+};
+
+std::mutex g_scratch_mutex;
+ScratchBlock g_scratch;
+
+class Scratch {
+ public:
+  explicit Scratch(size_t bytes) : lock_(g_scratch_mutex, std::try_to_lock) {
+    bytes = round_up(std::max<size_t>(bytes, 64), 64);
+    if (lock_.owns_lock() && bytes <= kKeepBytes) {
+      if (g_scratch.bytes < bytes) {
+        std::free(g_scratch.data);
+        g_scratch.data = nullptr;
+        g_scratch.bytes = 0;
+        g_scratch.data = std::aligned_alloc(64, bytes);
+        check(g_scratch.data != nullptr, std::string(kOp) + "out of memory (" + std::to_string(bytes) + " bytes)");
+        g_scratch.bytes = bytes;
+      }
+      data_ = static_cast<char*>(g_scratch.data);
+    } else {
+      own_ = std::aligned_alloc(64, bytes);
+      check(own_ != nullptr, std::string(kOp) + "out of memory (" + std::to_string(bytes) + " bytes)");
+      data_ = static_cast<char*>(own_);
+    }
+  }
+  ~Scratch() { std::free(own_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  char* data() const { return data_; }
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+  void* own_ = nullptr;
+  char* data_ = nullptr;
+};
+
+// Carves 64-byte-aligned regions out of one block: first pass measures, second assigns.
+class Layout {
+ public:
+  size_t add(size_t bytes) {
+    const size_t at = size_;
+    size_ = round_up(size_ + bytes, 64);
+    return at;
+  }
+  size_t size() const { return size_; }
+
+ private:
+  size_t size_ = 0;
+};
+
+using RowSum = void (*)(const float*, size_t, size_t, size_t, double*);
+
+RowSum row_sum_kernel(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return kernels::f32_rsum_rows_avx512;
+    case Isa::kAvx2: return kernels::f32_rsum_rows_avx2;
+    case Isa::kPortable: break;
+  }
+  return kernels::f32_rsum_rows_portable;
+}
+
+}  // namespace
+
+void mbconv_validate(const MBConvParams& p) {
+  const std::string op = "EffnetMBConv: ";
+  check(p.batch >= 0, op + "batch must be >= 0, got " + std::to_string(p.batch));
+  check(p.in_h >= 1 && p.in_w >= 1, op + "input height and width must be >= 1, got " + std::to_string(p.in_h) + "x" +
+                                        std::to_string(p.in_w));
+  check(p.in_channels >= 1 && p.expanded_channels >= 1 && p.se_channels >= 1 && p.out_channels >= 1,
+        op + "channel counts must be >= 1 (in " + std::to_string(p.in_channels) + ", expanded " +
+            std::to_string(p.expanded_channels) + ", se " + std::to_string(p.se_channels) + ", out " +
+            std::to_string(p.out_channels) + ")");
+  check(p.kernel_size >= 1 && p.kernel_size % 2 == 1 && p.kernel_size <= 31,
+        op + "kernelSize " + std::to_string(p.kernel_size) + "; supported: odd sizes 1..31");
+  check(p.stride == 1 || p.stride == 2, op + "stride " + std::to_string(p.stride) + "; supported: 1, 2");
+  const int64_t k = p.kernel_size;
+  for (int64_t pad : {p.pad_top, p.pad_bottom, p.pad_left, p.pad_right}) {
+    check(pad >= 0 && pad < k, op + "pads [" + std::to_string(p.pad_top) + ", " + std::to_string(p.pad_bottom) + ", " +
+                                   std::to_string(p.pad_left) + ", " + std::to_string(p.pad_right) +
+                                   "]; supported: each in 0.." + std::to_string(k - 1) + " for a " +
+                                   std::to_string(k) + "x" + std::to_string(k) + " kernel");
+  }
+  const int64_t big = int64_t(1) << 31;
+  check(p.batch < big && p.in_h < big && p.in_w < big && p.in_channels < big && p.expanded_channels < big &&
+            p.se_channels < big && p.out_channels < big,
+        op + "dimension out of range");
+  const int64_t oh = (p.in_h + p.pad_top + p.pad_bottom - k) / p.stride + 1;
+  const int64_t ow = (p.in_w + p.pad_left + p.pad_right - k) / p.stride + 1;
+  check(p.in_h + p.pad_top + p.pad_bottom >= k && p.in_w + p.pad_left + p.pad_right >= k,
+        op + "input " + std::to_string(p.in_h) + "x" + std::to_string(p.in_w) + " is too small for a " +
+            std::to_string(k) + "x" + std::to_string(k) + " kernel with these pads");
+  check(p.out_h == oh && p.out_w == ow, op + "output size " + std::to_string(p.out_h) + "x" +
+                                            std::to_string(p.out_w) + " does not match the input and pads (" +
+                                            std::to_string(oh) + "x" + std::to_string(ow) + ")");
+  check(p.has_expand || p.expanded_channels == p.in_channels,
+        op + "without an expand conv the expanded channels (" + std::to_string(p.expanded_channels) +
+            ") must equal the input channels (" + std::to_string(p.in_channels) + ")");
+  check(!p.residual || (p.stride == 1 && p.in_channels == p.out_channels && oh == p.in_h && ow == p.in_w),
+        op + "residual needs stride 1, Cin == Cout and an output the size of the input; got stride " +
+            std::to_string(p.stride) + ", " + std::to_string(p.in_channels) + " -> " +
+            std::to_string(p.out_channels) + " channels, " + std::to_string(p.in_h) + "x" + std::to_string(p.in_w) +
+            " -> " + std::to_string(oh) + "x" + std::to_string(ow));
+}
+
+void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out) {
+  mbconv_validate(p);
+  const size_t N = static_cast<size_t>(p.batch);
+  if (N == 0) return;
+  const size_t H = static_cast<size_t>(p.in_h), W = static_cast<size_t>(p.in_w);
+  const size_t Ho = static_cast<size_t>(p.out_h), Wo = static_cast<size_t>(p.out_w);
+  const size_t Cin = static_cast<size_t>(p.in_channels), Cexp = static_cast<size_t>(p.expanded_channels);
+  const size_t Cse = static_cast<size_t>(p.se_channels), Cout = static_cast<size_t>(p.out_channels);
+  const size_t k = static_cast<size_t>(p.kernel_size), s = static_cast<size_t>(p.stride);
+  const std::string op = kOp;
+
+  // ---- weights ----
+  auto need = [&](const BufferPtr& b, size_t floats, const char* what) {
+    check(b != nullptr, op + what + " is missing");
+    check(b->bytes() >= floats * sizeof(float), op + what + " buffer is too small");
+  };
+  check(w.depthwise_bias && w.se_reduce_kernel && w.se_reduce_bias && w.se_expand_kernel && w.se_expand_bias &&
+            w.project_bias,
+        op + "a weight is missing");
+  need(w.depthwise_kernel, k * k * Cexp, "depthwiseKernel");
+  need(w.project_kernel, Cexp * Cout, "projectKernel");
+  const Isa isa = active_isa();
+
+  GemmKernel expand_gemm;
+  BufferPtr expand_packed;
+  if (p.has_expand) {
+    need(w.expand_kernel, Cin * Cexp, "expandKernel");
+    check(w.expand_bias != nullptr, op + "expandBias is missing");
+    expand_gemm = gemm_select(Cexp);
+    expand_packed = gemm_packed_weights(w.expand_kernel, "conv2d-hwio", expand_gemm, Cin, Cexp,
+                                        static_cast<const float*>(w.expand_kernel->data()), Cexp, 1);
+  }
+  const GemmKernel project_gemm = gemm_select(Cout);
+  const BufferPtr project_packed = gemm_packed_weights(w.project_kernel, "conv2d-hwio", project_gemm, Cexp, Cout,
+                                                       static_cast<const float*>(w.project_kernel->data()), Cout, 1);
+  const size_t project_floats = gemm_packed_floats(project_gemm, Cexp, Cout);
+
+  DepthwiseConv2DParams dp;
+  dp.batch = p.batch;
+  dp.in_h = p.in_h;
+  dp.in_w = p.in_w;
+  dp.channels = p.expanded_channels;
+  dp.multiplier = 1;
+  dp.filter_h = dp.filter_w = p.kernel_size;
+  dp.stride_h = dp.stride_w = p.stride;
+  dp.pad_top = p.pad_top;
+  dp.pad_left = p.pad_left;
+  dp.out_h = p.out_h;
+  dp.out_w = p.out_w;
+  dp.activation = Activation::kSwish;
+  const DepthwiseRowPlan dw_plan = plan_depthwise_rows(dp, w.depthwise_kernel, isa);
+  const RowSum row_sum = row_sum_kernel(isa);
+
+  // ---- work split and scratch ----
+  const size_t rows_total = N * Ho;
+  const size_t workers = std::max<size_t>(1, std::min(static_cast<size_t>(num_threads()), rows_total));
+  const size_t e_row = W * Cexp;  // floats of one expanded row
+  // Input rows a worker needs for one image at most.
+  const size_t max_out_rows = std::min(Ho, (rows_total + workers - 1) / workers + 1);
+  const size_t max_in_rows = std::min(H, (max_out_rows - 1) * s + k);
+  size_t ring_rows = 0;
+  if (p.has_expand) {
+    ring_rows = std::max(k, std::min(max_in_rows, kRingBytes / (e_row * sizeof(float))));
+  }
+  // Fold the gate into the packed projection (per image) when that touches fewer floats than
+  // scaling d (Ho*Wo*Cexp).
+  const bool fold = project_floats < Ho * Wo * Cexp;
+
+  Layout layout;
+  const size_t d_at = layout.add(N * Ho * Wo * Cexp * sizeof(float));
+  const size_t ring_at = layout.add(workers * ring_rows * e_row * sizeof(float));
+  const size_t sums_at = layout.add(workers * N * Cexp * sizeof(double));
+  const size_t gate_at = layout.add(N * Cexp * sizeof(float));
+  const size_t se_at = layout.add((Cexp + Cse) * sizeof(float));
+  const size_t fold_at = layout.add(fold ? project_floats * sizeof(float) : 0);
+  Scratch scratch(layout.size());
+  char* base = scratch.data();
+  float* d = reinterpret_cast<float*>(base + d_at);
+  float* rings = reinterpret_cast<float*>(base + ring_at);
+  double* sums = reinterpret_cast<double*>(base + sums_at);
+  float* gate = reinterpret_cast<float*>(base + gate_at);
+  float* mean = reinterpret_cast<float*>(base + se_at);
+  float* se_hidden = mean + Cexp;
+  float* folded = reinterpret_cast<float*>(base + fold_at);
+  std::memset(sums, 0, workers * N * Cexp * sizeof(double));
+
+  // ---- pass 1: expand -> depthwise -> channel sums ----
+  const size_t x_row = W * Cin;
+  const size_t d_row = Wo * Cexp;
+  const ptrdiff_t pad_top = static_cast<ptrdiff_t>(p.pad_top);
+  GemmEpilogueParams expand_ep;
+  expand_ep.bias = w.expand_bias;
+  expand_ep.act = Activation::kSwish;
+  const float* expand_b = p.has_expand ? static_cast<const float*>(expand_packed->data()) : nullptr;
+
+  auto pass1 = [&](size_t worker) {
+    const size_t r0 = worker * rows_total / workers, r1 = (worker + 1) * rows_total / workers;
+    float* ring = rings + worker * ring_rows * e_row;
+    double* worker_sums = sums + worker * N * Cexp;
+    std::vector<const float*> rows(k);
+    dwconv::RowArgs args = depthwise_row_args(dp, dw_plan, w.depthwise_bias, nullptr);
+    args.rows = rows.data();
+    size_t image = SIZE_MAX;
+    size_t ring_hi = 0;     // expanded rows [.., ring_hi) of `image` are in the ring
+    size_t row_limit = 0;   // input rows this worker needs from `image`: [.., row_limit)
+    const float* x_img = nullptr;
+    for (size_t r = r0; r < r1; ++r) {
+      const size_t n = r / Ho, oy = r % Ho;
+      if (n != image) {
+        image = n;
+        ring_hi = 0;
+        x_img = x + n * H * x_row;
+        const size_t last_oy = std::min(r1, (n + 1) * Ho) - 1 - n * Ho;
+        row_limit = static_cast<size_t>(
+            std::min<ptrdiff_t>(static_cast<ptrdiff_t>(H), static_cast<ptrdiff_t>(last_oy * s + k) - pad_top));
+      }
+      const ptrdiff_t lo = static_cast<ptrdiff_t>(oy * s) - pad_top;
+      const size_t clo = static_cast<size_t>(std::max<ptrdiff_t>(lo, 0));
+      const size_t chi = static_cast<size_t>(std::min<ptrdiff_t>(lo + static_cast<ptrdiff_t>(k), static_cast<ptrdiff_t>(H)));
+      if (p.has_expand && chi > ring_hi) {
+        // Expand rows [start, end) into their ring slots (row iy in slot iy % ring_rows); rows below
+        // clo are no longer needed, so up to clo + ring_rows fit.
+        const size_t start = std::max(ring_hi, clo);
+        const size_t end = std::max(chi, std::min(row_limit, clo + ring_rows));
+        for (size_t iy = start; iy < end;) {
+          const size_t slot = iy % ring_rows;
+          const size_t count = std::min(end - iy, ring_rows - slot);
+          gemm_compute(expand_gemm, count * W, Cexp, Cin, x_img + iy * x_row, Cin, expand_b, ring + slot * e_row,
+                       Cexp, expand_ep, false, /*parallel=*/false);
+          iy += count;
+        }
+        ring_hi = end;
+      }
+      for (size_t ky = 0; ky < k; ++ky) {
+        const ptrdiff_t iy = lo + static_cast<ptrdiff_t>(ky);
+        if (iy < 0 || iy >= static_cast<ptrdiff_t>(H)) {
+          rows[ky] = nullptr;
+        } else if (p.has_expand) {
+          rows[ky] = ring + (static_cast<size_t>(iy) % ring_rows) * e_row;
+        } else {
+          rows[ky] = x_img + static_cast<size_t>(iy) * x_row;
+        }
+      }
+      float* out_row = d + r * d_row;
+      args.out = out_row;
+      dw_plan.kernel(args);
+      row_sum(out_row, Wo, Cexp, Cexp, worker_sums + n * Cexp);
+    }
+  };
+  if (workers == 1) {
+    pass1(0);
+  } else {
+    parallel_for(workers, 1, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) pass1(i);
+    });
+  }
+
+  // ---- squeeze-and-excitation: gate[n][c] ----
+  const double inv_count = 1.0 / static_cast<double>(Ho * Wo);
+  for (size_t n = 0; n < N; ++n) {
+    for (size_t c = 0; c < Cexp; ++c) {
+      double total = 0;
+      for (size_t i = 0; i < workers; ++i) total += sums[(i * N + n) * Cexp + c];
+      mean[c] = static_cast<float>(total * inv_count);
+    }
+    for (size_t j = 0; j < Cse; ++j) se_hidden[j] = w.se_reduce_bias[j];
+    for (size_t c = 0; c < Cexp; ++c) {
+      const float m = mean[c];
+      const float* wr = w.se_reduce_kernel + c * Cse;
+      for (size_t j = 0; j < Cse; ++j) se_hidden[j] += m * wr[j];
+    }
+    for (size_t j = 0; j < Cse; ++j) se_hidden[j] = apply_activation(se_hidden[j], Activation::kSwish, 0.f, 0.f);
+    float* g = gate + n * Cexp;
+    for (size_t c = 0; c < Cexp; ++c) g[c] = w.se_expand_bias[c];
+    for (size_t j = 0; j < Cse; ++j) {
+      const float h = se_hidden[j];
+      const float* wx = w.se_expand_kernel + j * Cexp;
+      for (size_t c = 0; c < Cexp; ++c) g[c] += h * wx[c];
+    }
+    for (size_t c = 0; c < Cexp; ++c) g[c] = apply_activation(g[c], Activation::kSigmoid, 0.f, 0.f);
+  }
+
+  // ---- pass 2: gated projection + bias (+ residual) ----
+  const size_t pixels = Ho * Wo;
+  GemmEpilogueParams project_ep;
+  project_ep.bias = w.project_bias;
+  if (p.residual) {
+    project_ep.residual = x;
+    project_ep.residual_stride = Cin;
+  }
+  const float* packed = static_cast<const float*>(project_packed->data());
+  if (fold) {
+    // Packed B holds, per panel of nr columns, Cexp rows of nr floats: scale row c by gate[c].
+    const size_t nr = project_gemm.nr;
+    const size_t panels = project_floats / (nr * Cexp);
+    for (size_t n = 0; n < N; ++n) {
+      const float* g = gate + n * Cexp;
+      for (size_t pnl = 0; pnl < panels; ++pnl) {
+        const float* src = packed + pnl * Cexp * nr;
+        float* dst = folded + pnl * Cexp * nr;
+        for (size_t c = 0; c < Cexp; ++c) {
+          const float gc = g[c];
+          for (size_t j = 0; j < nr; ++j) dst[c * nr + j] = src[c * nr + j] * gc;
+        }
+      }
+      GemmEpilogueParams ep = project_ep;
+      if (p.residual) ep.residual = x + n * H * W * Cin;
+      gemm_compute(project_gemm, pixels, Cout, Cexp, d + n * pixels * Cexp, Cexp, folded, out + n * pixels * Cout,
+                   Cout, ep, false, true);
+    }
+  } else {
+    const size_t total_rows = N * pixels;
+    auto scale = [&](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r) {
+        const float* g = gate + (r / pixels) * Cexp;
+        float* row = d + r * Cexp;
+        for (size_t c = 0; c < Cexp; ++c) row[c] *= g[c];
+      }
+    };
+    parallel_for(total_rows, std::max<size_t>(1, 16384 / Cexp), scale);
+    gemm_compute(project_gemm, total_rows, Cout, Cexp, d, Cexp, packed, out, Cout, project_ep, false, true);
+  }
+}
+
+}  // namespace effnet

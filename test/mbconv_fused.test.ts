@@ -1,0 +1,345 @@
+// The fused EffnetMBConv kernel against the composite block on tfjs-backend-cpu, for every block
+// shape of B0-B7 at every ISA level, 1 and 2 threads, batch 1 and 2; a whole B0 fused vs unfused;
+// packed-weight lifetime; bad input.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+
+import type {NativeCpuBackend} from '../src/backend.js';
+import {getThreads, nativeInfo, setThreads} from '../src/index.js';
+import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
+import {
+  hasFusedMBConv,
+  MBCONV_KERNEL,
+  type MBConvConfig,
+  type MBConvWeights,
+  mbconv,
+  mbconvAttrs,
+  mbconvComposite,
+  setMBConvFusion,
+} from '../src/models/mbconv.js';
+import {efficientNetBlocks, efficientNetConfig, type PaddingMode} from '../src/models/scaling.js';
+import {type Evaluated, evalOn, expectClose, forEachIsa, tf} from './util/reference.js';
+
+const NATIVE = 'native-cpu';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function floats(n: number, seed: number, scale: number): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * scale;
+  return out;
+}
+
+interface BlockShape {
+  label: string;
+  k: number;
+  stride: number;
+  expand: number;
+  cin: number;
+  cout: number;
+  cse: number;
+  residual: boolean;
+}
+
+/** Raw weight values of one block (scaled so activations stay O(1) through the block). */
+interface RawWeights {
+  [name: string]: {values: Float32Array; shape: number[]};
+}
+
+function rawWeights(b: BlockShape, seed: number): RawWeights {
+  const cexp = b.cin * b.expand;
+  const w: RawWeights = {
+    depthwiseKernel: {values: floats(b.k * b.k * cexp, seed + 3, 1.5 / b.k), shape: [b.k, b.k, cexp, 1]},
+    depthwiseBias: {values: floats(cexp, seed + 4, 0.2), shape: [cexp]},
+    seReduceKernel: {values: floats(cexp * b.cse, seed + 5, 2 / Math.sqrt(cexp)), shape: [1, 1, cexp, b.cse]},
+    seReduceBias: {values: floats(b.cse, seed + 6, 0.2), shape: [b.cse]},
+    seExpandKernel: {values: floats(b.cse * cexp, seed + 7, 2 / Math.sqrt(b.cse)), shape: [1, 1, b.cse, cexp]},
+    seExpandBias: {values: floats(cexp, seed + 8, 0.2), shape: [cexp]},
+    projectKernel: {values: floats(cexp * b.cout, seed + 9, 1.7 / Math.sqrt(cexp)), shape: [1, 1, cexp, b.cout]},
+    projectBias: {values: floats(b.cout, seed + 10, 0.2), shape: [b.cout]},
+  };
+  if (b.expand !== 1) {
+    w.expandKernel = {values: floats(b.cin * cexp, seed + 1, 1.7 / Math.sqrt(b.cin)), shape: [1, 1, b.cin, cexp]};
+    w.expandBias = {values: floats(cexp, seed + 2, 0.2), shape: [cexp]};
+  }
+  return w;
+}
+
+function tensors(raw: RawWeights): MBConvWeights {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, {values, shape}] of Object.entries(raw)) out[name] = tf.tensor(values, shape);
+  return out as unknown as MBConvWeights;
+}
+
+/**
+ * Every distinct block shape of B0-B7 (kernel, stride, expand ratio, residual), with the channel
+ * counts of its first occurrence, plus two with channel counts that are not multiples of 8.
+ */
+function modelBlockShapes(): BlockShape[] {
+  const seen = new Map<string, BlockShape>();
+  for (const variant of ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']) {
+    for (const b of efficientNetBlocks(efficientNetConfig(variant))) {
+      const key = `k${b.kernelSize} s${b.stride} e${b.expandRatio} ${b.residual ? 'residual' : 'plain'}`;
+      if (!seen.has(key)) {
+        seen.set(key, {
+          label: `${key} (${variant} block ${b.index}: ${b.inChannels}->${b.outChannels})`,
+          k: b.kernelSize,
+          stride: b.stride,
+          expand: b.expandRatio,
+          cin: b.inChannels,
+          cout: b.outChannels,
+          cse: b.seChannels,
+          residual: b.residual,
+        });
+      }
+    }
+  }
+  return [...seen.values()];
+}
+
+const MODEL_SHAPES = modelBlockShapes();
+const ODD_SHAPES: BlockShape[] = [
+  {label: 'k3 s1 e3 residual, 7 channels', k: 3, stride: 1, expand: 3, cin: 7, cout: 7, cse: 1, residual: true},
+  {label: 'k5 s2 e1 plain, 13->9 channels', k: 5, stride: 2, expand: 1, cin: 13, cout: 9, cse: 3, residual: false},
+];
+
+// Input sizes: odd and even, square and not, both padding rules (they differ for stride 2 on even sizes).
+const SIZES: Array<{h: number; w: number; padding: PaddingMode}> = [
+  {h: 7, w: 9, padding: 'same'},
+  {h: 8, w: 6, padding: 'same'},
+  {h: 6, w: 8, padding: 'symmetric'},
+];
+
+function input(shape: number[], seed: number): Float32Array {
+  return floats(shape.reduce((a, b) => a * b, 1), seed, 1.5);
+}
+
+/** The composite block on tfjs-backend-cpu. */
+async function reference(b: BlockShape, raw: RawWeights, x: Float32Array, xShape: number[], config: MBConvConfig): Promise<Evaluated[]> {
+  return evalOn('cpu', () => {
+    const w = tensors(raw);
+    const y = mbconvComposite(tf.tensor4d(x, xShape as [number, number, number, number]), w, config);
+    tf.dispose(Object.values(w) as tf.Tensor[]);
+    return y;
+  });
+}
+
+/** The fused kernel on native-cpu at every ISA level and thread count. */
+async function expectFusedMatches(label: string, raw: RawWeights, x: Float32Array, xShape: number[], config: MBConvConfig, expected: Evaluated[]) {
+  await tf.setBackend(NATIVE);
+  const w = tensors(raw);
+  try {
+    await forEachIsa(async (isa) => {
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        const got = await evalOn(NATIVE, () => mbconv(tf.tensor4d(x, xShape as [number, number, number, number]), w, config));
+        expectClose(got, expected, 1e-4, 1e-4, `${label} ${isa} threads=${threads}`);
+      }
+    });
+  } finally {
+    tf.dispose(Object.values(w) as tf.Tensor[]);
+  }
+}
+
+let savedThreads = 1;
+beforeAll(async () => {
+  savedThreads = getThreads();
+  await tf.setBackend(NATIVE);
+});
+afterAll(() => {
+  setThreads(savedThreads);
+  setMBConvFusion(true);
+});
+
+describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
+  it('covers the block shapes of B0-B7', () => {
+    expect(hasFusedMBConv(NATIVE)).toBe(true);
+    expect(hasFusedMBConv('native')).toBe(true);
+    const keys = MODEL_SHAPES.map((s) => s.label.split(' (')[0]);
+    // kernel 3 and 5, stride 1 and 2, expand 1 and 6, with and without residual all occur.
+    for (const part of ['k3', 'k5', 's1', 's2', 'e1', 'e6', 'residual', 'plain']) {
+      expect(keys.some((k) => k.split(' ').includes(part)), part).toBe(true);
+    }
+    expect(MODEL_SHAPES.length).toBe(8);
+  });
+
+  for (const [i, shape] of [...MODEL_SHAPES, ...ODD_SHAPES].entries()) {
+    it(shape.label, async () => {
+      const raw = rawWeights(shape, 100 * i);
+      for (const [j, size] of SIZES.entries()) {
+        for (const batch of [1, 2]) {
+          const xShape = [batch, size.h, size.w, shape.cin];
+          const x = input(xShape, 7 + 31 * i + j);
+          const config: MBConvConfig = {kernelSize: shape.k, stride: shape.stride, padding: size.padding, residual: shape.residual};
+          const expected = await reference(shape, raw, x, xShape, config);
+          await expectFusedMatches(`${shape.label} ${size.h}x${size.w} ${size.padding} batch=${batch}`, raw, x, xShape, config, expected);
+        }
+      }
+    });
+  }
+
+  // Larger images: the ring of expanded rows wraps around and threads split rows inside an image.
+  const LARGE: Array<{shape: BlockShape; h: number; w: number}> = [
+    {shape: {label: 'k3 s2 e6 40x50', k: 3, stride: 2, expand: 6, cin: 16, cout: 24, cse: 4, residual: false}, h: 40, w: 50},
+    {shape: {label: 'k5 s1 e6 residual 31x40', k: 5, stride: 1, expand: 6, cin: 24, cout: 24, cse: 6, residual: true}, h: 31, w: 40},
+  ];
+  for (const [i, {shape, h, w}] of LARGE.entries()) {
+    it(`${shape.label} (ring wraps)`, async () => {
+      const raw = rawWeights(shape, 5000 + i);
+      const xShape = [1, h, w, shape.cin];
+      const x = input(xShape, 77 + i);
+      const config: MBConvConfig = {kernelSize: shape.k, stride: shape.stride, padding: 'same', residual: shape.residual};
+      const expected = await reference(shape, raw, x, xShape, config);
+      await expectFusedMatches(shape.label, raw, x, xShape, config, expected);
+    });
+  }
+
+  it('runs as one kernel', async () => {
+    await tf.setBackend(NATIVE);
+    const shape = MODEL_SHAPES[1];
+    const w = tensors(rawWeights(shape, 9));
+    const x = tf.tensor4d(input([1, 6, 6, shape.cin], 3), [1, 6, 6, shape.cin]);
+    const profile = await tf.profile(() => mbconv(x, w, {kernelSize: shape.k, stride: shape.stride, padding: 'same'}));
+    expect(profile.kernelNames).toEqual([MBCONV_KERNEL]);
+    tf.dispose([x, ...(Object.values(w) as tf.Tensor[])]);
+  });
+});
+
+describe('EffnetMBConv in a whole network', () => {
+  it('B0 at 64x64 fused matches unfused within 1e-4', async () => {
+    await tf.setBackend(NATIVE);
+    setThreads(1);
+    const config = efficientNetConfig('b0');
+    const weights = randomEfficientNetWeights(config, 1);
+    const model = buildEfficientNet(config, weights);
+    const x = tf.tensor4d(input([1, 64, 64, 3], 11), [1, 64, 64, 3]);
+    const run = (fused: boolean) => {
+      setMBConvFusion(fused);
+      const y = model.predict(x);
+      const values = y.dataSync().slice();
+      y.dispose();
+      return values;
+    };
+    const fused = run(true);
+    const unfused = run(false);
+    setMBConvFusion(true);
+    let maxAbs = 0;
+    let maxErr = 0;
+    for (let i = 0; i < unfused.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(unfused[i]));
+      maxErr = Math.max(maxErr, Math.abs(fused[i] - unfused[i]));
+    }
+    expect(maxAbs).toBeGreaterThan(0);
+    expect(maxErr / maxAbs).toBeLessThan(1e-4);
+    model.dispose();
+    x.dispose();
+    tf.dispose([...weights.values()]);
+  });
+
+  it('frees packed weights with the weight tensors', async () => {
+    await tf.setBackend(NATIVE);
+    const start = nativeInfo().bytesInUse;
+    const shape = MODEL_SHAPES.find((s) => s.expand !== 1)!;
+    const raw = rawWeights(shape, 21);
+    const w = tensors(raw);
+    const weightBytes = Object.values(raw).reduce((n, r) => n + r.values.byteLength, 0);
+    const x = tf.tensor4d(input([1, 8, 8, shape.cin], 5), [1, 8, 8, shape.cin]);
+    const y = mbconv(x, w, {kernelSize: shape.k, stride: shape.stride, padding: 'same'});
+    y.dataSync();
+    // Inputs, output and the packed expand/depthwise/project weights are alive now.
+    expect(nativeInfo().bytesInUse).toBeGreaterThan(start + weightBytes + x.size * 4 + y.size * 4);
+    tf.dispose([x, y, ...(Object.values(w) as tf.Tensor[])]);
+    // The packed entries go on the next lookup of the cache (or at once); a second call packs nothing of the old weights.
+    const w2 = tensors(raw);
+    const x2 = tf.tensor4d(input([1, 8, 8, shape.cin], 5), [1, 8, 8, shape.cin]);
+    mbconv(x2, w2, {kernelSize: shape.k, stride: shape.stride, padding: 'same'}).dispose();
+    tf.dispose([x2, ...(Object.values(w2) as tf.Tensor[])]);
+    expect(nativeInfo().bytesInUse).toBe(start);
+  });
+});
+
+describe('EffnetMBConv bad input', () => {
+  const shape: BlockShape = {label: '', k: 3, stride: 1, expand: 6, cin: 8, cout: 8, cse: 2, residual: true};
+  /** Runs the kernel on valid inputs changed by `mutate`; returns the error message (or '' when none). */
+  const failure = (mutate: (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) => void): string => {
+    const w = tensors(rawWeights(shape, 1)) as unknown as Record<string, tf.Tensor>;
+    const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
+    const attrs = {...mbconvAttrs(x, w as unknown as MBConvWeights, {kernelSize: 3, stride: 1, padding: 'same'})} as Record<string, unknown>;
+    const inputs: Record<string, tf.Tensor> = {x, ...w};
+    const made = [x, ...Object.values(w)];
+    try {
+      mutate(inputs, attrs);
+      made.push(...Object.values(inputs));
+      const y = tf.engine().runKernel(MBCONV_KERNEL, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+      y.dispose();
+      return '';
+    } catch (e) {
+      return (e as Error).message;
+    } finally {
+      tf.dispose(made);
+    }
+  };
+
+  it('names the kernel and what is supported', async () => {
+    await tf.setBackend(NATIVE);
+    const cases: Array<[string, (i: Record<string, tf.Tensor>, a: Record<string, unknown>) => void, RegExp]> = [
+      ['stride 3', (_, a) => { a.stride = 3; a.residual = false; }, /EffnetMBConv: stride 3; supported: 1, 2/],
+      ['even kernel', (_, a) => { a.kernelSize = 4; }, /EffnetMBConv: kernelSize 4; supported: odd sizes/],
+      ['pads too big', (_, a) => { a.pads = [3, 1, 1, 1]; }, /EffnetMBConv: pads .*supported/],
+      ['channels', (_, a) => { a.expandedChannels = 40; }, /EffnetMBConv: input 'expandKernel' has shape/],
+      ['residual stride 2', (_, a) => { a.stride = 2; }, /EffnetMBConv: residual needs stride 1/],
+      ['dtype', (i) => { i.x = tf.cast(i.x, 'int32'); }, /EffnetMBConv: input 'x' has dtype int32; supported: float32/],
+      ['missing weight', (i) => { delete i.seExpandBias; }, /EffnetMBConv: missing input 'seExpandBias'/],
+      ['activation', (_, a) => { a.activation = 'relu'; }, /EffnetMBConv: activation 'relu'; supported: swish/],
+    ];
+    const before = tf.memory().numTensors;
+    expect(failure(() => {})).toBe('');
+    for (const [label, mutate, pattern] of cases) {
+      expect(failure(mutate), label).toMatch(pattern);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('is checked natively too', async () => {
+    await tf.setBackend(NATIVE);
+    const backend = tf.backend() as NativeCpuBackend;
+    const w = tensors(rawWeights(shape, 2)) as unknown as Record<string, tf.Tensor>;
+    const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
+    const out = tf.zeros([1, 5, 5, 8]);
+    const base = (): Record<string, number | boolean> => {
+      const o: Record<string, number | boolean> = {
+        x: backend.bufferOf(x, 'test'), out: backend.bufferOf(out, 'test'), batch: 1, inH: 5, inW: 5,
+        inChannels: 8, expandedChannels: 48, seChannels: 2, outChannels: 8, kernelSize: 3, stride: 1,
+        padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, outH: 5, outW: 5, hasExpand: true, residual: true,
+      };
+      for (const [name, t] of Object.entries(w)) o[name] = backend.bufferOf(t, 'test');
+      return o;
+    };
+    // The baseline is valid.
+    expect(() => backend.run('mbconv', base())).not.toThrow();
+    const bad: Array<[Record<string, number | boolean>, RegExp]> = [
+      [{stride: 3}, /EffnetMBConv: stride 3; supported: 1, 2/],
+      [{kernelSize: 2}, /EffnetMBConv: kernelSize 2; supported: odd/],
+      [{outH: 4}, /EffnetMBConv: output size 4x5 does not match/],
+      [{padLeft: 3}, /EffnetMBConv: pads .*supported/],
+      [{batch: 2}, /EffnetMBConv: .*x/],
+      [{expandedChannels: 96}, /EffnetMBConv: .*expandKernel/],
+      [{hasExpand: false}, /EffnetMBConv: without an expand conv/],
+      [{outChannels: 16, residual: false}, /EffnetMBConv: .*(out|projectKernel)/],
+      [{x: backend.bufferOf(out, 'test')}, /EffnetMBConv: out must not be x/],
+    ];
+    for (const [change, pattern] of bad) {
+      expect(() => backend.run('mbconv', {...base(), ...change}), JSON.stringify(change)).toThrow(pattern);
+    }
+    tf.dispose([x, out, ...Object.values(w)]);
+  });
+});
