@@ -100,6 +100,7 @@ import {batchToSpaceNDConfig} from './kernels/BatchToSpaceND.js';
 import {einsumConfig} from './kernels/Einsum.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
+import {squeezeConfig} from './kernels/Squeeze.js';
 import type {NativeKernelConfig} from './kernels/types.js';
 import {loadCpuAddon} from './native.js';
 
@@ -181,6 +182,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   broadcastToConfig,
   reverseConfig,
   expandDimsConfig,
+  squeezeConfig,
   gatherV2Config,
   gatherNdConfig,
   castConfig,

@@ -327,6 +327,17 @@ describe('Tile, BroadcastTo, Reverse, ExpandDims', () => {
     }
     await expectError(() => run('ExpandDims', {input: make([2, 3], 'float32')}, {dim: 4}), /ExpandDims: dim 4/);
   });
+
+  it('squeezes like tf.squeeze (Squeeze kernel)', async () => {
+    for (const [shape, axis] of [[[1, 3, 1, 2], undefined], [[1, 3, 1, 2], [2]], [[1, 3, 1, 2], [-4, 2]], [[1], [0]], [[2, 0, 1], undefined]] as Array<[number[], number[] | undefined]>) {
+      for (const dtype of DTYPES) {
+        await compareExact(() => tf.squeeze(make(shape, dtype), axis), `${dtype} [${shape}] axis ${axis}`, () =>
+          run('Squeeze', {x: make(shape, dtype)}, {axis}),
+        );
+      }
+    }
+    await expectError(() => run('Squeeze', {x: make([1, 3], 'float32')}, {axis: [1]}), /Squeeze: /);
+  });
 });
 
 describe('Cast, Fill, OnesLike, ZerosLike, OneHot, Range', () => {
