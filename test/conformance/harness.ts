@@ -10,6 +10,8 @@
 //   CONFORMANCE_BACKEND=cpu   run the same specs on tfjs-backend-cpu (validates the harness and filter)
 //   CONFORMANCE_ALL=1         ignore the filter and run every spec of the suite (survey)
 //   CONFORMANCE_REPORT=<file> also write every spec's name, status and messages as JSON
+//   CONFORMANCE_GREP=<text>   run only the specs (of those the filter runs) whose name contains <text>;
+//                             the count check is skipped (for working on one kernel)
 import {writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 
@@ -23,6 +25,7 @@ const require = createRequire(import.meta.url);
 
 const BACKEND = process.env.CONFORMANCE_BACKEND ?? 'native-cpu';
 const RUN_ALL = process.env.CONFORMANCE_ALL === '1';
+const GREP = process.env.CONFORMANCE_GREP ?? '';
 const MIN_EXECUTED = 1200;
 
 interface SpecResult {
@@ -66,7 +69,8 @@ function bootJasmine(): JasmineEnv {
     stopOnSpecFailure: false,
     specFilter: (spec: {getFullName(): string}) => {
       const name = spec.getFullName();
-      const decision = RUN_ALL ? {run: true} : decide(name, BACKEND, hasKernel);
+      let decision: FilterDecision = RUN_ALL ? {run: true} : decide(name, BACKEND, hasKernel);
+      if (decision.run && GREP && !name.includes(GREP)) decision = {run: false, reason: `not matching CONFORMANCE_GREP=${GREP}`};
       decisions.set(name, decision);
       return decision.run;
     },
@@ -186,12 +190,12 @@ export function defineConformanceTests(isa: IsaLevel | 'best'): void {
     });
 
     it('names only suites and specs that exist in the suite (no stale filter entries)', (ctx) => {
-      if (skipped || RUN_ALL) ctx.skip(skipped || 'unfiltered run');
+      if (skipped || RUN_ALL || GREP) ctx.skip(skipped || 'unfiltered or grep run');
       expect(staleEntries(results.map((r) => r.name), BACKEND)).toEqual([]);
     });
 
     it(`executes at least ${MIN_EXECUTED} specs`, (ctx) => {
-      if (skipped) ctx.skip(skipped);
+      if (skipped || GREP) ctx.skip(skipped || 'CONFORMANCE_GREP set');
       const executed = results.filter((r) => r.status === 'passed' || r.status === 'failed').length;
       expect(executed, summary).toBeGreaterThanOrEqual(MIN_EXECUTED);
     });
