@@ -131,7 +131,7 @@ export class Progress {
     const t = this.now();
     if (!force && t - this.lastDraw < 100) return;  // at most 10 redraws a second
     this.lastDraw = t;
-    const columns = (this.stream as WriteStream).columns ?? 120;
+    const columns = (this.stream as WriteStream).columns || 120;  // 0 on terminals of unknown size
     this.stream.write('\r\x1b[2K' + this.line().slice(0, Math.max(20, columns - 1)));
     this.drawn = true;
   }

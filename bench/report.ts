@@ -204,7 +204,8 @@ export function formatMarkdown(result: Table4Result): string {
   const peers = ids.filter((id) => id === 'wasm' || id === 'cpu' || id === 'ort');
   lines.push('## All models and backends (median latency per batch)', '');
   const ratioHeads = [...peers.map((p) => `${BACKEND_TITLES[p]} / native`)];
-  const hasUnfused = ids.includes('native-unfused') && ids.includes('native');
+  const measured = (m: string, id: BackendId) => findCell(result, m, id)?.status === 'ok';
+  const hasUnfused = result.models.some((m) => m.family === 'efficientnet' && measured(m.key, 'native') && measured(m.key, 'native-unfused'));
   if (hasUnfused) ratioHeads.push('unfused / fused');
   lines.push(`| Model | Input | Params | Mult-adds | ${ids.map((id) => BACKEND_TITLES[id]).join(' | ')} | ${ratioHeads.join(' | ')} |`);
   lines.push(`|---|---:|---:|---:|${ids.map(() => '---:').join('|')}|${ratioHeads.map(() => '---:').join('|')}|`);

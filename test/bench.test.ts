@@ -84,6 +84,7 @@ function fixedResult(): Table4Result {
       {model: 'resnet152', backend: 'cpu', status: 'skipped', reason: 'slow peer <b0, b1 only>'},
       {model: 'amoebanet', backend: 'native', status: 'error', reason: 'out of memory'},
       {model: 'b7', backend: 'native-unfused', status: 'ok', medianMs: 2500, iterations: 3},
+      {model: 'b0', backend: 'native', status: 'ok', medianMs: 40, iterations: 50},
       {model: 'b0', backend: 'native-unfused', status: 'ok', medianMs: 50, iterations: 40},
       {model: 'b0', backend: 'wasm', status: 'ok', medianMs: 150, iterations: 13},
     ],
@@ -211,6 +212,9 @@ describe('formatting', () => {
     const allStart = lines.findIndex((l) => l.startsWith('## All models'));
     const b1 = lines.slice(allStart).find((l) => l.startsWith('| EfficientNet-B1 |'))!;
     expect(b1).toBe('| EfficientNet-B1 | 240 | 7.79M | 0.69B | n/a | 100.0 ms | 250.0 ms | 3.000 s | 2.50x | 30.0x | - |');
+    // B0 has both native paths: the fused one counts as native, and the unfused/fused ratio is shown.
+    const b0 = lines.slice(allStart).find((l) => l.startsWith('| EfficientNet-B0 |'))!;
+    expect(b0).toBe('| EfficientNet-B0 | 224 | 5.29M | 0.39B | 40.0 ms | 50.0 ms | 150.0 ms | - | 3.75x | - | 1.25x |');
     expect(row('Model')).toBeDefined();
     expect(md).toContain('- tfjs cpu skipped: slow peer <b0, b1 only> (ResNet-152)');
     expect(md).toContain('- native-cpu error: out of memory (AmoebaNet-B (GPipe))');
@@ -249,10 +253,10 @@ describe('chart', () => {
     const r = fixedResult();
     const series = resultSeries(r);
     expect(series.map((s) => s.name)).toEqual(['native-cpu', 'native-cpu unfused', 'tfjs wasm', 'tfjs cpu', 'paper (Xeon E5-2690, 1 core)']);
-    expect(series.map((s) => s.points.length)).toEqual([1, 3, 2, 1, 4]);
+    expect(series.map((s) => s.points.length)).toEqual([2, 3, 2, 1, 4]);
     const svg = renderChart(series, {title: 't'});
     checkXml(svg);
-    expect(svg.match(/class="point"/g)).toHaveLength(11);
+    expect(svg.match(/class="point"/g)).toHaveLength(12);
   });
 });
 
