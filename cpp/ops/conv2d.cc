@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "effnet/conv.h"
+#include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
 
 namespace effnet {
@@ -18,7 +19,7 @@ constexpr size_t kPatchBufferBytes = 192 * 1024;
 // Bounds on the rows (output pixels) of one block.
 constexpr size_t kMinBlockRows = 96;
 constexpr size_t kMaxBlockRows = 1024;
-// Convs whose filter row holds at most this many inputs (fw * cin) read A in place (conv2d_rows_direct).
+// Convs whose filter row holds at most this many inputs (fw * cin) run conv2d_rows_interleaved.
 constexpr int64_t kDirectMaxRow = 48;
 // Largest patch matrix gathered in one piece when there are too few pixels to split over threads.
 // Patch buffers are per thread and kept between calls (no page faults on every call).
@@ -34,6 +35,18 @@ inline void copy_floats(float* dst, const float* src, size_t n) {
   size_t i = 0;
   for (; i + 4 <= n; i += 4) __builtin_memcpy(dst + i, src + i, 4 * sizeof(float));
   for (; i < n; ++i) dst[i] = src[i];
+}
+
+inline void zero_floats(float* dst, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = 0.f;
+}
+
+// Copies `count` groups of CIN floats from src (contiguous) to dst, groups `stride` floats apart.
+template <size_t CIN>
+inline void interleave(float* dst, size_t stride, const float* src, size_t count) {
+  for (size_t c = 0; c < count; ++c, dst += stride, src += CIN) {
+    for (size_t i = 0; i < CIN; ++i) dst[i] = src[i];
+  }
 }
 
 // Gathers the patches of output pixels [p0, p1) (flattened over batch, rows, columns) into buf
@@ -89,77 +102,86 @@ thread_local std::vector<float> t_patches;
 
 namespace {
 
-// Convs with few input channels (stems: 3 channels, 3x3 or 7x7, stride 2): gathering patches would
-// cost as much as the multiply. In NHWC with dilation_w == 1 the fw*cin inputs of one filter row are
-// contiguous, and consecutive output pixels' windows start stride_w*cin floats apart, so A can be
-// read in place: for each output row and filter row fy, one GEMM with M = interior pixels,
-// K = fw*cin, lda = stride_w*cin over the fy-th K-slice of the packed filter, accumulating over fy.
-// Pixels whose window crosses the left/right edge are gathered as usual.
-void conv2d_rows_direct(const Conv2DShape& s, const float* x, const GemmKernel& kernel, const float* pb, float* out,
-                        const GemmEpilogueParams& ep, bool accumulate) {
+// Convs with few input channels (stems: 3 channels, 3x3 or 7x7, stride 2), where gathering whole
+// patches would cost as much as the multiply. Per output row, the fh input rows it reads are
+// interleaved into a small buffer of columns, column c holding [fy][ci] of input column
+// c - pad_left (zeros outside the image). Output pixel ox's patch, in (fx, fy, ci) order, is then the
+// contiguous fw*fh*cin floats at column ox*stride_w, and consecutive pixels are stride_w columns
+// apart: one GEMM per output row reads A in place (lda = stride_w*fh*cin) against the filter packed
+// in the same (fx, fy, ci) row order. The buffer holds ~stride_w/fw of what im2col would.
+// Needs dilation_w == 1.
+void conv2d_rows_interleaved(const Conv2DShape& s, const float* x, const GemmKernel& kernel, const float* pb,
+                             float* out, const GemmEpilogueParams& ep, bool accumulate) {
   const size_t n = static_cast<size_t>(s.out_c);
   const size_t cin = static_cast<size_t>(s.in_c);
-  const size_t k = static_cast<size_t>(s.filter_h * s.filter_w) * cin;
-  const size_t krow = static_cast<size_t>(s.filter_w) * cin;
-  const size_t panel_stride = kernel.nr * k;
-  // Interior output columns: the whole window row inside the image.
-  const int64_t ox_lo = std::min<int64_t>(s.out_w, (s.pad_left + s.stride_w - 1) / s.stride_w);
-  const int64_t last = s.in_w - s.filter_w + s.pad_left;
-  const int64_t ox_hi = last < 0 ? ox_lo : std::max<int64_t>(ox_lo, std::min<int64_t>(s.out_w, last / s.stride_w + 1));
+  const size_t fh = static_cast<size_t>(s.filter_h), fw = static_cast<size_t>(s.filter_w);
+  const size_t k = fh * fw * cin;
+  const size_t out_w = static_cast<size_t>(s.out_w);
+  const size_t columns = (out_w - 1) * static_cast<size_t>(s.stride_w) + fw;
+  const size_t column = fh * cin;  // floats per buffer column
   const size_t rows = static_cast<size_t>(s.batch * s.out_h);
-  const size_t row_pixels = static_cast<size_t>(s.out_w);
   parallel_for(rows, 1, [&](size_t begin, size_t end) {
     std::vector<float>& buf = t_patches;
-    const size_t edge = static_cast<size_t>(std::max<int64_t>(ox_lo, s.out_w - ox_hi));
-    if (buf.size() < edge * k) buf.resize(edge * k);
+    if (buf.size() < columns * column) buf.resize(columns * column);
     for (size_t row = begin; row < end; ++row) {
       const size_t b = row / static_cast<size_t>(s.out_h);
       const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
-      const size_t p_row = row * row_pixels;
-      float* out_row = out + p_row * n;
-      GemmEpilogueParams e = ep;
-      if (e.residual != nullptr) e.residual += p_row * e.residual_stride;
-      // Edge pixels: gathered.
-      auto gathered = [&](int64_t ox0, int64_t ox1) {
-        if (ox1 <= ox0) return;
-        const size_t p0 = p_row + static_cast<size_t>(ox0), p1 = p_row + static_cast<size_t>(ox1);
-        gather_patches(s, x, p0, p1, buf.data());
-        GemmEpilogueParams eg = e;
-        if (eg.residual != nullptr) eg.residual += static_cast<size_t>(ox0) * eg.residual_stride;
-        gemm_compute(kernel, p1 - p0, n, k, buf.data(), k, pb, out_row + static_cast<size_t>(ox0) * n, n, eg,
-                     accumulate, false);
-      };
-      gathered(0, ox_lo);
-      gathered(ox_hi, s.out_w);
-      if (ox_hi <= ox_lo) continue;
-      // Interior pixels: one K-slice GEMM per filter row inside the image.
-      int64_t fy_first = -1, fy_last = -1;
-      for (int64_t fy = 0; fy < s.filter_h; ++fy) {
-        const int64_t iy = oy * s.stride_h - s.pad_top + fy * s.dilation_h;
-        if (iy >= 0 && iy < s.in_h) {
-          if (fy_first < 0) fy_first = fy;
-          fy_last = fy;
+      for (size_t fy = 0; fy < fh; ++fy) {
+        const int64_t iy = oy * s.stride_h - s.pad_top + static_cast<int64_t>(fy) * s.dilation_h;
+        const bool inside = iy >= 0 && iy < s.in_h;
+        const float* xrow =
+            inside ? x + (b * static_cast<size_t>(s.in_h) + static_cast<size_t>(iy)) * static_cast<size_t>(s.in_w) * cin
+                   : nullptr;
+        float* dst = buf.data() + fy * cin;
+        // Columns [c_lo, c_hi) lie inside the image (when the row does).
+        size_t c_lo = 0, c_hi = 0;
+        if (inside) {
+          c_lo = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(columns), s.pad_left));
+          c_hi = static_cast<size_t>(
+              std::max<int64_t>(static_cast<int64_t>(c_lo), std::min<int64_t>(static_cast<int64_t>(columns), s.pad_left + s.in_w)));
         }
+        for (size_t c = 0; c < c_lo; ++c) zero_floats(dst + c * column, cin);
+        const float* src = inside ? xrow + (c_lo - static_cast<size_t>(s.pad_left)) * cin : nullptr;
+        switch (cin) {
+          case 1: interleave<1>(dst + c_lo * column, column, src, c_hi - c_lo); break;
+          case 2: interleave<2>(dst + c_lo * column, column, src, c_hi - c_lo); break;
+          case 3: interleave<3>(dst + c_lo * column, column, src, c_hi - c_lo); break;
+          case 4: interleave<4>(dst + c_lo * column, column, src, c_hi - c_lo); break;
+          default:
+            for (size_t c = c_lo; c < c_hi; ++c) copy_floats(dst + c * column, src + (c - c_lo) * cin, cin);
+        }
+        for (size_t c = c_hi; c < columns; ++c) zero_floats(dst + c * column, cin);
       }
-      const size_t m = static_cast<size_t>(ox_hi - ox_lo);
-      float* c = out_row + static_cast<size_t>(ox_lo) * n;
-      GemmEpilogueParams ei = e;
-      if (ei.residual != nullptr) ei.residual += static_cast<size_t>(ox_lo) * ei.residual_stride;
-      if (fy_first < 0) {
-        // The window misses the image vertically: only the epilogue (K = 0).
-        gemm_compute(kernel, m, n, 0, nullptr, 0, pb, c, n, ei, accumulate, false, panel_stride);
-        continue;
-      }
-      const GemmEpilogueParams none;
-      for (int64_t fy = fy_first; fy <= fy_last; ++fy) {
-        const int64_t iy = oy * s.stride_h - s.pad_top + fy * s.dilation_h;
-        if (iy < 0 || iy >= s.in_h) continue;
-        const float* a = x + ((b * static_cast<size_t>(s.in_h) + static_cast<size_t>(iy)) * static_cast<size_t>(s.in_w) +
-                              static_cast<size_t>(ox_lo * s.stride_w - s.pad_left)) * cin;
-        gemm_compute(kernel, m, n, krow, a, static_cast<size_t>(s.stride_w) * cin, pb + static_cast<size_t>(fy) * krow * kernel.nr,
-                     c, n, fy == fy_last ? ei : none, accumulate || fy != fy_first, false, panel_stride);
+      GemmEpilogueParams e = ep;
+      if (e.residual != nullptr) e.residual += row * out_w * e.residual_stride;
+      gemm_compute(kernel, out_w, n, k, buf.data(), static_cast<size_t>(s.stride_w) * column, pb,
+                   out + row * out_w * n, n, e, accumulate, false);
+    }
+  });
+}
+
+// The HWIO filter packed with its K rows in (fx, fy, ci) order, for conv2d_rows_interleaved.
+BufferPtr packed_filter_xyi(const Conv2DShape& s, const BufferPtr& source, const float* filter,
+                            const GemmKernel& kernel) {
+  const size_t n = static_cast<size_t>(s.out_c);
+  const size_t cin = static_cast<size_t>(s.in_c);
+  const size_t fh = static_cast<size_t>(s.filter_h), fw = static_cast<size_t>(s.filter_w);
+  const size_t k = fh * fw * cin;
+  const std::string layout = std::string("gemm-b:conv2d-hwio-as-xyi,tile=") + kernel.name + ",fh=" +
+                             std::to_string(fh) + ",fw=" + std::to_string(fw) + ",cin=" + std::to_string(cin) +
+                             ",n=" + std::to_string(n);
+  return packed_for(source, layout, [&]() {
+    std::vector<float> permuted(k * n);
+    for (size_t fy = 0; fy < fh; ++fy) {
+      for (size_t fx = 0; fx < fw; ++fx) {
+        const float* src = filter + (fy * fw + fx) * cin * n;
+        float* dst = permuted.data() + (fx * fh + fy) * cin * n;
+        std::memcpy(dst, src, cin * n * sizeof(float));
       }
     }
+    auto packed = std::make_shared<Buffer>(gemm_packed_floats(kernel, k, n) * sizeof(float));
+    gemm_pack_b(kernel, k, n, permuted.data(), n, 1, static_cast<float*>(packed->data()));
+    return packed;
   });
 }
 
@@ -182,6 +204,15 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
   if (pixels == 0 || n == 0) return;
   const size_t k = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c);
   const GemmKernel kernel = gemm_select(n);
+  const bool interleaved_fits = s.dilation_w == 1 && s.filter_w * s.in_c <= kDirectMaxRow &&
+                                !(s.filter_h == 1 && s.filter_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
+                                  s.pad_top == 0 && s.pad_left == 0);
+  if ((path == 0 && interleaved_fits) || (path == 3 && s.dilation_w == 1)) {
+    BufferPtr xyi = packed_filter_xyi(s, filter_source, filter, kernel);
+    conv2d_rows_interleaved(s, x, kernel, static_cast<const float*>(xyi->data()), out, ep, accumulate);
+    return;
+  }
+
   // HWIO is already B = [K = fh*fw*cin, N = cout] row-major.
   BufferPtr packed = gemm_packed_weights(filter_source, "conv2d-hwio", kernel, k, n, filter, n, 1);
   const float* pb = static_cast<const float*>(packed->data());
@@ -190,11 +221,6 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
                          s.pad_top == 0 && s.pad_left == 0 && s.out_h == s.in_h && s.out_w == s.in_w;
   if (pointwise && path == 0) {
     gemm_compute(kernel, pixels, n, k, x, k, pb, out, n, ep, accumulate, true);
-    return;
-  }
-
-  if (path == 0 && s.dilation_w == 1 && s.filter_w * s.in_c <= kDirectMaxRow) {
-    conv2d_rows_direct(s, x, kernel, pb, out, ep, accumulate);
     return;
   }
 

@@ -27,14 +27,15 @@ void conv2d_check(const Conv2DShape& s, const char* op);
 // `filter_source` is the buffer holding `filter` (its packed form is cached against it).
 // With `accumulate`, out's previous contents are added (used for broadcast biases).
 // 1x1 stride-1 unpadded convs run one GEMM with M = batch*H*W; convs with few input channels per
-// filter row (stems) read A in place, one GEMM per output row and filter row; others gather blocks
-// of output pixels' patches into a small per-thread buffer and run the GEMM on each block.
+// filter row (stems) interleave each output row's input rows into a small buffer and read A in
+// place, one GEMM per output row; others gather blocks of output pixels' patches into a small
+// per-thread buffer and run the GEMM on each block.
 void conv2d(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter, float* out,
             const GemmEpilogueParams& ep, bool accumulate);
 
 // conv2d with a forced strategy, for benchmarks and tests: 0 = automatic (what conv2d does),
 // 1 = blocked patch gathering (implicit GEMM) for every conv, 2 = gather every pixel's patch
-// (full im2col) and run one GEMM.
+// (full im2col) and run one GEMM, 3 = interleaved input rows read in place (needs dilation_w == 1).
 void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
                       float* out, const GemmEpilogueParams& ep, bool accumulate, int path);
 
