@@ -7,6 +7,7 @@ import {fileURLToPath} from 'node:url';
 import {describe, expect, it} from 'vitest';
 
 import {NativeCpuBackend} from '../src/backend.js';
+import {mbconv} from '../src/models/mbconv.js';
 import {cpuAddonCandidates, loadCpuAddon} from '../src/native.js';
 import {tf} from './util/reference.js';
 
@@ -174,13 +175,14 @@ describe('op entries reject bad options with a clear Error', () => {
 
 /** Options that name native buffers (a buffer id, or a list of them for `inputs`). */
 const BUFFER_KEYS = ['x', 'filter', 'out', 'a', 'b', 'bias', 'prelu', 'mean', 'variance', 'offset', 'scale', 'logits',
-  'condition', 't', 'e', 'indices', 'params', 'inputs'];
+  'condition', 't', 'e', 'indices', 'params', 'inputs', 'expandKernel', 'expandBias', 'depthwiseKernel', 'depthwiseBias',
+  'seReduceKernel', 'seReduceBias', 'seExpandKernel', 'seExpandBias', 'projectKernel', 'projectBias'];
 
 /**
  * Options that size a buffer the entry reads or writes: multiplying one by 1000 (or setting 2^53)
  * must give an Error, since the buffers no longer hold what the options say.
  */
-const SIZE_KEYS = /^(batch|batchA|batchB|inH|inW|inC|outH|outW|outC|channels|multiplier|m|n|k|size|rows|cols|count|depth|outer|slices|sliceSize|biasSize|preluSize|meanSize|varianceSize|offsetSize|scaleSize|conditionSize|shape\[\d+\]|outShape\[\d+\]|aShape\[\d+\]|inner\[\d+\]|biasShape\[\d+\])$/;
+const SIZE_KEYS = /^(batch|batchA|batchB|inH|inW|inC|outH|outW|outC|channels|multiplier|m|n|k|size|inChannels|expandedChannels|seChannels|outChannels|rows|cols|count|depth|outer|slices|sliceSize|biasSize|preluSize|meanSize|varianceSize|offsetSize|scaleSize|conditionSize|shape\[\d+\]|outShape\[\d+\]|aShape\[\d+\]|inner\[\d+\]|biasShape\[\d+\])$/;
 
 interface RecordedCall {
   entry: string;
@@ -239,6 +241,8 @@ async function recordNativeCalls(): Promise<RecordedCall[]> {
       tf.slice(x, [0, 1, 1, 0], [1, 3, 3, 2]);
       tf.stridedSlice(x, [0, 0, 0, 0], [2, 7, 6, 3], [1, 2, 2, 1]);
       tf.tile(x, [1, 2, 1, 1]);
+      // tf.broadcastTo runs Tile; the BroadcastTo kernel is reached directly.
+      tf.engine().runKernel('BroadcastTo', {x: tf.tensor2d([1, 2, 3], [1, 3])}, {shape: [4, 3], inputShape: [1, 3]});
       tf.reverse(x, [1]);
       tf.split(x, [2, 4], 2);
       tf.unstack(x, 1);
@@ -251,6 +255,15 @@ async function recordNativeCalls(): Promise<RecordedCall[]> {
       tf.cast(x, 'int32');
       tf.fill([3, 4], 2);
       tf.oneHot(tf.tensor1d([1, 3], 'int32'), 5);
+      // The fused MBConv block (expand 3 -> 12, SE 12 -> 2, project 12 -> 3, residual).
+      const w = (shape: number[]) => tf.tensor(Float32Array.from({length: shape.reduce((p, d) => p * d, 1)}, (_, i) => Math.cos(i) * 0.2), shape);
+      mbconv(x, {
+        expandKernel: w([1, 1, 3, 12]) as tf.Tensor4D, expandBias: w([12]) as tf.Tensor1D,
+        depthwiseKernel: w([3, 3, 12, 1]) as tf.Tensor4D, depthwiseBias: w([12]) as tf.Tensor1D,
+        seReduceKernel: w([1, 1, 12, 2]) as tf.Tensor4D, seReduceBias: w([2]) as tf.Tensor1D,
+        seExpandKernel: w([1, 1, 2, 12]) as tf.Tensor4D, seExpandBias: w([12]) as tf.Tensor1D,
+        projectKernel: w([1, 1, 12, 3]) as tf.Tensor4D, projectBias: w([3]) as tf.Tensor1D,
+      }, {kernelSize: 3, stride: 1, padding: 'same'});
     });
   } finally {
     NativeCpuBackend.prototype.run = run;
@@ -262,7 +275,11 @@ async function recordNativeCalls(): Promise<RecordedCall[]> {
 describe('native entries called with mutated options from real tfjs calls', () => {
   it('never crash: a missing, freed or too-small buffer and an inflated size give Errors', async () => {
     const calls = await recordNativeCalls();
-    expect(calls.length, 'recorded entries').toBeGreaterThanOrEqual(25);
+    // Every op entry of the addon is exercised (benchmark probes aside).
+    const recorded = new Set(calls.map((c) => c.entry));
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'info', 'setThreads', 'setIsa', 'peakGflops', 'copyGbps'];
+    const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
+    expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
     const binary = cpuAddonCandidates().find((p) => existsSync(p))!;
     const child = spawnSync(
       process.execPath,
