@@ -23,6 +23,9 @@ namespace {
 
 constexpr const char* kOp = "EffnetMBConv: ";
 
+// Builds the message only on failure (the checks run on every call).
+[[noreturn]] void fail(const std::string& message) { throw Error(message); }
+
 // Bytes of expanded rows a thread keeps (the ring): well inside L2 next to the depthwise output
 // rows and the weights.
 constexpr size_t kRingBytes = 256 * 1024;
@@ -52,13 +55,13 @@ class Scratch {
         g_scratch.data = nullptr;
         g_scratch.bytes = 0;
         g_scratch.data = std::aligned_alloc(64, bytes);
-        check(g_scratch.data != nullptr, std::string(kOp) + "out of memory (" + std::to_string(bytes) + " bytes)");
+        if (g_scratch.data == nullptr) fail(std::string(kOp) + "out of memory (" + std::to_string(bytes) + " bytes)");
         g_scratch.bytes = bytes;
       }
       data_ = static_cast<char*>(g_scratch.data);
     } else {
       own_ = std::aligned_alloc(64, bytes);
-      check(own_ != nullptr, std::string(kOp) + "out of memory (" + std::to_string(bytes) + " bytes)");
+      if (own_ == nullptr) fail(std::string(kOp) + "out of memory (" + std::to_string(bytes) + " bytes)");
       data_ = static_cast<char*>(own_);
     }
   }
@@ -101,44 +104,53 @@ RowSum row_sum_kernel(Isa isa) {
 }  // namespace
 
 void mbconv_validate(const MBConvParams& p) {
-  const std::string op = "EffnetMBConv: ";
-  check(p.batch >= 0, op + "batch must be >= 0, got " + std::to_string(p.batch));
-  check(p.in_h >= 1 && p.in_w >= 1, op + "input height and width must be >= 1, got " + std::to_string(p.in_h) + "x" +
-                                        std::to_string(p.in_w));
-  check(p.in_channels >= 1 && p.expanded_channels >= 1 && p.se_channels >= 1 && p.out_channels >= 1,
-        op + "channel counts must be >= 1 (in " + std::to_string(p.in_channels) + ", expanded " +
-            std::to_string(p.expanded_channels) + ", se " + std::to_string(p.se_channels) + ", out " +
-            std::to_string(p.out_channels) + ")");
-  check(p.kernel_size >= 1 && p.kernel_size % 2 == 1 && p.kernel_size <= 31,
-        op + "kernelSize " + std::to_string(p.kernel_size) + "; supported: odd sizes 1..31");
-  check(p.stride == 1 || p.stride == 2, op + "stride " + std::to_string(p.stride) + "; supported: 1, 2");
+  using std::to_string;
+  const std::string op = kOp;
+  if (p.batch < 0) fail(op + "batch must be >= 0, got " + to_string(p.batch));
+  if (p.in_h < 1 || p.in_w < 1) {
+    fail(op + "input height and width must be >= 1, got " + to_string(p.in_h) + "x" + to_string(p.in_w));
+  }
+  if (p.in_channels < 1 || p.expanded_channels < 1 || p.se_channels < 1 || p.out_channels < 1) {
+    fail(op + "channel counts must be >= 1 (in " + to_string(p.in_channels) + ", expanded " +
+         to_string(p.expanded_channels) + ", se " + to_string(p.se_channels) + ", out " + to_string(p.out_channels) +
+         ")");
+  }
+  if (p.kernel_size < 1 || p.kernel_size % 2 != 1 || p.kernel_size > 31) {
+    fail(op + "kernelSize " + to_string(p.kernel_size) + "; supported: odd sizes 1..31");
+  }
+  if (p.stride != 1 && p.stride != 2) fail(op + "stride " + to_string(p.stride) + "; supported: 1, 2");
   const int64_t k = p.kernel_size;
   for (int64_t pad : {p.pad_top, p.pad_bottom, p.pad_left, p.pad_right}) {
-    check(pad >= 0 && pad < k, op + "pads [" + std::to_string(p.pad_top) + ", " + std::to_string(p.pad_bottom) + ", " +
-                                   std::to_string(p.pad_left) + ", " + std::to_string(p.pad_right) +
-                                   "]; supported: each in 0.." + std::to_string(k - 1) + " for a " +
-                                   std::to_string(k) + "x" + std::to_string(k) + " kernel");
+    if (pad < 0 || pad >= k) {
+      fail(op + "pads [" + to_string(p.pad_top) + ", " + to_string(p.pad_bottom) + ", " + to_string(p.pad_left) +
+           ", " + to_string(p.pad_right) + "]; supported: each in 0.." + to_string(k - 1) + " for a " +
+           to_string(k) + "x" + to_string(k) + " kernel");
+    }
   }
   const int64_t big = int64_t(1) << 31;
-  check(p.batch < big && p.in_h < big && p.in_w < big && p.in_channels < big && p.expanded_channels < big &&
-            p.se_channels < big && p.out_channels < big,
-        op + "dimension out of range");
+  if (p.batch >= big || p.in_h >= big || p.in_w >= big || p.in_channels >= big || p.expanded_channels >= big ||
+      p.se_channels >= big || p.out_channels >= big) {
+    fail(op + "dimension out of range");
+  }
+  if (p.in_h + p.pad_top + p.pad_bottom < k || p.in_w + p.pad_left + p.pad_right < k) {
+    fail(op + "input " + to_string(p.in_h) + "x" + to_string(p.in_w) + " is too small for a " + to_string(k) + "x" +
+         to_string(k) + " kernel with these pads");
+  }
   const int64_t oh = (p.in_h + p.pad_top + p.pad_bottom - k) / p.stride + 1;
   const int64_t ow = (p.in_w + p.pad_left + p.pad_right - k) / p.stride + 1;
-  check(p.in_h + p.pad_top + p.pad_bottom >= k && p.in_w + p.pad_left + p.pad_right >= k,
-        op + "input " + std::to_string(p.in_h) + "x" + std::to_string(p.in_w) + " is too small for a " +
-            std::to_string(k) + "x" + std::to_string(k) + " kernel with these pads");
-  check(p.out_h == oh && p.out_w == ow, op + "output size " + std::to_string(p.out_h) + "x" +
-                                            std::to_string(p.out_w) + " does not match the input and pads (" +
-                                            std::to_string(oh) + "x" + std::to_string(ow) + ")");
-  check(p.has_expand || p.expanded_channels == p.in_channels,
-        op + "without an expand conv the expanded channels (" + std::to_string(p.expanded_channels) +
-            ") must equal the input channels (" + std::to_string(p.in_channels) + ")");
-  check(!p.residual || (p.stride == 1 && p.in_channels == p.out_channels && oh == p.in_h && ow == p.in_w),
-        op + "residual needs stride 1, Cin == Cout and an output the size of the input; got stride " +
-            std::to_string(p.stride) + ", " + std::to_string(p.in_channels) + " -> " +
-            std::to_string(p.out_channels) + " channels, " + std::to_string(p.in_h) + "x" + std::to_string(p.in_w) +
-            " -> " + std::to_string(oh) + "x" + std::to_string(ow));
+  if (p.out_h != oh || p.out_w != ow) {
+    fail(op + "output size " + to_string(p.out_h) + "x" + to_string(p.out_w) + " does not match the input and pads (" +
+         to_string(oh) + "x" + to_string(ow) + ")");
+  }
+  if (!p.has_expand && p.expanded_channels != p.in_channels) {
+    fail(op + "without an expand conv the expanded channels (" + to_string(p.expanded_channels) +
+         ") must equal the input channels (" + to_string(p.in_channels) + ")");
+  }
+  if (p.residual && (p.stride != 1 || p.in_channels != p.out_channels || oh != p.in_h || ow != p.in_w)) {
+    fail(op + "residual needs stride 1, Cin == Cout and an output the size of the input; got stride " +
+         to_string(p.stride) + ", " + to_string(p.in_channels) + " -> " + to_string(p.out_channels) + " channels, " +
+         to_string(p.in_h) + "x" + to_string(p.in_w) + " -> " + to_string(oh) + "x" + to_string(ow));
+  }
 }
 
 void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out) {
@@ -154,12 +166,13 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
 
   // ---- weights ----
   auto need = [&](const BufferPtr& b, size_t floats, const char* what) {
-    check(b != nullptr, op + what + " is missing");
-    check(b->bytes() >= floats * sizeof(float), op + what + " buffer is too small");
+    if (b == nullptr) fail(op + what + " is missing");
+    if (b->bytes() < floats * sizeof(float)) fail(op + what + " buffer is too small");
   };
-  check(w.depthwise_bias && w.se_reduce_kernel && w.se_reduce_bias && w.se_expand_kernel && w.se_expand_bias &&
-            w.project_bias,
-        op + "a weight is missing");
+  if (!w.depthwise_bias || !w.se_reduce_kernel || !w.se_reduce_bias || !w.se_expand_kernel || !w.se_expand_bias ||
+      !w.project_bias) {
+    fail(op + "a weight is missing");
+  }
   need(w.depthwise_kernel, k * k * Cexp, "depthwiseKernel");
   need(w.project_kernel, Cexp * Cout, "projectKernel");
   const Isa isa = active_isa();
@@ -168,7 +181,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   BufferPtr expand_packed;
   if (p.has_expand) {
     need(w.expand_kernel, Cin * Cexp, "expandKernel");
-    check(w.expand_bias != nullptr, op + "expandBias is missing");
+    if (w.expand_bias == nullptr) fail(op + "expandBias is missing");
     expand_gemm = gemm_select(Cexp);
     expand_packed = gemm_packed_weights(w.expand_kernel, "conv2d-hwio", expand_gemm, Cin, Cexp,
                                         static_cast<const float*>(w.expand_kernel->data()), Cexp, 1);
@@ -231,6 +244,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const size_t x_row = W * Cin;
   const size_t d_row = Wo * Cexp;
   const ptrdiff_t pad_top = static_cast<ptrdiff_t>(p.pad_top);
+  const ptrdiff_t H_i = static_cast<ptrdiff_t>(H), k_i = static_cast<ptrdiff_t>(k);
   GemmEpilogueParams expand_ep;
   expand_ep.bias = w.expand_bias;
   expand_ep.act = Activation::kSwish;
@@ -254,12 +268,11 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
         ring_hi = 0;
         x_img = x + n * H * x_row;
         const size_t last_oy = std::min(r1, (n + 1) * Ho) - 1 - n * Ho;
-        row_limit = static_cast<size_t>(
-            std::min<ptrdiff_t>(static_cast<ptrdiff_t>(H), static_cast<ptrdiff_t>(last_oy * s + k) - pad_top));
+        row_limit = static_cast<size_t>(std::min(H_i, static_cast<ptrdiff_t>(last_oy * s + k) - pad_top));
       }
       const ptrdiff_t lo = static_cast<ptrdiff_t>(oy * s) - pad_top;
       const size_t clo = static_cast<size_t>(std::max<ptrdiff_t>(lo, 0));
-      const size_t chi = static_cast<size_t>(std::min<ptrdiff_t>(lo + static_cast<ptrdiff_t>(k), static_cast<ptrdiff_t>(H)));
+      const size_t chi = static_cast<size_t>(std::min(lo + k_i, H_i));
       if (p.has_expand && chi > ring_hi) {
         // Expand rows [start, end) into their ring slots (row iy in slot iy % ring_rows); rows below
         // clo are no longer needed, so up to clo + ring_rows fit.
@@ -276,7 +289,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
       }
       for (size_t ky = 0; ky < k; ++ky) {
         const ptrdiff_t iy = lo + static_cast<ptrdiff_t>(ky);
-        if (iy < 0 || iy >= static_cast<ptrdiff_t>(H)) {
+        if (iy < 0 || iy >= H_i) {
           rows[ky] = nullptr;
         } else if (p.has_expand) {
           rows[ky] = ring + (static_cast<size_t>(iy) % ring_rows) * e_row;
