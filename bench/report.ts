@@ -35,7 +35,8 @@ export interface ModelInfo {
   paper?: {latencySeconds: number; top1: string};
 }
 
-export type CellStatus = 'ok' | 'skipped' | 'n/a' | 'error';
+/** 'pending': planned and not run yet (only in results written during a run). */
+export type CellStatus = 'ok' | 'skipped' | 'n/a' | 'error' | 'pending';
 
 /** One (model, backend) measurement. */
 export interface Cell {
@@ -133,6 +134,7 @@ function cellText(c: Cell | undefined): string {
   if (c.status === 'ok') return formatLatency(c.medianMs);
   if (c.status === 'n/a') return 'n/a';
   if (c.status === 'error') return 'error';
+  if (c.status === 'pending') return 'pending';
   return 'skipped';
 }
 

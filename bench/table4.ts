@@ -412,14 +412,14 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
     const eff = m.family === 'efficientnet';
     const add = (cell: Cell, extra: {tfjs?: TfjsTarget; onnx?: string} = {}) => {
       cells.push(cell);
-      if (cell.status === 'ok') plan.push({setup: s, cell, ...extra});
+      if (cell.status === 'pending') plan.push({setup: s, cell, ...extra});
     };
-    // Cells start as 'ok' (planned) and become 'error' if the run fails.
-    if (!eff) add({model: m.key, backend: 'native', status: 'ok'}, {tfjs: {id: 'native', backend: 'native-cpu', fusion: true}});
+    // Planned cells start as 'pending' and become 'ok', 'error' or (interrupted) 'skipped'.
+    if (!eff) add({model: m.key, backend: 'native', status: 'pending'}, {tfjs: {id: 'native', backend: 'native-cpu', fusion: true}});
     else if (options.noFusion) add({model: m.key, backend: 'native', status: 'n/a', reason: 'disabled by --no-fusion'});
     else if (!fusedKernel) add({model: m.key, backend: 'native', status: 'n/a', reason: 'no fused MBConv kernel registered on native-cpu'});
-    else add({model: m.key, backend: 'native', status: 'ok'}, {tfjs: {id: 'native', backend: 'native-cpu', fusion: true}});
-    if (eff) add({model: m.key, backend: 'native-unfused', status: 'ok'}, {tfjs: {id: 'native-unfused', backend: 'native-cpu', fusion: false}});
+    else add({model: m.key, backend: 'native', status: 'pending'}, {tfjs: {id: 'native', backend: 'native-cpu', fusion: true}});
+    if (eff) add({model: m.key, backend: 'native-unfused', status: 'pending'}, {tfjs: {id: 'native-unfused', backend: 'native-cpu', fusion: false}});
     for (const peer of options.peers) {
       if (!ready.get(peer)) {
         add({model: m.key, backend: peer, status: 'skipped', reason: `unavailable (${peerError.get(peer)})`});
@@ -428,7 +428,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
       if (peer === 'ort') {
         const file = onnxFile(options.onnx!, s.torchvision, m.resolution, options.batch);
         if ('reason' in file) add({model: m.key, backend: 'ort', status: 'skipped', reason: file.reason});
-        else add({model: m.key, backend: 'ort', status: 'ok'}, {onnx: file.path});
+        else add({model: m.key, backend: 'ort', status: 'pending'}, {onnx: file.path});
         continue;
       }
       const base = parseModelKey(m.key).base;
@@ -441,7 +441,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
         });
         continue;
       }
-      add({model: m.key, backend: peer, status: 'ok'}, {tfjs: {id: peer, backend: peer, fusion: true}});
+      add({model: m.key, backend: peer, status: 'pending'}, {tfjs: {id: peer, backend: peer, fusion: true}});
     }
   }
 
@@ -532,7 +532,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
             setMBConvFusion(true);
           }
         }
-        Object.assign(cell, timing);
+        Object.assign(cell, timing, {status: 'ok'});
         progress.end(`${formatLatency(timing.medianMs)} median of ${timing.iterations}`);
       } catch (e) {
         const message = (e as Error)?.message ?? String(e);
@@ -599,10 +599,12 @@ async function main(): Promise<void> {
     return;
   }
   const controller = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: finishing the current iteration and writing what was measured\n');
-    controller.abort();
-  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`\n${sig}: finishing the current iteration and writing what was measured\n`);
+      controller.abort();
+    });
+  }
   console.log(`Machine: ${machineLine(machineInfo())}`);
   const save = (r: Table4Result) => {
     if (!options.noSave) writeResults(r, options.out);
