@@ -109,8 +109,10 @@ export class NativeCpuBackend extends KernelBackend {
   }
 
   override disposeData(dataId: DataId, force = false): boolean {
-    const entry = this.data.get(dataId);
-    if (entry == null) return true;
+    // has() first: get() would ask the engine to move unknown data here, which for data the engine
+    // believes is ours recurses without end.
+    if (!this.data.has(dataId)) return true;
+    const entry = this.data.get(dataId)!;
     entry.refCount--;
     if (!force && entry.refCount > 0) return false;
     if (entry.buffer != null) this.addon.free(entry.buffer);
