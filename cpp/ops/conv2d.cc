@@ -120,7 +120,10 @@ void conv2d_rows_interleaved(const Conv2DShape& s, const float* x, const GemmKer
   const size_t columns = (out_w - 1) * static_cast<size_t>(s.stride_w) + fw;
   const size_t column = fh * cin;  // floats per buffer column
   const size_t rows = static_cast<size_t>(s.batch * s.out_h);
-  parallel_for(rows, 1, [&](size_t begin, size_t end) {
+  // Enough output rows per task that a task outweighs waking a thread (~2^18 multiply-adds).
+  const size_t row_fmas = std::max<size_t>(1, out_w * n * k);
+  const size_t grain = std::max<size_t>(1, (size_t{1} << 18) / row_fmas);
+  parallel_for(rows, grain, [&](size_t begin, size_t end) {
     std::vector<float>& buf = t_patches;
     if (buf.size() < columns * column) buf.resize(columns * column);
     for (size_t row = begin; row < end; ++row) {
@@ -241,8 +244,10 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
     return;
   }
   if (threads > 1) {
+    // A few blocks per thread, each worth waking a thread for (~2^18 multiply-adds).
     const size_t per_task = div_up(pixels, threads * 4);
-    block = std::min(block, std::max(mr, div_up(per_task, mr) * mr));
+    const size_t min_rows = div_up(size_t{1} << 18, std::max<size_t>(1, n * k));
+    block = std::min(block, std::max(mr, div_up(std::max(per_task, min_rows), mr) * mr));
   }
   block = std::min(block, div_up(pixels, mr) * mr);
   const size_t blocks = div_up(pixels, block);

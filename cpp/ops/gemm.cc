@@ -26,6 +26,8 @@ size_t div_up(size_t x, size_t y) { return (x + y - 1) / y; }
 
 // Target bytes of the B block (KC x NC) a task reuses from L2 across its rows.
 constexpr size_t kL2Block = 384 * 1024;
+// Smallest GEMM (in multiply-adds) split over threads.
+constexpr double kMinParallelFmas = 1 << 18;
 // Largest K block: longer K is split so that A rows (MR x KC) stay in L1.
 constexpr size_t kMaxKc = 512;
 
@@ -93,7 +95,9 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
   nc_panels = std::min(nc_panels, panels);
   const size_t m_tiles = div_up(m, mr);
   size_t mc_tiles = m_tiles;
-  const size_t threads = parallel ? static_cast<size_t>(num_threads()) : 1;
+  // Below ~kMinParallelFmas multiply-adds waking other threads costs more than it saves.
+  const bool worth_threads = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) >= kMinParallelFmas;
+  const size_t threads = parallel && worth_threads ? static_cast<size_t>(num_threads()) : 1;
   if (threads > 1) {
     // Enough tasks to balance: split M first, then N (batch-1 layers have few rows).
     const size_t want = threads * 4;
