@@ -84,13 +84,30 @@ function marker(shape: number, x: number, y: number, r: number): string {
 export function renderChart(series: ChartSeries[], options: ChartOptions): string {
   const width = options.width ?? 960;
   const height = options.height ?? 600;
-  const margin = {left: 80, right: 250, top: options.subtitle ? 96 : 80, bottom: 64};
+  const margin = {left: 80, right: 250, top: 0, bottom: 64};
   const plotW = width - margin.left - margin.right;
-  const plotH = height - margin.top - margin.bottom;
   const all = series.flatMap((s) => s.points).filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y));
   const [x0, x1] = all.length ? logDomain(Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x))) : [1e6, 1e9];
   const [y0, y1] = all.length ? logDomain(Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y))) : [1, 1e4];
   const sx = (v: number) => margin.left + ((Math.log10(v) - Math.log10(x0)) / (Math.log10(x1) - Math.log10(x0))) * plotW;
+
+  // Model names above the plot, one per distinct parameter count, staggered onto more rows where
+  // names would touch; the plot starts below the last row.
+  const models = new Map<string, number>();
+  for (const p of all) if (!models.has(p.model)) models.set(p.model, p.x);
+  const rowEnds: number[] = [];
+  const guides = [...models.entries()]
+    .sort((a, b) => a[1] - b[1])
+    .map(([name, x]) => {
+      const px = sx(x);
+      const w = name.length * 6.5;
+      let row = rowEnds.findIndex((end) => end < px - w / 2 - 4);
+      if (row < 0) row = rowEnds.length;
+      rowEnds[row] = px + w / 2;
+      return {name, px, row};
+    });
+  margin.top = (options.subtitle ? 64 : 48) + Math.max(1, rowEnds.length) * 14;
+  const plotH = height - margin.top - margin.bottom;
   const sy = (v: number) => margin.top + plotH - ((Math.log10(v) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * plotH;
 
   const out: string[] = [];
@@ -136,19 +153,9 @@ export function renderChart(series: ChartSeries[], options: ChartOptions): strin
       `Latency per image (log scale)</text>`,
   );
 
-  // Models: a dashed guide at each model's parameter count, the name above the plot (staggered
-  // onto a second and third row where names would touch).
-  const models = new Map<string, number>();
-  for (const p of all) if (!models.has(p.model)) models.set(p.model, p.x);
-  const guides = [...models.entries()].sort((a, b) => a[1] - b[1]);
-  const rowEnds: number[] = [];
+  // Models: a dashed guide at each model's parameter count under its name.
   out.push('<g class="models">');
-  for (const [name, x] of guides) {
-    const px = sx(x);
-    const w = name.length * 6.5;
-    let row = rowEnds.findIndex((end) => end < px - w / 2 - 4);
-    if (row < 0) row = rowEnds.length;
-    rowEnds[row] = px + w / 2;
+  for (const {name, px, row} of guides) {
     const ty = margin.top - 8 - row * 14;
     out.push(
       `<line x1="${fmt(px)}" y1="${fmt(ty + 3)}" x2="${fmt(px)}" y2="${margin.top + plotH}" stroke="#999999" stroke-dasharray="3,4"/>`,
