@@ -197,6 +197,39 @@ describe('FusedDepthwiseConv2D', () => {
     );
   });
 
+  it('broadcasts bias and prelu weights of any shape against the output, as tfjs does', async () => {
+    const x = randomFloats(2 * 6 * 5 * 3, 31);
+    const f = randomFloats(3 * 3 * 3 * 2, 32);
+    // Output [2, 6, 5, 6] ('same', multiplier 2).
+    const shapes: Array<[number[], number[]]> = [
+      [[6, 5, 6], [6]],
+      [[1, 1, 5, 1], [6, 5, 6]],
+      [[6], [2, 6, 5, 6]],
+      [[2, 1, 1, 6], [1, 6, 1, 1]],
+    ];
+    let seed = 40;
+    for (const [biasShape, preluShape] of shapes) {
+      const b = randomFloats(biasShape.reduce((p, q) => p * q, 1), seed++);
+      const p = randomFloats(preluShape.reduce((u, v) => u * v, 1), seed++, 0, 0.5);
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await compareWithCpu(
+          () =>
+            tf.fused.depthwiseConv2d({
+              x: tf.tensor4d(x, [2, 6, 5, 3]),
+              filter: tf.tensor4d(f, [3, 3, 3, 2]),
+              strides: 1,
+              pad: 'same',
+              bias: tf.tensor(b, biasShape),
+              activation: 'prelu',
+              preluActivationWeights: tf.tensor(p, preluShape),
+            }),
+          {label: `bias [${biasShape}] prelu [${preluShape}]`},
+        );
+      }
+    }
+  });
+
   it('supports swish (x * sigmoid(x)) natively', async () => {
     const x = randomFloats(2 * 9 * 9 * 24, 21, -4, 4);
     const f = randomFloats(5 * 5 * 24, 22);
@@ -254,7 +287,7 @@ describe('depthwise errors', () => {
           {...attrs, activation: 'relu'},
         ),
       ),
-    ).toThrow(/FusedDepthwiseConv2D: 'bias' of shape \[5\] does not match 3 output channels/);
+    ).toThrow(/FusedDepthwiseConv2D: 'bias' of shape \[5\] does not broadcast to the output shape \[1,4,4,3\]/);
     expect(() =>
       tf.tidy(() => tf.engine().runKernel('FusedDepthwiseConv2D', {x: x(), filter: f()}, {...attrs, activation: 'prelu'})),
     ).toThrow(/FusedDepthwiseConv2D: activation 'prelu' needs preluActivationWeights/);
@@ -274,6 +307,13 @@ describe('depthwise errors', () => {
     expect(() => backend.run('depthwiseConv2d', {...common, inH: 5})).toThrow(/DepthwiseConv2dNative: buffer 'x' holds/);
     expect(() => backend.run('depthwiseConv2d', {...common, outW: 9})).toThrow(/DepthwiseConv2dNative: buffer 'out' holds/);
     expect(() => backend.run('depthwiseConv2d', {...common, strideH: 0})).toThrow(/DepthwiseConv2dNative: .*strides/);
+    const bias = {bias: backend.bufferOf(ft, 't'), biasSize: 27, activation: 0};
+    expect(() => backend.run('fusedDepthwiseConv2d', {...common, ...bias, biasStrides: [0, 3, 9, 1]})).toThrow(
+      /FusedDepthwiseConv2D: 'bias' is too small for its broadcast strides/,
+    );
+    expect(() => backend.run('fusedDepthwiseConv2d', {...common, ...bias, biasSize: 5})).toThrow(
+      /FusedDepthwiseConv2D: 'bias' must have 1 or 3 values, got 5/,
+    );
     tf.dispose([xt, ft, out]);
   });
 });

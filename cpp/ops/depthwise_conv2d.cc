@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "effnet/activation.h"
 #include "effnet/depthwise.h"
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
@@ -116,6 +117,22 @@ dwconv::RowArgs depthwise_row_args(const DepthwiseConv2DParams& p, const Depthwi
 
 void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const BufferPtr& filter, const float* bias,
                       size_t bias_size, const float* prelu, size_t prelu_size, float* out) {
+  const size_t CM = static_cast<size_t>(p.channels * p.multiplier);
+  auto operand = [CM](const float* v, size_t n, const char* what) {
+    DepthwiseOperand o;
+    if (v == nullptr) return o;
+    check(n == 1 || n == CM, std::string("depthwise_conv2d: ") + what + " must have 1 or " + std::to_string(CM) +
+                                 " values, got " + std::to_string(n));
+    o.data = v;
+    o.strides[3] = n == 1 ? 0 : 1;
+    return o;
+  };
+  depthwise_conv2d(p, x, filter, operand(bias, bias_size, "bias"),
+                   operand(p.activation == Activation::kPrelu ? prelu : nullptr, prelu_size, "prelu weights"), out);
+}
+
+void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const BufferPtr& filter,
+                      const DepthwiseOperand& bias, const DepthwiseOperand& prelu, float* out) {
   validate(p);
   const size_t C = static_cast<size_t>(p.channels);
   const size_t CM = C * static_cast<size_t>(p.multiplier);
@@ -123,21 +140,25 @@ void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const Buff
   if (rows_total == 0 || p.out_w == 0 || CM == 0) return;
   check(filter->bytes() >= static_cast<size_t>(p.filter_h * p.filter_w) * CM * sizeof(float),
         "depthwise_conv2d: filter buffer too small");
-  // Broadcast a single bias / prelu value to every output channel.
+  const bool uses_prelu = p.activation == Activation::kPrelu;
+  check(!uses_prelu || prelu.data != nullptr, "depthwise_conv2d: prelu activation needs weights");
+  // Per-channel operands go into the row kernels' epilogue (a stride-0 scalar expanded to a vector);
+  // any other broadcast runs as a pass over each row after the kernel.
+  const bool fused = (bias.data == nullptr || bias.per_channel()) && (!uses_prelu || prelu.per_channel());
   std::vector<float> bias_full, prelu_full;
-  auto expand = [CM](const float* v, size_t n, std::vector<float>& full, const char* what) -> const float* {
-    if (v == nullptr) return nullptr;
-    check(n == 1 || n == CM, std::string("depthwise_conv2d: ") + what + " must have 1 or " + std::to_string(CM) +
-                                 " values, got " + std::to_string(n));
-    if (n == CM) return v;
-    full.assign(CM, v[0]);
+  auto channel_vector = [CM](const DepthwiseOperand& o, std::vector<float>& full) -> const float* {
+    if (o.data == nullptr) return nullptr;
+    if (o.strides[3] == 1) return o.data;
+    full.assign(CM, 0.f);
+    for (size_t c = 0; c < CM; ++c) full[c] = o.data[c * static_cast<size_t>(o.strides[3])];
     return full.data();
   };
-  const float* b = expand(bias, bias_size, bias_full, "bias");
-  const float* pr = p.activation == Activation::kPrelu ? expand(prelu, prelu_size, prelu_full, "prelu weights") : nullptr;
-  check(p.activation != Activation::kPrelu || pr != nullptr, "depthwise_conv2d: prelu activation needs weights");
+  const float* b = fused ? channel_vector(bias, bias_full) : nullptr;
+  const float* pr = fused && uses_prelu ? channel_vector(prelu, prelu_full) : nullptr;
+  DepthwiseConv2DParams kp = p;
+  if (!fused) kp.activation = Activation::kLinear;
 
-  const DepthwiseRowPlan plan = plan_depthwise_rows(p, filter, active_isa());
+  const DepthwiseRowPlan plan = plan_depthwise_rows(kp, filter, active_isa());
   const size_t kh = static_cast<size_t>(p.filter_h);
   const size_t in_row = static_cast<size_t>(p.in_w) * C;
   const size_t out_row = static_cast<size_t>(p.out_w) * CM;
@@ -146,7 +167,7 @@ void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const Buff
 
   parallel_for(rows_total, grain, [&](size_t begin, size_t end) {
     std::vector<const float*> rows(kh);
-    dwconv::RowArgs a = depthwise_row_args(p, plan, b, pr);
+    dwconv::RowArgs a = depthwise_row_args(kp, plan, b, pr);
     a.rows = rows.data();
     for (size_t r = begin; r < end; ++r) {
       const size_t n = r / static_cast<size_t>(p.out_h);
@@ -158,6 +179,21 @@ void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const Buff
       }
       a.out = out + r * out_row;
       plan.kernel(a);
+      if (!fused) {
+        float* o = a.out;
+        for (size_t ox = 0; ox < static_cast<size_t>(p.out_w); ++ox) {
+          for (size_t c = 0; c < CM; ++c, ++o) {
+            auto index = [&](const DepthwiseOperand& d) {
+              return static_cast<size_t>(static_cast<int64_t>(n) * d.strides[0] + oy * d.strides[1] +
+                                         static_cast<int64_t>(ox) * d.strides[2] +
+                                         static_cast<int64_t>(c) * d.strides[3]);
+            };
+            float v = *o;
+            if (bias.data) v += bias.data[index(bias)];
+            *o = apply_activation(v, p.activation, p.leakyrelu_alpha, uses_prelu ? prelu.data[index(prelu)] : 0.f);
+          }
+        }
+      }
     }
   });
 }

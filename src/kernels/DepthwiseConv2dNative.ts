@@ -24,19 +24,40 @@ export function expectFloat32(kernel: string, name: string, t: TensorInfo | unde
   return t;
 }
 
-/**
- * Number of values of a per-channel operand (bias, prelu weights) that broadcasts against an output
- * whose last dimension is `channels`: 1 (a scalar) or `channels` (shape [..1.., channels]).
- */
-export function channelOperandSize(kernel: string, name: string, t: TensorInfo, channels: number): number {
+/** How a bias or prelu operand broadcasts against the output (tfjs broadcasting). */
+export interface BroadcastOperand {
+  size: number;
+  /** Element strides along [batch, outH, outW, channels] (0 where broadcast); absent for a scalar or per-channel vector. */
+  strides?: number[];
+}
+
+/** Checks that `t` broadcasts to `outShape` (NHWC) and describes how. */
+export function broadcastOperand(kernel: string, name: string, t: TensorInfo, outShape: number[]): BroadcastOperand {
   expectFloat32(kernel, name, t);
+  let broadcast: number[] | undefined;
+  try {
+    broadcast = backend_util.assertAndGetBroadcastShape(outShape, t.shape);
+  } catch {
+    broadcast = undefined;
+  }
+  if (broadcast == null || !util.arraysEqual(broadcast, outShape)) {
+    throw new Error(
+      `${kernel}: '${name}' of shape [${t.shape}] does not broadcast to the output shape [${outShape}]; ` +
+        `supported: shapes that broadcast to it (e.g. a scalar or [${outShape[3]}])`,
+    );
+  }
   const size = util.sizeFromShape(t.shape);
+  const channels = outShape[3];
   const last = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-  if (size === 1 || (size === channels && last === channels)) return size;
-  throw new Error(
-    `${kernel}: '${name}' of shape [${t.shape}] does not match ${channels} output channels; ` +
-      `supported: a scalar or shape [${channels}]`,
-  );
+  if (size === 1 || (size === channels && last === channels)) return {size};
+  const padded = [...new Array<number>(4 - t.shape.length).fill(1), ...t.shape];
+  const strides = [0, 0, 0, 0];
+  let stride = 1;
+  for (let i = 3; i >= 0; i--) {
+    strides[i] = padded[i] === 1 ? 0 : stride;
+    stride *= padded[i];
+  }
+  return {size, strides};
 }
 
 /** Validates inputs and attributes and computes the convolution geometry. */
@@ -76,7 +97,7 @@ export function runDepthwise(
   x: TensorInfo,
   filter: TensorInfo,
   info: backend_util.Conv2DInfo,
-  extra: Record<string, number>,
+  extra: Record<string, number | number[]>,
 ): TensorInfo {
   const out = backend.makeOutput(info.outShape, 'float32');
   if (util.sizeFromShape(info.outShape) === 0) return out;

@@ -1,7 +1,7 @@
 import {FusedDepthwiseConv2D, FusedDepthwiseConv2DAttrs, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {activationCode} from './activation.js';
-import {channelOperandSize, DepthwiseAttrs, depthwiseInfo, runDepthwise} from './DepthwiseConv2dNative.js';
+import {broadcastOperand, DepthwiseAttrs, depthwiseInfo, runDepthwise} from './DepthwiseConv2dNative.js';
 import type {NativeKernelConfig} from './types.js';
 
 /** Depthwise convolution + bias + activation (incl. prelu and leakyrelu) in one native pass. */
@@ -16,19 +16,22 @@ export const fusedDepthwiseConv2DConfig: NativeKernelConfig = {
     const a = attrs as unknown as FusedDepthwiseConv2DAttrs;
     const info = depthwiseInfo(kernel, x, filter, a as unknown as DepthwiseAttrs);
     const activation = activationCode(kernel, a.activation);
-    const channels = info.outChannels;
     if (a.activation === 'prelu' && prelu == null) {
       throw new Error(`${kernel}: activation 'prelu' needs preluActivationWeights`);
     }
-    const options: Record<string, number> = {activation, alpha: a.leakyreluAlpha ?? 0.2};
+    const options: Record<string, number | number[]> = {activation, alpha: a.leakyreluAlpha ?? 0.2};
     if (bias != null) {
-      options.biasSize = channelOperandSize(kernel, 'bias', bias, channels);
+      const b = broadcastOperand(kernel, 'bias', bias, info.outShape);
+      options.bias = backend.bufferOf(bias, kernel);
+      options.biasSize = b.size;
+      if (b.strides) options.biasStrides = b.strides;
     }
     if (prelu != null && a.activation === 'prelu') {
-      options.preluSize = channelOperandSize(kernel, 'preluActivationWeights', prelu, channels);
+      const p = broadcastOperand(kernel, 'preluActivationWeights', prelu, info.outShape);
+      options.prelu = backend.bufferOf(prelu, kernel);
+      options.preluSize = p.size;
+      if (p.strides) options.preluStrides = p.strides;
     }
-    if (bias != null) options.bias = backend.bufferOf(bias, kernel);
-    if (options.preluSize !== undefined) options.prelu = backend.bufferOf(prelu!, kernel);
     return runDepthwise(backend, kernel, 'fusedDepthwiseConv2d', x, filter, info, options);
   },
 };

@@ -34,6 +34,21 @@ struct DepthwiseConv2DParams {
 void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const BufferPtr& filter, const float* bias,
                       size_t bias_size, const float* prelu, size_t prelu_size, float* out);
 
+// A bias or prelu operand broadcast against the output [batch, out_h, out_w, channels*multiplier]
+// (tfjs broadcasting): element (n, y, x, c) is data[n*s[0] + y*s[1] + x*s[2] + c*s[3]]
+// (stride 0 along broadcast dimensions). data == nullptr: no operand.
+struct DepthwiseOperand {
+  const float* data = nullptr;
+  int64_t strides[4] = {0, 0, 0, 1};
+  // True when the operand varies along channels only (a per-channel vector or a scalar).
+  bool per_channel() const { return strides[0] == 0 && strides[1] == 0 && strides[2] == 0; }
+};
+
+// As above with fully broadcast bias / prelu operands. Per-channel operands are fused into the
+// row kernels; others are applied in a pass over each output row right after it is computed.
+void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const BufferPtr& filter,
+                      const DepthwiseOperand& bias, const DepthwiseOperand& prelu, float* out);
+
 // The row kernel for a shape at an ISA level and the weights it wants.
 struct DepthwiseRowPlan {
   dwconv::RowKernel kernel = nullptr;
