@@ -1,6 +1,6 @@
 // A progress line on stderr for long benchmark runs. On a terminal it redraws one line in place
 // (`[3/9] native-cpu  EfficientNet-B7  warm-up 1/1  12.3 s`); elsewhere (CI logs, pipes) it prints
-// one line per finished step, so logs stay readable.
+// one line per finished step, and a line at most every 30 s during long steps.
 import type {WriteStream} from 'node:tty';
 
 export interface ProgressOptions {
@@ -66,6 +66,7 @@ export class Progress {
     this.step++;
     this.label = label;
     this.stepStarted = this.now();
+    this.lastDraw = this.stepStarted;
     this.phase = 'preparing';
     this.iterations = 0;
     this.expected = 0;
@@ -127,8 +128,16 @@ export class Progress {
   }
 
   private draw(force: boolean): void {
-    if (this.silent || !this.interactive) return;
+    if (this.silent) return;
     const t = this.now();
+    if (!this.interactive) {
+      // Logs: a line at most every 30 s while a long step runs.
+      if (t - this.lastDraw >= 30_000 && t - this.stepStarted >= 30_000) {
+        this.lastDraw = t;
+        this.stream.write(`  ... ${this.line()}\n`);
+      }
+      return;
+    }
     if (!force && t - this.lastDraw < 100) return;  // at most 10 redraws a second
     this.lastDraw = t;
     const columns = (this.stream as WriteStream).columns || 120;  // 0 on terminals of unknown size

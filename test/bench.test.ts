@@ -274,6 +274,24 @@ describe('progress', () => {
     p.end('1.2 s median of 3');
     expect(written).toContain('[1/2] B7 on native: 1.2 s median of 3 (1.5 s)\n');
   });
+
+  it('prints finished steps, and long steps every 30 s, when not on a terminal', () => {
+    let t = 0;
+    const lines: string[] = [];
+    const stream = {write: (s: string) => (lines.push(s), true)} as unknown as NodeJS.WritableStream;
+    const p = new Progress(1, {stream, interactive: false, now: () => t});
+    p.begin('AmoebaNet on native');
+    p.setPhase('timing', 3);
+    t = 10_000;
+    p.tick();
+    expect(lines).toEqual([]);
+    t = 31_000;
+    p.tick();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ {2}\.\.\. .*AmoebaNet on native {2}timing 2\/3 {2}31\.0 s/);
+    p.end('ok');
+    expect(lines[1]).toBe('[1/1] AmoebaNet on native: ok (31.0 s)\n');
+  });
 });
 
 describe('a tiny run', () => {
