@@ -1,5 +1,7 @@
 // Fused (EffnetMBConv) vs unfused (composite tfjs ops) MBConv on native-cpu: whole networks and
-// every block of them, batch 1, seeded random weights, medians of interleaved runs.
+// every block of them, batch 1, seeded random weights, interleaved runs. Reports the median wall
+// time and the median process CPU time of a run (on a machine shared with other work the CPU time
+// is the steadier figure: it excludes the time the process waits for a core).
 //
 //   npx tsc -p tsconfig.json --outDir <dir> && node <dir>/bench/mbconv.js [--variants b0,b1] [--threads 1]
 //       [--reps 30] [--blocks 10]
@@ -17,7 +19,7 @@ const {values} = parseArgs({
     variants: {type: 'string', default: 'b0,b1'},
     threads: {type: 'string', default: '1'},
     reps: {type: 'string', default: '30'},
-    blocks: {type: 'string', default: '8'},
+    blocks: {type: 'string', default: '6'},
   },
 });
 const reps = Number(values.reps);
@@ -29,23 +31,47 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Median milliseconds of `a` and `b`, run alternately so that machine noise hits both alike. */
-function compare(a: () => void, b: () => void, n: number): [number, number] {
+interface Timing {
+  /** Median wall milliseconds. */
+  wall: number;
+  /** Median process CPU milliseconds (user + system). */
+  cpu: number;
+}
+
+function timed(f: () => void, wall: number[], cpu: number[]): void {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  f();
+  wall.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1000);
+}
+
+/** Timings of `a` and `b`, run alternately so that machine noise hits both alike. */
+function compare(a: () => void, b: () => void, n: number): [Timing, Timing] {
   for (let i = 0; i < 3; i++) {
     a();
     b();
   }
-  const ta: number[] = [];
-  const tb: number[] = [];
+  const wa: number[] = [];
+  const ca: number[] = [];
+  const wb: number[] = [];
+  const cb: number[] = [];
   for (let i = 0; i < n; i++) {
-    let t = performance.now();
-    a();
-    ta.push(performance.now() - t);
-    t = performance.now();
-    b();
-    tb.push(performance.now() - t);
+    timed(a, wa, ca);
+    timed(b, wb, cb);
   }
-  return [median(ta), median(tb)];
+  return [
+    {wall: median(wa), cpu: median(ca)},
+    {wall: median(wb), cpu: median(cb)},
+  ];
+}
+
+function show(label: string, f: Timing, u: Timing): string {
+  return (
+    `${label}: fused ${f.wall.toFixed(2)} ms (cpu ${f.cpu.toFixed(2)}), unfused ${u.wall.toFixed(2)} ms (cpu ${u.cpu.toFixed(2)}),` +
+    ` ratio ${(f.wall / u.wall).toFixed(3)} (cpu ${(f.cpu / u.cpu).toFixed(3)})`
+  );
 }
 
 function randomBlockWeights(b: MBConvBlockSpec, seed: number): MBConvWeights {
@@ -87,15 +113,13 @@ async function main(): Promise<void> {
     };
     const [fused, unfused] = compare(predict(true), predict(false), reps);
     setMBConvFusion(true);
-    console.log(
-      `${variant} ${res}x${res}: fused ${fused.toFixed(2)} ms, unfused ${unfused.toFixed(2)} ms, ratio ${(fused / unfused).toFixed(3)}`,
-    );
+    console.log(show(`${variant} ${res}x${res}`, fused, unfused));
     model.dispose();
     x.dispose();
     tf.dispose([...weights.values()]);
 
     // Every block on its own input size; the slowest (unfused) first.
-    const rows: Array<{b: MBConvBlockSpec; h: number; fused: number; unfused: number}> = [];
+    const rows: Array<{b: MBConvBlockSpec; h: number; fused: Timing; unfused: Timing}> = [];
     let h = Math.ceil(res / 2);
     for (const b of efficientNetBlocks(config)) {
       const w = randomBlockWeights(b, b.index);
@@ -111,17 +135,18 @@ async function main(): Promise<void> {
       tf.dispose([bx, ...(Object.values(w) as tf.Tensor[])]);
       h = Math.ceil(h / b.stride);
     }
-    const sumF = rows.reduce((s, r) => s + r.fused, 0);
-    const sumU = rows.reduce((s, r) => s + r.unfused, 0);
-    console.log(`  blocks total: fused ${sumF.toFixed(2)} ms, unfused ${sumU.toFixed(2)} ms, ratio ${(sumF / sumU).toFixed(3)}`);
-    rows.sort((a, b) => b.unfused - a.unfused);
+    const total = (key: 'fused' | 'unfused'): Timing => ({
+      wall: rows.reduce((s, r) => s + r[key].wall, 0),
+      cpu: rows.reduce((s, r) => s + r[key].cpu, 0),
+    });
+    console.log(show('  all blocks', total('fused'), total('unfused')));
+    rows.sort((a, b) => b.unfused.cpu - a.unfused.cpu);
     for (const r of rows.slice(0, Number(values.blocks))) {
       const b = r.b;
-      console.log(
+      const label =
         `  block ${String(b.index).padStart(2)} k${b.kernelSize} s${b.stride} ${r.h}x${r.h}x${b.inChannels}` +
-          ` -> x${b.expandedChannels} -> ${b.outChannels}: fused ${r.fused.toFixed(3)} ms, unfused ${r.unfused.toFixed(3)} ms,` +
-          ` ratio ${(r.fused / r.unfused).toFixed(3)}`,
-      );
+        ` -> x${b.expandedChannels} -> ${b.outChannels}`;
+      console.log(show(label, r.fused, r.unfused));
     }
   }
 }

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "effnet/activation.h"
 #include "effnet/depthwise.h"
 #include "effnet/gemm.h"
 #include "effnet/isa.h"
 #include "effnet/threadpool.h"
 #include "kernels/reduce/reduce.h"
+#include "kernels/unary/unary.h"
 
 namespace effnet {
 namespace {
@@ -91,6 +91,7 @@ class Layout {
 };
 
 using RowSum = void (*)(const float*, size_t, size_t, size_t, double*);
+using Unary = void (*)(int, const float*, float*, size_t, float, float);
 
 RowSum row_sum_kernel(Isa isa) {
   switch (isa) {
@@ -99,6 +100,15 @@ RowSum row_sum_kernel(Isa isa) {
     case Isa::kPortable: break;
   }
   return kernels::f32_rsum_rows_portable;
+}
+
+Unary unary_kernel(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return kernels::f32_unary_avx512;
+    case Isa::kAvx2: return kernels::f32_unary_avx2;
+    case Isa::kPortable: break;
+  }
+  return kernels::f32_unary_portable;
 }
 
 }  // namespace
@@ -206,6 +216,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   dp.activation = Activation::kSwish;
   const DepthwiseRowPlan dw_plan = plan_depthwise_rows(dp, w.depthwise_kernel, isa);
   const RowSum row_sum = row_sum_kernel(isa);
+  const Unary unary = unary_kernel(isa);
 
   // ---- work split and scratch ----
   const size_t rows_total = N * Ho;
@@ -227,7 +238,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const size_t ring_at = layout.add(workers * ring_rows * e_row * sizeof(float));
   const size_t sums_at = layout.add(workers * N * Cexp * sizeof(double));
   const size_t gate_at = layout.add(N * Cexp * sizeof(float));
-  const size_t se_at = layout.add((Cexp + Cse) * sizeof(float));
+  const size_t se_at = layout.add((2 * Cexp + 2 * Cse) * sizeof(float));
   const size_t fold_at = layout.add(fold ? project_floats * sizeof(float) : 0);
   Scratch scratch(layout.size());
   char* base = scratch.data();
@@ -236,7 +247,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   double* sums = reinterpret_cast<double*>(base + sums_at);
   float* gate = reinterpret_cast<float*>(base + gate_at);
   float* mean = reinterpret_cast<float*>(base + se_at);
-  float* se_hidden = mean + Cexp;
+  float* se_pre = mean + Cexp;         // [Cse] reduce conv before swish
+  float* se_hidden = se_pre + Cse;     // [Cse]
+  float* gate_pre = se_hidden + Cse;   // [Cexp] expand conv before sigmoid
   float* folded = reinterpret_cast<float*>(base + fold_at);
   std::memset(sums, 0, workers * N * Cexp * sizeof(double));
 
@@ -319,21 +332,20 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
       for (size_t i = 0; i < workers; ++i) total += sums[(i * N + n) * Cexp + c];
       mean[c] = static_cast<float>(total * inv_count);
     }
-    for (size_t j = 0; j < Cse; ++j) se_hidden[j] = w.se_reduce_bias[j];
+    for (size_t j = 0; j < Cse; ++j) se_pre[j] = w.se_reduce_bias[j];
     for (size_t c = 0; c < Cexp; ++c) {
       const float m = mean[c];
       const float* wr = w.se_reduce_kernel + c * Cse;
-      for (size_t j = 0; j < Cse; ++j) se_hidden[j] += m * wr[j];
+      for (size_t j = 0; j < Cse; ++j) se_pre[j] += m * wr[j];
     }
-    for (size_t j = 0; j < Cse; ++j) se_hidden[j] = apply_activation(se_hidden[j], Activation::kSwish, 0.f, 0.f);
-    float* g = gate + n * Cexp;
-    for (size_t c = 0; c < Cexp; ++c) g[c] = w.se_expand_bias[c];
+    unary(kernels::kF32Swish, se_pre, se_hidden, Cse, 0.f, 0.f);
+    for (size_t c = 0; c < Cexp; ++c) gate_pre[c] = w.se_expand_bias[c];
     for (size_t j = 0; j < Cse; ++j) {
       const float h = se_hidden[j];
       const float* wx = w.se_expand_kernel + j * Cexp;
-      for (size_t c = 0; c < Cexp; ++c) g[c] += h * wx[c];
+      for (size_t c = 0; c < Cexp; ++c) gate_pre[c] += h * wx[c];
     }
-    for (size_t c = 0; c < Cexp; ++c) g[c] = apply_activation(g[c], Activation::kSigmoid, 0.f, 0.f);
+    unary(kernels::kF32Sigmoid, gate_pre, gate + n * Cexp, Cexp, 0.f, 0.f);
   }
 
   // ---- pass 2: gated projection + bias (+ residual) ----
