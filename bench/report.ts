@@ -97,14 +97,14 @@ export const PAPER_PAIRS: readonly Table4Pair[] = [
   {baseline: 'amoebanet', efficientnet: 'b7', paperSpeedup: 6.1},
 ];
 
-/** '12.3 ms', '0.554 s', '19.0 s' (three significant digits). */
+/** '12.3 ms', '0.554 s', '19.00 s', '240 s'. */
 export function formatLatency(ms: number | undefined): string {
   if (ms == null || !Number.isFinite(ms)) return '-';
   if (ms < 1) return `${ms.toFixed(3)} ms`;
   if (ms < 10) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${ms.toFixed(1)} ms`;
   const s = ms / 1000;
-  return s < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(2)} s`;
+  return s < 10 ? `${s.toFixed(3)} s` : s < 100 ? `${s.toFixed(2)} s` : `${s.toFixed(0)} s`;
 }
 
 export function formatCount(n: number, unit: 'M' | 'B'): string {

@@ -97,7 +97,8 @@ Options:
   --peers LIST         peers to measure beside native-cpu: cpu,wasm,ort (default cpu,wasm, plus ort
                        with --onnx); --peers none for native-cpu only
   --peer-models LIST   models the slow tfjs peers (cpu, wasm) run on (default ${DEFAULT_PEER_MODELS.join(',')});
-                       'all' for every model. Skipped cells are listed with the reason.
+                       'all' for every model; PEER:MODEL for one peer only, e.g.
+                       b0,b1,wasm:resnet152,wasm:b7. Skipped cells are listed with the reason.
   --onnx DIR           folder of torchvision models exported to ONNX (efficientnet_b0.onnx,
                        resnet152.onnx, ...; see export_onnx.py) to time with onnxruntime-node
                        (not a dependency: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node,
@@ -172,6 +173,13 @@ export function parseOptions(argv: string[]): Table4Options {
   }
   if (peers.includes('ort') && values.onnx == null) throw new Error('--peers ort needs --onnx DIR (a folder of exported ONNX models)');
   const peerModels = values['peer-models'] != null ? list(values['peer-models']) : [...DEFAULT_PEER_MODELS];
+  for (const entry of peerModels) {
+    const [peer, model] = entry.includes(':') ? entry.split(':', 2) : [null, entry];
+    if (peer != null && peer !== 'cpu' && peer !== 'wasm') {
+      throw new Error(`--peer-models: '${entry}': only the tfjs peers (cpu, wasm) take a model list`);
+    }
+    if (model !== 'all') parseModelKey(model);
+  }
   return {
     models,
     resolution: values.resolution != null ? positiveInt('resolution', values.resolution, 0, 8) : undefined,
@@ -190,6 +198,18 @@ export function parseOptions(argv: string[]): Table4Options {
     noSave: values['no-save'] ?? false,
     help: values.help ?? false,
   };
+}
+
+/**
+ * Whether a tfjs peer runs a model under --peer-models: entries name models for both peers
+ * ('b7', 'all') or for one ('wasm:b7', 'cpu:all'); a model matches by its key or its base name.
+ */
+export function peerRunsModel(peerModels: string[], peer: 'cpu' | 'wasm', modelKey: string): boolean {
+  const base = parseModelKey(modelKey).base;
+  return peerModels.some((entry) => {
+    const [p, m] = entry.includes(':') ? entry.split(':', 2) : [peer, entry];
+    return p === peer && (m === 'all' || m === modelKey || m === base);
+  });
 }
 
 /** A parsed --models entry. */
@@ -406,7 +426,6 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
   const runOrder = [...setups].sort((a, b) => a.info.multiplyAdds - b.info.multiplyAdds);
   const cells: Cell[] = [];
   const plan: Array<{setup: (typeof setups)[number]; cell: Cell; tfjs?: TfjsTarget; onnx?: string}> = [];
-  const peerModelAll = options.peerModels.includes('all');
   for (const s of runOrder) {
     const m = s.info;
     const eff = m.family === 'efficientnet';
@@ -432,12 +451,12 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
         continue;
       }
       const base = parseModelKey(m.key).base;
-      if (!peerModelAll && !options.peerModels.includes(m.key) && !options.peerModels.includes(base)) {
+      if (!peerRunsModel(options.peerModels, peer, m.key)) {
         add({
           model: m.key,
           backend: peer,
           status: 'skipped',
-          reason: `slow peer, run by default on ${DEFAULT_PEER_MODELS.join(', ')} only (--peer-models ${base} or all to include)`,
+          reason: `slow peer, run by default on ${DEFAULT_PEER_MODELS.join(', ')} only (--peer-models ${peer}:${base} or all to include)`,
         });
         continue;
       }
@@ -476,8 +495,14 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
     if (weights) for (const t of weights.values()) t.dispose();
     weights = null;
   };
+  // The canonical weights are freed once the last model built from them exists (AmoebaNet-B's
+  // take 2.2 GB, as much again as the folded copy).
+  const lastBuild = new Map<string, number>();
+  plan.forEach((item, i) => {
+    if (item.tfjs) lastBuild.set(item.setup.info.key, i);
+  });
   try {
-    for (const item of plan) {
+    for (const [index, item] of plan.entries()) {
       const {setup, cell} = item;
       const m = setup.info;
       if (signal.aborted) {
@@ -513,6 +538,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
           await tf.setBackend(target.backend);
           setMBConvFusion(target.fusion && !options.noFusion);
           const model = buildModel(setup.config, weights);
+          if (lastBuild.get(m.key) === index) dropWeights();
           const x = tf.randomUniform([options.batch, m.resolution, m.resolution, 3], -1, 1, 'float32', options.seed + 1);
           cell.buildSeconds = (performance.now() - t0) / 1000;
           try {

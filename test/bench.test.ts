@@ -18,6 +18,7 @@ import {
   pairsFor,
   parseModelKey,
   parseOptions,
+  peerRunsModel,
   QUICK_MODELS,
   runTable4,
   writeResults,
@@ -178,6 +179,20 @@ describe('models', () => {
     expect(pairsFor(full).map((p) => [p.baseline, p.efficientnet])).toEqual([['resnet152', 'b1'], ['amoebanet', 'b7']]);
   });
 
+  it('selects the models each tfjs peer runs', () => {
+    const pm = parseOptions(['--peer-models', 'b0,b1,wasm:resnet152,wasm:b7@300']).peerModels;
+    expect(peerRunsModel(pm, 'cpu', 'b1')).toBe(true);
+    expect(peerRunsModel(pm, 'wasm', 'b0@96')).toBe(true);
+    expect(peerRunsModel(pm, 'wasm', 'resnet152')).toBe(true);
+    expect(peerRunsModel(pm, 'cpu', 'resnet152')).toBe(false);
+    expect(peerRunsModel(pm, 'wasm', 'b7@300')).toBe(true);
+    expect(peerRunsModel(pm, 'wasm', 'b7')).toBe(false);
+    expect(peerRunsModel(['cpu:all'], 'cpu', 'amoebanet')).toBe(true);
+    expect(peerRunsModel(['cpu:all'], 'wasm', 'b0')).toBe(false);
+    expect(() => parseOptions(['--peer-models', 'ort:b0'])).toThrow(/only the tfjs peers/);
+    expect(() => parseOptions(['--peer-models', 'b9'])).toThrow(/unknown model 'b9'/);
+  });
+
   it('finds ONNX files or says why not', () => {
     expect(onnxFile(scratch, null, 480, 1)).toEqual({reason: expect.stringMatching(/torchvision has no such model/)});
     expect(onnxFile(scratch, 'efficientnet_b1', 240, 1)).toEqual({reason: expect.stringMatching(/no efficientnet_b1\.onnx in/)});
@@ -192,6 +207,7 @@ describe('formatting', () => {
     expect(formatLatency(554)).toBe('554.0 ms');
     expect(formatLatency(3100)).toBe('3.100 s');
     expect(formatLatency(19000)).toBe('19.00 s');
+    expect(formatLatency(239_450)).toBe('239 s');
     expect(formatLatency(undefined)).toBe('-');
     expect(formatDuration(65_000)).toBe('1 min 05 s');
     expect(bar(0.5, 10)).toBe('#####-----');
