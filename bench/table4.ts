@@ -8,6 +8,7 @@
 //
 // Writes <out>/table4-<date>.json, .md and .svg (latency against parameters, log scales).
 import {mkdirSync, writeFileSync} from 'node:fs';
+import {loadavg} from 'node:os';
 import {join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
@@ -376,6 +377,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
   const setups = options.models.map((k) => ({key: k, ...modelSetup(k, options.resolution)}));
   const models = setups.map((s) => s.info);
   const notes: string[] = [];
+  const loadAtStart = loadavg()[0];
 
   // Production mode: no debug checks, no tfjs-backend-cpu banner suggesting tfjs-node.
   tf.env().set('PROD', true);
@@ -574,6 +576,9 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
   }
   estimateSkipped(result);
   result.notes.push(
+    `Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end of the run, on ` +
+      `${result.machine.cores} cores` +
+      (Math.max(loadAtStart, loadavg()[0]) > result.machine.cores ? ': other processes competed for the CPU, which inflates absolute times.' : '.'),
     "Latencies are medians per batch; the machine's load moves absolute times, so compare ratios from one run.",
     'Weights are seeded random (He-uniform); EfficientNets use TF SAME padding, ResNets torchvision padding.',
   );
