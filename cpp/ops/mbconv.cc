@@ -27,8 +27,11 @@ constexpr const char* kOp = "EffnetMBConv: ";
 [[noreturn]] void fail(const std::string& message) { throw Error(message); }
 
 // Bytes of expanded rows a thread keeps (the ring): well inside L2 next to the depthwise output
-// rows and the weights.
+// rows and the weights. When the packed expand weights are larger than that, the ring grows up to
+// their size (at most kMaxRingBytes), so that each expand GEMM call, which streams all of them,
+// covers enough rows.
 constexpr size_t kRingBytes = 256 * 1024;
+constexpr size_t kMaxRingBytes = 4 << 20;
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
@@ -227,7 +230,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const size_t max_in_rows = std::min(H, (max_out_rows - 1) * s + k);
   size_t ring_rows = 0;
   if (p.has_expand) {
-    ring_rows = std::max(k, std::min(max_in_rows, kRingBytes / (e_row * sizeof(float))));
+    const size_t expand_bytes = gemm_packed_floats(expand_gemm, Cin, Cexp) * sizeof(float);
+    const size_t budget = std::min(kMaxRingBytes, std::max(kRingBytes, expand_bytes));
+    ring_rows = std::max(k, std::min(max_in_rows, budget / (e_row * sizeof(float))));
   }
   // Fold the gate into the packed projection (per image) when that touches fewer floats than
   // scaling d (Ho*Wo*Cexp).
