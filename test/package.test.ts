@@ -1,0 +1,257 @@
+// The npm package, end to end: `npm run prebuild` fills the package layout, `npm pack` makes the
+// tarball, and the tarball installs into an empty project with --ignore-scripts (no install script,
+// nothing compiled, nothing downloaded for the addon). Node then runs there with a PATH that holds
+// only `node`: no cc/gcc/g++/c++/clang/cmake/make/nvcc. It must import and require the package,
+// register native-cpu as the default backend, classify a committed image with a seeded B0 exactly as
+// the source tree does, and run the CLI.
+import {execFileSync, spawnSync} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {delimiter, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import * as tf from '@tensorflow/tfjs-core';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+
+import {buildEfficientNet, efficientNetConfig, randomEfficientNetWeights} from '../src/index.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const image = join(repo, 'test', 'fixtures', 'preprocess.png');
+const haveCli = existsSync(join(repo, 'src', 'cli.ts'));
+const HIDDEN_TOOLS = ['cc', 'gcc', 'g++', 'c++', 'clang', 'clang++', 'cmake', 'make', 'nvcc'];
+// Libraries the prebuilt CPU addon may link dynamically (libstdc++ and libgcc are static).
+const ALLOWED_NEEDED = ['libc.so.6', 'libm.so.6', 'libpthread.so.0', 'ld-linux-x86-64.so.2', 'libdl.so.2', 'librt.so.1'];
+const MAX_TARBALL_BYTES = 4 * 1024 * 1024;
+
+interface PackedFile {
+  path: string;
+  size: number;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'effnet-package-'));
+const project = join(work, 'project');
+const bareBin = join(work, 'bin');
+let packed: {filename: string; size: number; unpackedSize: number; files: PackedFile[]};
+let tarball: string;
+const installed = join(project, 'node_modules', 'effnet-native');
+
+function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(cmd, args, {cwd, env, encoding: 'utf8', maxBuffer: 1 << 26});
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+/** Runs node (or a file next to it) in the project with only `node` on PATH. */
+function runBare(args: string[], file = join(bareBin, 'node')) {
+  return spawnSync(file, args, {
+    cwd: project,
+    encoding: 'utf8',
+    env: {PATH: bareBin, HOME: work, LANG: 'C'},
+    maxBuffer: 1 << 26,
+    timeout: 60_000,
+  });
+}
+
+beforeAll(() => {
+  // 1. The package layout (fast when the build outputs are newer than their sources, as after npm ci).
+  const prebuildArgs = process.env.EFFNET_NATIVE_BINARY ? ['--binary', process.env.EFFNET_NATIVE_BINARY] : [];
+  sh(process.execPath, [join(repo, 'scripts', 'prebuild.mjs'), ...prebuildArgs], repo);
+
+  // 2. The tarball, without running prepare.
+  const json = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repo);
+  packed = JSON.parse(json.slice(json.indexOf('[')))[0];
+  tarball = join(work, packed.filename);
+  console.log(
+    `effnet-native tarball: ${(packed.size / 1048576).toFixed(2)} MiB packed, ` +
+      `${(packed.unpackedSize / 1048576).toFixed(2)} MiB unpacked, ${packed.files.length} files`,
+  );
+
+  // 3. An empty project; the tarball and the peer, no scripts.
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({name: 'consumer', version: '1.0.0', private: true}));
+  sh('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', tarball, '@tensorflow/tfjs-core@4.22.0'], project);
+
+  // 4. A PATH with node and nothing else.
+  mkdirSync(bareBin);
+  symlinkSync(process.execPath, join(bareBin, 'node'));
+}, 600_000);
+
+afterAll(() => rmSync(work, {recursive: true, force: true}));
+
+describe('tarball', () => {
+  it('holds the compiled TypeScript (ESM and CommonJS), the prebuilt addon and nothing else', () => {
+    const paths = packed.files.map((f) => f.path);
+    for (const required of [
+      'package.json', 'README.md',
+      'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/native.js',
+      'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json',
+      'prebuilds/linux-x64/effnet_native.node', 'prebuilds/linux-x64/manifest.json',
+      ...(haveCli ? ['dist/src/cli.js'] : []),
+    ]) {
+      expect(paths, required).toContain(required);
+    }
+    const unexpected = paths.filter((p) =>
+      /(^|\/)(test|tests|fixtures|node_modules|build|build-[^/]*|bench|cpp|binding|cuda|scripts)\//.test(p) ||
+      /\.(cc|cpp|h|hpp|cu|cuh|inc|o|a|map|tgz|safetensors|h5|png|py)$/.test(p) ||
+      (p.endsWith('.ts') && !p.endsWith('.d.ts')) ||
+      /(^|\/)(CMakeLists\.txt|binding\.gyp|package-lock\.json|tsconfig[^/]*\.json|vitest\.config\.ts)$/.test(p),
+    );
+    expect(unexpected).toEqual([]);
+    expect(paths.every((p) => /^(dist\/(src|cjs)\/|prebuilds\/linux-x64\/|package\.json$|README\.md$)/.test(p))).toBe(true);
+  });
+
+  it(`is small (< ${MAX_TARBALL_BYTES / 1048576} MiB packed)`, () => {
+    expect(packed.size).toBeGreaterThan(100_000);
+    expect(packed.size).toBeLessThan(MAX_TARBALL_BYTES);
+  });
+
+  it('installs without compiling or downloading anything: no install scripts, no binding.gyp', () => {
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    for (const hook of ['preinstall', 'install', 'postinstall']) expect(manifest.scripts?.[hook], hook).toBeUndefined();
+    expect(manifest.gypfile).toBeUndefined();
+    expect(existsSync(join(installed, 'binding.gyp'))).toBe(false);
+    expect(existsSync(join(installed, 'build'))).toBe(false);
+    expect(manifest.peerDependencies['@tensorflow/tfjs-core']).toBeDefined();
+    expect(manifest.dependencies?.['@tensorflow/tfjs-core']).toBeUndefined();
+  });
+
+  it.skipIf(spawnSync('objdump', ['--version']).status !== 0)('the prebuilt addon links only the C library (glibc version printed)', () => {
+    const addon = join(installed, 'prebuilds', 'linux-x64', 'effnet_native.node');
+    const headers = execFileSync('objdump', ['-p', addon]).toString();
+    expect(headers).toMatch(/file format elf64-x86-64/);
+    const needed = [...headers.matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((m) => m[1]);
+    expect(needed.filter((lib) => !ALLOWED_NEEDED.includes(lib))).toEqual([]);
+    const versions = [...execFileSync('objdump', ['-T', addon]).toString().matchAll(/GLIBC_([0-9.]+)/g)].map((m) => m[1]);
+    const glibc = versions.sort((a, b) => a.localeCompare(b, undefined, {numeric: true})).at(-1);
+    const manifest = JSON.parse(readFileSync(join(installed, 'prebuilds', 'linux-x64', 'manifest.json'), 'utf8'));
+    expect(manifest.addons['effnet_native.node'].glibc).toBe(glibc);
+    console.log(`prebuilt addon: ${statSync(addon).size} bytes, needs ${needed.join(' ')}, glibc >= ${glibc}`);
+  });
+});
+
+describe('installed package, no compilers on PATH', () => {
+  it('PATH holds no compiler or build tool', () => {
+    const r = runBare(['-e', `
+      const {existsSync} = require('node:fs');
+      const dirs = process.env.PATH.split(${JSON.stringify(delimiter)});
+      console.log(JSON.stringify(${JSON.stringify(HIDDEN_TOOLS)}.filter((t) => dirs.some((d) => existsSync(d + '/' + t)))));
+    `]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+
+  // Seeded B0 (224 x 224) on a seeded random input and on the committed image; logits as JSON.
+  const classifyScript = (loader: string) => `
+    ${loader}
+    const cfg = en.efficientNetConfig('b0');
+    const weights = en.randomEfficientNetWeights(cfg, 7);
+    const model = en.buildEfficientNet(cfg, weights);
+    const random = Array.from(model.predict(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
+    const sharp = (s => s.default ?? s)(await import('sharp'));
+    const {data, info} = await sharp(${JSON.stringify(image)}).removeAlpha().resize(224, 224, {fit: 'fill'})
+      .raw().toBuffer({resolveWithObject: true});
+    const pixels = tf.tensor4d(Float32Array.from(data), [1, info.height, info.width, 3]);
+    const input = tf.div(tf.sub(tf.div(pixels, 255), [0.485, 0.456, 0.406]), [0.229, 0.224, 0.225]);
+    const logits = model.predict(input);
+    const probs = Array.from(tf.softmax(logits).dataSync());
+    const top5 = probs.map((p, i) => [i, p]).sort((a, b) => b[1] - a[1]).slice(0, 5);
+    console.log(JSON.stringify({
+      backend: tf.getBackend(),
+      isNativeCpu: tf.backend() instanceof en.NativeCpuBackend,
+      registered: Object.keys(tf.engine().registryFactory),
+      info: en.nativeInfo(),
+      random, top5,
+      image: Array.from(logits.dataSync()),
+    }));
+  `;
+
+  let esm: {
+    backend: string; isNativeCpu: boolean; registered: string[]; info: {isa: string}; random: number[];
+    top5: [number, number][]; image: number[];
+  };
+
+  it('import: registers native-cpu, makes it the default backend, classifies the image with a seeded B0', () => {
+    const script = classifyScript(`
+      import * as tf from '@tensorflow/tfjs-core';
+      import * as en from 'effnet-native';
+      await tf.ready();`);
+    const r = runBare(['--input-type=module', '-e', script]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    esm = JSON.parse(r.stdout);
+    expect(esm.registered).toEqual(expect.arrayContaining(['native-cpu', 'native']));
+    // `native` is the best native backend on this machine: native-cpu's backend here (no CUDA addon).
+    expect(esm.backend).toBe('native');
+    expect(esm.isNativeCpu).toBe(true);
+    expect(['portable', 'avx2', 'avx512']).toContain(esm.info.isa);
+    expect(esm.image).toHaveLength(1000);
+    expect(esm.image.every(Number.isFinite)).toBe(true);
+    expect(esm.top5[0][1]).toBeGreaterThan(esm.top5[4][1]);
+  });
+
+  it('classifies exactly as the source tree does (same seeded weights and input)', () => {
+    const cfg = efficientNetConfig('b0');
+    const weights = randomEfficientNetWeights(cfg, 7);
+    const model = buildEfficientNet(cfg, weights);
+    const x = tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11);
+    const expected = Array.from(model.predict(x).dataSync());
+    model.dispose();
+    tf.dispose([x, ...weights.values()]);
+    const scale = Math.max(...expected.map(Math.abs));
+    const worst = Math.max(...expected.map((v, i) => Math.abs(v - esm.random[i])));
+    expect(worst).toBeLessThanOrEqual(1e-4 * scale);
+  });
+
+  it('require: the CommonJS entry works, on the same tfjs-core instance, alone or next to the ES module', () => {
+    const r = runBare(['-e', `
+      const tf = require('@tensorflow/tfjs-core');
+      const en = require('effnet-native');
+      (async () => {
+        await tf.ready();
+        const cfg = en.efficientNetConfig('b0');
+        const model = en.buildEfficientNet(cfg, en.randomEfficientNetWeights(cfg, 7));
+        const random = Array.from(model.predict(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
+        const esm = await import('effnet-native');
+        const tfEsm = await import('@tensorflow/tfjs-core');
+        console.log(JSON.stringify({
+          backend: tf.getBackend(),
+          isNativeCpu: tf.backend() instanceof en.NativeCpuBackend,
+          oneEngine: tfEsm.engine() === tf.engine(),
+          esmExports: Object.keys(esm).sort(), cjsExports: Object.keys(en).sort(),
+          random,
+        }));
+      })().catch((e) => { console.error(e); process.exit(1); });
+    `]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.backend).toBe('native');
+    expect(out.isNativeCpu).toBe(true);
+    expect(out.oneEngine).toBe(true);
+    expect(out.cjsExports).toEqual(out.esmExports.filter((k: string) => k !== 'default' && k !== 'module.exports'));
+    expect(out.random).toEqual(esm.random);
+  });
+
+  it('a failed load explains itself (EFFNET_NATIVE_BINARY naming a missing file)', () => {
+    const r = spawnSync(join(bareBin, 'node'), ['--input-type=module', '-e', `
+      import * as en from 'effnet-native';
+      try { en.nativeInfo(); } catch (e) { console.log(e.message); }
+    `], {cwd: project, encoding: 'utf8', env: {PATH: bareBin, EFFNET_NATIVE_BINARY: join(work, 'nowhere.node')}});
+    expect(r.stdout).toContain('could not load the native CPU addon');
+    expect(r.stdout).toContain(`${join(work, 'nowhere.node')} (set by environment): file not found`);
+    expect(r.stdout).toContain('Possible solutions:');
+  });
+
+  it.skipIf(!haveCli)('runs the CLI: effnet --help and effnet info', () => {
+    const bin = join(project, 'node_modules', '.bin', 'effnet');
+    expect(existsSync(bin)).toBe(true);
+    const help = runBare(['--help'], bin);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout + help.stderr).toMatch(/effnet/);
+    const info = runBare(['info'], bin);
+    expect(info.status, info.stderr).toBe(0);
+    expect(info.stdout).toMatch(/native/);
+  });
+});
