@@ -155,7 +155,7 @@ export function parseOptions(argv: string[]): Table4Options {
     },
   });
   const quick = values.quick ?? false;
-  const models = values.models != null ? list(values.models) : quick ? [...QUICK_MODELS] : [...DEFAULT_MODELS];
+  const models = [...new Set(values.models != null ? list(values.models) : quick ? QUICK_MODELS : DEFAULT_MODELS)];
   if (models.length === 0) throw new Error('--models: no models given');
   for (const m of models) parseModelKey(m);  // validates
   let peers: PeerId[];
@@ -420,6 +420,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
       ready.set(peer, false);
       peerError.set(peer, (e as Error).message);
       backends.push({id: peer, detail: `unavailable: ${(e as Error).message}`});
+      if (!hooks.silent) process.stderr.write(`warning: peer '${peer}' is unavailable and will be skipped: ${(e as Error).message}\n`);
     }
   }
   await tf.setBackend('native-cpu');
