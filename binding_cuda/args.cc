@@ -1,0 +1,134 @@
+#include "args.h"
+
+#include <new>
+
+#include "registry.h"
+
+namespace cuda_binding {
+
+Args::Args(const Napi::CallbackInfo& info, const char* op) : op_(op) {
+  if (info.Length() < 1 || !info[0].IsObject()) fail("expected one options object");
+  object_ = info[0].As<Napi::Object>();
+}
+
+void Args::fail(const std::string& message) const { throw effnet::Error(std::string(op_) + ": " + message); }
+
+bool Args::has(const char* key) const {
+  if (!object_.Has(key)) return false;
+  Napi::Value v = object_.Get(key);
+  return !v.IsUndefined() && !v.IsNull();
+}
+
+Napi::Value Args::get(const char* key) const {
+  if (!has(key)) fail(std::string("missing option '") + key + "'");
+  return object_.Get(key);
+}
+
+int64_t Args::integer(const char* key) const {
+  Napi::Value v = get(key);
+  if (!v.IsNumber()) fail(std::string("option '") + key + "' must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d != static_cast<double>(static_cast<int64_t>(d))) {
+    fail(std::string("option '") + key + "' must be an integer, got " + std::to_string(d));
+  }
+  return static_cast<int64_t>(d);
+}
+
+int64_t Args::integer_or(const char* key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
+
+double Args::number(const char* key) const {
+  Napi::Value v = get(key);
+  if (!v.IsNumber()) fail(std::string("option '") + key + "' must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+double Args::number_or(const char* key, double fallback) const { return has(key) ? number(key) : fallback; }
+
+bool Args::boolean_or(const char* key, bool fallback) const {
+  if (!has(key)) return fallback;
+  Napi::Value v = object_.Get(key);
+  if (!v.IsBoolean()) fail(std::string("option '") + key + "' must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string Args::string(const char* key) const {
+  Napi::Value v = get(key);
+  if (!v.IsString()) fail(std::string("option '") + key + "' must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::vector<int64_t> Args::integers(const char* key) const {
+  Napi::Value v = get(key);
+  if (!v.IsArray()) fail(std::string("option '") + key + "' must be an array of integers");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) fail(std::string("option '") + key + "' must be an array of integers");
+    double d = e.As<Napi::Number>().DoubleValue();
+    if (d != static_cast<double>(static_cast<int64_t>(d))) {
+      fail(std::string("option '") + key + "' must contain integers only");
+    }
+    out[i] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
+effnet::DType Args::dtype(const char* key) const {
+  std::string name = string(key);
+  if (name == "float32") return effnet::DType::kFloat32;
+  if (name == "int32") return effnet::DType::kInt32;
+  if (name == "bool") return effnet::DType::kBool;
+  fail("unsupported dtype '" + name + "' for '" + key + "'; supported: float32, int32, bool");
+}
+
+effnet::cuda::DeviceBufferPtr Args::buffer(const char* key, size_t elements, effnet::DType type) const {
+  int64_t id = integer(key);
+  if (id <= 0 || id > 0xffffffffLL) fail(std::string("option '") + key + "' is not a buffer id");
+  effnet::cuda::DeviceBufferPtr b;
+  try {
+    b = registry_get(static_cast<uint32_t>(id));
+  } catch (const effnet::Error& e) {
+    fail(std::string("'") + key + "': " + e.what());
+  }
+  size_t need = elements * effnet::dtype_size(type);
+  if (elements != 0 && need / elements != effnet::dtype_size(type)) fail(std::string("'") + key + "' is too large");
+  if (b->bytes() < need) {
+    fail(std::string("buffer '") + key + "' holds " + std::to_string(b->bytes()) + " bytes but " +
+         std::to_string(elements) + " " + effnet::dtype_name(type) + " elements (" + std::to_string(need) +
+         " bytes) are needed");
+  }
+  return b;
+}
+
+size_t element_count(const std::vector<int64_t>& shape, const char* op) {
+  size_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw effnet::Error(std::string(op) + ": negative dimension " + std::to_string(d));
+    size_t next = n * static_cast<size_t>(d);
+    if (d != 0 && next / static_cast<size_t>(d) != n) throw effnet::Error(std::string(op) + ": shape too large");
+    n = next;
+  }
+  return n;
+}
+
+void export_entry(Napi::Env env, Napi::Object exports, const char* name, Entry fn) {
+  exports.Set(name, Napi::Function::New(
+                        env,
+                        [fn](const Napi::CallbackInfo& info) -> Napi::Value {
+                          try {
+                            return fn(info);
+                          } catch (const Napi::Error&) {
+                            throw;
+                          } catch (const std::bad_alloc&) {
+                            throw Napi::Error::New(info.Env(), "out of memory in native code");
+                          } catch (const std::exception& e) {
+                            throw Napi::Error::New(info.Env(), e.what());
+                          } catch (...) {
+                            throw Napi::Error::New(info.Env(), "unknown native error");
+                          }
+                        },
+                        name));
+}
+
+}  // namespace cuda_binding

@@ -1,0 +1,11 @@
+// One init function per binding file of the CUDA addon; each exports that family's entries, with the
+// CPU addon's entry names and option objects (src/kernels/*.ts call either addon the same way).
+#pragma once
+#include <napi.h>
+
+namespace cuda_binding {
+void init_memory(Napi::Env env, Napi::Object exports);       // memory.cc: buffers, deviceInfo, info
+void init_elementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc: binary, unary, addN
+void init_layout(Napi::Env env, Napi::Object exports);       // layout.cc: strided copies, concat, cast, fill
+void init_reduce(Napi::Env env, Napi::Object exports);       // reduce.cc: reduce, argReduce, softmax
+}  // namespace cuda_binding

@@ -1,0 +1,172 @@
+// Layout entries of the CUDA addon (same options as binding/layout.cc): strided copies (Transpose,
+// Slice, StridedSlice, Tile, BroadcastTo, Reverse, SplitV, Unpack), Concat/Pack, Cast, Fill.
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "families.h"
+#include "registry.h"
+
+namespace cuda_binding {
+namespace {
+
+using effnet::DType;
+using effnet::cuda::DeviceBufferPtr;
+
+size_t non_negative(const Args& args, const char* key) {
+  int64_t v = args.integer(key);
+  if (v < 0) args.fail(std::string("option '") + key + "' must be >= 0, got " + std::to_string(v));
+  return static_cast<size_t>(v);
+}
+
+DeviceBufferPtr whole(const Args& args, const char* key, DType type, size_t* elements) {
+  DeviceBufferPtr b = args.buffer(key, 0, type);
+  *elements = b->bytes() / effnet::dtype_size(type);
+  return b;
+}
+
+uint32_t wrap32(double v) {
+  if (!std::isfinite(v)) return 0;
+  double m = std::fmod(std::trunc(v), 4294967296.0);
+  if (m < 0) m += 4294967296.0;
+  return static_cast<uint32_t>(m);
+}
+
+void element_bytes(double v, DType type, unsigned char out[8]) {
+  std::memset(out, 0, 8);
+  switch (type) {
+    case DType::kFloat32: {
+      float f = static_cast<float>(v);
+      std::memcpy(out, &f, 4);
+      return;
+    }
+    case DType::kInt32: {
+      uint32_t u = wrap32(v);
+      std::memcpy(out, &u, 4);
+      return;
+    }
+    case DType::kBool: out[0] = static_cast<unsigned char>(wrap32(v) & 0xff); return;
+  }
+}
+
+std::vector<int64_t> row_major(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t k = shape.size(); k-- > 1;) strides[k - 1] = strides[k] * shape[k];
+  return strides;
+}
+
+// {x, out, dtype, shape, xOffset, xStrides[, outOffset, outStrides]}
+Napi::Value StridedCopy(const Napi::CallbackInfo& info, const char* op) {
+  Args args(info, op);
+  const DType type = args.dtype("dtype");
+  const std::vector<int64_t> shape = args.integers("shape");
+  element_count(shape, op);
+  effnet::cuda::StridedLayout src{args.integer("xOffset"), args.integers("xStrides")};
+  effnet::cuda::StridedLayout dst{args.integer_or("outOffset", 0),
+                                  args.has("outStrides") ? args.integers("outStrides") : row_major(shape)};
+  if (src.strides.size() != shape.size() || dst.strides.size() != shape.size()) {
+    args.fail("shape, xStrides and outStrides must have the same length");
+  }
+  size_t x_elements, out_elements;
+  auto x = whole(args, "x", type, &x_elements);
+  auto out = whole(args, "out", type, &out_elements);
+  effnet::cuda::strided_copy(op, effnet::dtype_size(type), shape, x->data(), x_elements, src, out->data(),
+                             out_elements, dst);
+  return info.Env().Undefined();
+}
+
+Napi::Value Transpose(const Napi::CallbackInfo& info) { return StridedCopy(info, "Transpose"); }
+Napi::Value Slice(const Napi::CallbackInfo& info) { return StridedCopy(info, "Slice"); }
+Napi::Value StridedSlice(const Napi::CallbackInfo& info) { return StridedCopy(info, "StridedSlice"); }
+Napi::Value Tile(const Napi::CallbackInfo& info) { return StridedCopy(info, "Tile"); }
+Napi::Value BroadcastTo(const Napi::CallbackInfo& info) { return StridedCopy(info, "BroadcastTo"); }
+Napi::Value Reverse(const Napi::CallbackInfo& info) { return StridedCopy(info, "Reverse"); }
+Napi::Value SplitV(const Napi::CallbackInfo& info) { return StridedCopy(info, "SplitV"); }
+Napi::Value Unpack(const Napi::CallbackInfo& info) { return StridedCopy(info, "Unpack"); }
+
+// {inputs: [ids], out, dtype, outer, inner: [...]}
+Napi::Value ConcatEntry(const Napi::CallbackInfo& info, const char* op) {
+  Args args(info, op);
+  const DType type = args.dtype("dtype");
+  const size_t esize = effnet::dtype_size(type);
+  const size_t outer = non_negative(args, "outer");
+  const std::vector<int64_t> ids = args.integers("inputs");
+  const std::vector<int64_t> inner_sizes = args.integers("inner");
+  if (ids.size() != inner_sizes.size()) args.fail("'inputs' and 'inner' must have the same length");
+  std::vector<DeviceBufferPtr> keep;
+  std::vector<const void*> inputs;
+  std::vector<size_t> inner;
+  size_t total = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (inner_sizes[i] < 0) args.fail("'inner' sizes must be >= 0");
+    if (ids[i] <= 0 || ids[i] > 0xffffffffLL) args.fail("input " + std::to_string(i) + " is not a buffer id");
+    DeviceBufferPtr b;
+    try {
+      b = registry_get(static_cast<uint32_t>(ids[i]));
+    } catch (const effnet::Error& e) {
+      args.fail("input " + std::to_string(i) + ": " + e.what());
+    }
+    size_t need_i;
+    if (__builtin_mul_overflow(outer, static_cast<size_t>(inner_sizes[i]), &need_i) || b->bytes() / esize < need_i) {
+      args.fail("input " + std::to_string(i) + " holds fewer than outer * inner elements");
+    }
+    keep.push_back(b);
+    inputs.push_back(b->data());
+    inner.push_back(static_cast<size_t>(inner_sizes[i]));
+    total += inner.back();
+  }
+  size_t need;
+  if (__builtin_mul_overflow(outer, total, &need)) args.fail("output too large");
+  void* out = args.data<void>("out", need, type, keep);
+  effnet::cuda::concat(esize, outer, inputs, inner, out);
+  return info.Env().Undefined();
+}
+
+Napi::Value Concat(const Napi::CallbackInfo& info) { return ConcatEntry(info, "Concat"); }
+Napi::Value Pack(const Napi::CallbackInfo& info) { return ConcatEntry(info, "Pack"); }
+
+// {x, out, from, to, size}
+Napi::Value Cast(const Napi::CallbackInfo& info) {
+  Args args(info, "Cast");
+  const DType from = args.dtype("from"), to = args.dtype("to");
+  const size_t n = non_negative(args, "size");
+  std::vector<DeviceBufferPtr> keep;
+  const void* x = args.data<void>("x", n, from, keep);
+  void* out = args.data<void>("out", n, to, keep);
+  effnet::cuda::cast(x, from, out, to, n);
+  return info.Env().Undefined();
+}
+
+// {out, dtype, size, value}
+Napi::Value Fill(const Napi::CallbackInfo& info) {
+  Args args(info, "Fill");
+  const DType type = args.dtype("dtype");
+  const size_t n = non_negative(args, "size");
+  std::vector<DeviceBufferPtr> keep;
+  void* out = args.data<void>("out", n, type, keep);
+  unsigned char value[8];
+  element_bytes(args.number("value"), type, value);
+  effnet::cuda::fill(out, effnet::dtype_size(type), n, value);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void init_layout(Napi::Env env, Napi::Object exports) {
+  export_entry(env, exports, "transpose", Transpose);
+  export_entry(env, exports, "slice", Slice);
+  export_entry(env, exports, "stridedSlice", StridedSlice);
+  export_entry(env, exports, "tile", Tile);
+  export_entry(env, exports, "broadcastTo", BroadcastTo);
+  export_entry(env, exports, "reverse", Reverse);
+  export_entry(env, exports, "splitV", SplitV);
+  export_entry(env, exports, "unpack", Unpack);
+  export_entry(env, exports, "concat", Concat);
+  export_entry(env, exports, "pack", Pack);
+  export_entry(env, exports, "cast", Cast);
+  export_entry(env, exports, "fill", Fill);
+}
+
+}  // namespace cuda_binding

@@ -1,0 +1,140 @@
+// Buffer lifetime and host <-> device copies of the CUDA addon, device information, and the
+// settings entries of the CPU addon (accepted and reported so the two addons share one interface).
+#include "args.h"
+#include "families.h"
+#include "registry.h"
+
+namespace cuda_binding {
+namespace {
+
+using effnet::cuda::DeviceBuffer;
+
+uint32_t id_arg(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || !info[index].IsNumber()) {
+    throw effnet::Error(std::string(what) + ": expected a buffer id as argument " + std::to_string(index + 1));
+  }
+  return info[index].As<Napi::Number>().Uint32Value();
+}
+
+// alloc(bytes) -> id of a zero-filled device buffer.
+Napi::Value Alloc(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw effnet::Error("alloc: expected a byte count");
+  double bytes = info[0].As<Napi::Number>().DoubleValue();
+  if (!(bytes >= 0) || bytes > 9.0e15) throw effnet::Error("alloc: invalid byte count " + std::to_string(bytes));
+  auto buffer = std::make_shared<DeviceBuffer>(static_cast<size_t>(bytes));
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
+}
+
+// create(typedArray) -> id of a new device buffer holding a copy of the array's bytes (uploaded now).
+Napi::Value Create(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsTypedArray()) throw effnet::Error("create: expected a typed array");
+  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
+  size_t bytes = array.ByteLength();
+  auto buffer = std::make_shared<DeviceBuffer>(bytes);
+  const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  effnet::cuda::upload(*buffer, src, bytes);
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
+}
+
+// write(id, typedArray): uploads the array into the buffer (sizes must match).
+Napi::Value Write(const Napi::CallbackInfo& info) {
+  uint32_t id = id_arg(info, 0, "write");
+  if (info.Length() < 2 || !info[1].IsTypedArray()) throw effnet::Error("write: expected a typed array");
+  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+  auto buffer = registry_get(id);
+  if (array.ByteLength() != buffer->bytes()) {
+    throw effnet::Error("write: buffer " + std::to_string(id) + " holds " + std::to_string(buffer->bytes()) +
+                        " bytes, the array has " + std::to_string(array.ByteLength()));
+  }
+  const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  effnet::cuda::upload(*buffer, src, array.ByteLength());
+  return info.Env().Undefined();
+}
+
+// read(id) -> ArrayBuffer with a copy of the buffer's bytes (waits for every queued op).
+Napi::Value Read(const Napi::CallbackInfo& info) {
+  auto buffer = registry_get(id_arg(info, 0, "read"));
+  Napi::ArrayBuffer out = Napi::ArrayBuffer::New(info.Env(), buffer->bytes());
+  effnet::cuda::download(*buffer, out.Data(), buffer->bytes());
+  return out;
+}
+
+// free(id) -> whether the id existed.
+Napi::Value Free(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), registry_remove(id_arg(info, 0, "free")));
+}
+
+// info(): the CPU addon's fields (isa/threads describe no CPU engine here) plus the allocator's state.
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const effnet::cuda::MemoryStats m = effnet::cuda::memory_stats();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("isa", "cuda");
+  out.Set("detectedIsa", "cuda");
+  out.Set("threads", 1);
+  out.Set("bytesInUse", static_cast<double>(m.bytes_in_use));
+  out.Set("buffers", static_cast<double>(registry_size()));
+  out.Set("blocksInUse", static_cast<double>(m.blocks_in_use));
+  out.Set("bytesReserved", static_cast<double>(m.bytes_reserved));
+  out.Set("bytesCached", static_cast<double>(m.bytes_cached));
+  return out;
+}
+
+// deviceInfo(): {usable, reason, error, deviceCount, name, computeCapability, major, minor, totalMemory,
+// freeMemory, multiprocessors, l2Bytes, driverVersion, runtimeVersion}. Never throws for a missing driver
+// or GPU: `usable` is false and `reason` says why.
+Napi::Value DeviceInfoEntry(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const effnet::cuda::DeviceInfo d = effnet::cuda::device_info();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("usable", d.usable);
+  out.Set("reason", d.reason);
+  out.Set("error", d.error);
+  out.Set("deviceCount", d.device_count);
+  out.Set("name", d.name);
+  out.Set("computeCapability", d.usable || d.major ? std::to_string(d.major) + "." + std::to_string(d.minor) : "");
+  out.Set("major", d.major);
+  out.Set("minor", d.minor);
+  out.Set("totalMemory", static_cast<double>(d.total_memory));
+  out.Set("freeMemory", static_cast<double>(d.free_memory));
+  out.Set("multiprocessors", d.multiprocessors);
+  out.Set("l2Bytes", static_cast<double>(d.l2_bytes));
+  out.Set("driverVersion", d.driver_version);
+  out.Set("runtimeVersion", d.runtime_version);
+  return out;
+}
+
+// synchronize(): waits for every queued op; throws the first asynchronous CUDA error.
+Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+  effnet::cuda::synchronize();
+  return info.Env().Undefined();
+}
+
+// emptyCache(): returns the allocator's cached free blocks to the driver.
+Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+  effnet::cuda::empty_cache();
+  return info.Env().Undefined();
+}
+
+// setThreads(n) / setIsa(level): the CPU engine's settings; the CUDA engine has none. They report
+// the values in effect (1 thread, 'cuda') so callers written for either addon keep working.
+Napi::Value SetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), 1); }
+Napi::Value SetIsa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), "cuda"); }
+
+}  // namespace
+
+void init_memory(Napi::Env env, Napi::Object exports) {
+  export_entry(env, exports, "alloc", Alloc);
+  export_entry(env, exports, "create", Create);
+  export_entry(env, exports, "write", Write);
+  export_entry(env, exports, "read", Read);
+  export_entry(env, exports, "free", Free);
+  export_entry(env, exports, "info", Info);
+  export_entry(env, exports, "deviceInfo", DeviceInfoEntry);
+  export_entry(env, exports, "synchronize", Synchronize);
+  export_entry(env, exports, "emptyCache", EmptyCache);
+  export_entry(env, exports, "setThreads", SetThreads);
+  export_entry(env, exports, "setIsa", SetIsa);
+}
+
+}  // namespace cuda_binding

@@ -1,0 +1,61 @@
+#include "registry.h"
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "effnet/common.h"
+
+namespace effnet {
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::kFloat32: return "float32";
+    case DType::kInt32: return "int32";
+    case DType::kBool: return "bool";
+  }
+  return "unknown";
+}
+}  // namespace effnet
+
+namespace cuda_binding {
+namespace {
+std::mutex g_mutex;
+std::unordered_map<uint32_t, effnet::cuda::DeviceBufferPtr> g_buffers;
+uint32_t g_next_id = 1;
+}  // namespace
+
+uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  uint32_t id = g_next_id++;
+  if (g_next_id == 0) g_next_id = 1;
+  g_buffers.emplace(id, std::move(buffer));
+  return id;
+}
+
+effnet::cuda::DeviceBufferPtr registry_get(uint32_t id) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_buffers.find(id);
+  if (it == g_buffers.end()) {
+    throw effnet::Error("no CUDA buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
+  }
+  return it->second;
+}
+
+bool registry_remove(uint32_t id) {
+  effnet::cuda::DeviceBufferPtr removed;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_buffers.find(id);
+    if (it == g_buffers.end()) return false;
+    removed = std::move(it->second);
+    g_buffers.erase(it);
+  }
+  return true;
+}
+
+size_t registry_size() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_buffers.size();
+}
+
+}  // namespace cuda_binding

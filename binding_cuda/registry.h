@@ -1,0 +1,17 @@
+// The id -> device buffer table of the CUDA addon. JavaScript holds only integer ids.
+#pragma once
+#include <cstdint>
+
+#include "effnet_cuda/cuda.h"
+
+namespace cuda_binding {
+
+// Adds a buffer and returns its id (never 0).
+uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer);
+// The buffer for `id`; throws effnet::Error naming the id when there is none.
+effnet::cuda::DeviceBufferPtr registry_get(uint32_t id);
+// Drops the table's reference; the block returns to the allocator's cache.
+bool registry_remove(uint32_t id);
+size_t registry_size();
+
+}  // namespace cuda_binding

@@ -1,0 +1,120 @@
+// The CUDA engine's API: plain C++ (no CUDA or N-API types), used by binding_cuda/. Every function
+// throws effnet::Error carrying the CUDA error's name and message when a runtime call fails.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "effnet/common.h"
+
+namespace effnet {
+namespace cuda {
+
+// What the driver and runtime say about device 0. Never throws: `usable` is false and `reason`
+// says why when CUDA cannot be used (no driver, driver too old, no device, ...).
+struct DeviceInfo {
+  bool usable = false;
+  std::string reason;      // why CUDA is unusable; empty when usable
+  std::string error;       // the CUDA error name behind `reason` (cudaErrorNoDevice, ...), if any
+  int device_count = 0;
+  int device = 0;
+  std::string name;
+  int major = 0, minor = 0;  // compute capability
+  size_t total_memory = 0, free_memory = 0;
+  int multiprocessors = 0;
+  size_t l2_bytes = 0;
+  int driver_version = 0;   // CUDA version the driver supports (e.g. 13000), 0 without a driver
+  int runtime_version = 0;  // CUDA runtime linked into the addon (e.g. 13000)
+};
+DeviceInfo device_info();
+// Throws effnet::Error with device_info().reason unless CUDA is usable.
+void require_device();
+
+// A block of device memory from the caching allocator; returned to the cache when destroyed.
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(size_t bytes);  // zero-filled (on the engine's stream)
+  ~DeviceBuffer();
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  void* data() { return data_; }
+  const void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+  size_t block_ = 0;  // size of the cached block backing this buffer
+};
+using DeviceBufferPtr = std::shared_ptr<DeviceBuffer>;
+
+// Host <-> device copies on the engine's stream. download() waits for the stream (and so for every
+// op queued before it); upload() returns once the host memory may be reused.
+void upload(DeviceBuffer& dst, const void* src, size_t bytes);
+void download(const DeviceBuffer& src, void* dst, size_t bytes);
+// Waits until every queued op has finished; throws the first asynchronous error.
+void synchronize();
+
+struct MemoryStats {
+  size_t bytes_in_use = 0;    // bytes of live buffers (as requested)
+  size_t blocks_in_use = 0;
+  size_t bytes_reserved = 0;  // bytes held from cudaMalloc: in use plus cached
+  size_t bytes_cached = 0;    // free blocks kept for reuse
+};
+MemoryStats memory_stats();
+// Returns cached free blocks to the driver.
+void empty_cache();
+
+// ---- ops (float32 unless stated; shapes as vectors of dims) -----------------------------------
+using Shape = std::vector<int64_t>;
+
+// Binary ops: 'Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Prelu',
+// 'Pow', 'Mod', 'FloorDiv', 'Equal', 'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual',
+// 'LogicalAnd', 'LogicalOr'. Returns false when `kernel` is none of them.
+bool is_binary_op(const std::string& kernel);
+void binary(const std::string& kernel, const void* a, DType a_type, const Shape& a_shape, const void* b,
+            DType b_type, const Shape& b_shape, void* out, DType out_type, const Shape& out_shape);
+
+struct UnaryParams {
+  double alpha = 0;
+  double beta = 0;
+};
+bool is_unary_op(const std::string& kernel);
+void unary(const std::string& kernel, const void* x, DType x_type, void* out, DType out_type, size_t n,
+           const UnaryParams& params);
+
+// out = sum of inputs (n elements each), accumulated in input order.
+void add_n(const std::vector<const void*>& inputs, DType type, void* out, size_t n);
+
+// Reductions over `axes`: 'Sum', 'Mean', 'Max', 'Min', 'Prod', 'All', 'Any'.
+bool is_reduce_op(const std::string& kernel);
+void reduce(const std::string& kernel, const void* x, DType x_type, const Shape& shape,
+            const std::vector<int64_t>& axes, void* out, DType out_type);
+// Index of the first maximum (is_max) or minimum along `axis`.
+void arg_reduce(bool is_max, const void* x, DType x_type, const Shape& shape, int64_t axis, int32_t* out);
+// Softmax over the last axis of a (rows, cols) float32 matrix.
+void softmax(const float* x, float* y, size_t rows, size_t cols);
+
+// out[i] = the element `value` (elem_size bytes, already in the output's type) for n elements.
+void fill(void* out, size_t elem_size, size_t n, const void* value);
+
+// A strided view: element i (multi-index) lives at offset + sum(index[k] * strides[k]).
+struct StridedLayout {
+  int64_t offset = 0;
+  std::vector<int64_t> strides;
+};
+// out[dst(i)] = x[src(i)] over `shape`; every address is checked against the buffers' sizes
+// (src_elements, dst_elements) before anything runs.
+void strided_copy(const std::string& op, size_t elem_size, const Shape& shape, const void* src,
+                  size_t src_elements, const StridedLayout& src_layout, void* dst, size_t dst_elements,
+                  const StridedLayout& dst_layout);
+// Inputs viewed as [outer, inner_i], written side by side into out [outer, sum(inner)].
+void concat(size_t elem_size, size_t outer, const std::vector<const void*>& inputs, const std::vector<size_t>& inner,
+            void* out);
+// Element-wise dtype conversion with typed-array semantics.
+void cast(const void* x, DType x_type, void* out, DType out_type, size_t n);
+
+}  // namespace cuda
+}  // namespace effnet
