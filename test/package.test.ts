@@ -234,6 +234,23 @@ describe('installed package, no compilers on PATH', () => {
     expect(out.random).toEqual(esm.random);
   });
 
+  it('the shipped binary runs its portable path (what a CPU without AVX2 gets) with the same results', () => {
+    const r = spawnSync(join(bareBin, 'node'), ['-e', `
+      const tf = require('@tensorflow/tfjs-core');
+      const en = require('effnet-native');
+      const cfg = en.efficientNetConfig('b0');
+      const model = en.buildEfficientNet(cfg, en.randomEfficientNetWeights(cfg, 7));
+      const random = Array.from(model.predict(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
+      console.log(JSON.stringify({info: en.nativeInfo(), random}));
+    `], {cwd: project, encoding: 'utf8', env: {PATH: bareBin, EFFNET_ISA: 'portable'}, timeout: 60_000});
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.info.isa).toBe('portable');
+    const scale = Math.max(...esm.random.map(Math.abs));
+    const worst = Math.max(...esm.random.map((v, i) => Math.abs(v - out.random[i])));
+    expect(worst).toBeLessThanOrEqual(1e-3 * scale);
+  });
+
   it('a failed load explains itself (EFFNET_NATIVE_BINARY naming a missing file)', () => {
     const r = spawnSync(join(bareBin, 'node'), ['--input-type=module', '-e', `
       import * as en from 'effnet-native';
