@@ -68,6 +68,19 @@ export type {MBConvAttrs, MBConvConfig, MBConvWeights} from './models/mbconv.js'
 export {formatTablesMarkdown, table2Rows, table7Rows} from './models/tables.js';
 export type {Table2Row, Table7Row} from './models/tables.js';
 
+// Classifying images (src/api.ts, src/image.ts, src/cam.ts): loaders, async/sync prediction, CAMs.
+export {
+  ImageClassifier, labelsFor, loadAmoebaNet, loadEfficientNet, loadResNet, MODEL_BACKENDS, preprocessingFor, softmax, topK,
+} from './api.js';
+export type {CamResult, ClassifyOptions, LoadModelOptions, ModelBackend, Prediction} from './api.js';
+export {
+  cropForModel, decodeImage, encodePng, IMAGENET_MEAN, IMAGENET_STD, normalizeImage, preprocessBatch, preprocessImage, resizeImage,
+} from './image.js';
+export type {ImageInput, Interpolation, PreprocessedBatch, PreprocessedImage, PreprocessMode, PreprocessOptions, RgbImage} from './image.js';
+export {computeCam, jet, overlayCam, writeCamPng} from './cam.js';
+export type {ClassActivationMap} from './cam.js';
+export {IMAGENET_LABELS} from './labels/imagenet.js';
+
 /**
  * Sets the number of threads the native kernels use (the calling thread included). 1 means all
  * work runs on one thread. The default is EFFNET_NUM_THREADS or the number of available cores.
