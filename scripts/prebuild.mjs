@@ -191,15 +191,21 @@ function buildNative(opts) {
 // ---------------------------------------------------------------------------------------------
 // TypeScript: the ES module build (dist/src) and the CommonJS build (dist/cjs).
 
-/** Entry modules of the package: the library and, when present, the CLI. */
-function entries() {
-  return ['src/index.ts', 'src/cli.ts'].filter((p) => existsSync(join(root, p)));
+/**
+ * Modules that are loaded by path rather than imported: the library, worker scripts and, for the ES
+ * module build (the `bin`), the CLI.
+ */
+function entries(kind) {
+  const list = ['src/index.ts', ...walk(join(root, 'src', 'worker'), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))
+    .map((p) => relative(root, p))];
+  if (kind === 'esm' && existsSync(join(root, 'src', 'cli.ts'))) list.push('src/cli.ts');
+  return list.filter((p) => existsSync(join(root, p)));
 }
 
 /** An output folder is stale when an entry's output is missing or any source is newer than its output. */
-function stale(outDir, srcToOut) {
+function stale(kind, outDir, srcToOut) {
   const sources = walk(join(root, 'src'), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts'));
-  for (const entry of entries()) if (!existsSync(join(outDir, srcToOut(join(root, entry))))) return true;
+  for (const entry of entries(kind)) if (!existsSync(join(outDir, srcToOut(join(root, entry))))) return true;
   for (const src of sources) {
     const out = join(outDir, srcToOut(src));
     if (existsSync(out) && mtime(out) < mtime(src)) return true;
@@ -207,13 +213,30 @@ function stale(outDir, srcToOut) {
   return false;
 }
 
-function tsc(project, what) {
-  run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], what);
+// tsc errors that mean the CommonJS output would not run (import.meta, require() of an ES module,
+// top-level await, a module not found); other type errors in the CommonJS pass come from types
+// that differ between a dependency's import and require entries, and the ES module build, which
+// is type-checked in full, is the reference.
+const FATAL_CJS_ERRORS = new Set(['TS1470', 'TS1343', 'TS1479', 'TS1378', 'TS1309', 'TS2307', 'TS1432']);
+
+function tsc(project, what, {fatal} = {}) {
+  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project, '--pretty', 'false'], {
+    cwd: root, encoding: 'utf8', maxBuffer: 1 << 26,
+  });
+  if (r.error) throw new Error(`prebuild: ${what} could not start: ${r.error.message}`);
+  if (r.status === 0) return;
+  const errors = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
+  const blocking = fatal ? errors.filter((l) => fatal.has(/error (TS\d+)/.exec(l)[1])) : errors;
+  if (blocking.length || !errors.length) {
+    throw new Error(`prebuild: ${what} failed:\n${r.stdout}${r.stderr}`);
+  }
+  log(`${what}: ${errors.length} type error(s) that only the CommonJS pass reports (output written):\n  ` +
+    errors.join('\n  '));
 }
 
 function buildEsm(opts, work) {
   const out = join(root, 'dist');
-  if (!opts.force && !stale(out, (src) => relative(root, src).replace(/\.ts$/, '.js'))) {
+  if (!opts.force && !stale('esm', out, (src) => relative(root, src).replace(/\.ts$/, '.js'))) {
     log('dist/src is newer than its sources; not recompiling');
     return;
   }
@@ -221,10 +244,9 @@ function buildEsm(opts, work) {
   writeFileSync(config, JSON.stringify({
     extends: relative(work, join(root, 'tsconfig.json')),
     compilerOptions: {rootDir: relative(work, root), outDir: relative(work, out), sourceMap: false},
-    files: entries().map((e) => relative(work, join(root, e))),
-    include: [],
+    include: [relative(work, join(root, 'src', '**', '*.ts'))],
   }, null, 2));
-  log(`compiling ${entries().join(', ')} to dist/src (ES modules)`);
+  log('compiling src/ to dist/src (ES modules)');
   tsc(config, 'tsc (ES modules)');
 }
 
@@ -232,30 +254,34 @@ function buildCjs(opts, work) {
   const out = join(root, 'dist', 'cjs');
   const srcRoot = join(root, 'src');
   if (!opts.force && existsSync(join(out, 'package.json')) &&
-      !stale(out, (src) => relative(srcRoot, src).replace(/\.ts$/, '.js'))) {
+      !stale('cjs', out, (src) => relative(srcRoot, src).replace(/\.ts$/, '.js'))) {
     log('dist/cjs is newer than its sources; not recompiling');
     return;
   }
   // tsc compiles a file as CommonJS when the nearest package.json says so: compile a copy of src/
-  // under one. Dynamic import() stays import() (h5wasm is ESM-only), and the one use of
-  // import.meta (src/module_url.ts) is replaced by __filename.
+  // under one. Dynamic import() stays import() (h5wasm is ESM-only); import.meta.url, .dirname and
+  // .filename become their CommonJS equivalents.
   const stage = join(work, 'cjs');
   rmSync(stage, {recursive: true, force: true});
   cpSync(srcRoot, join(stage, 'src'), {recursive: true, filter: (p) => statSync(p).isDirectory() || p.endsWith('.ts')});
+  for (const file of walk(join(stage, 'src'), (p) => p.endsWith('.ts'))) {
+    const text = readFileSync(file, 'utf8');
+    if (!text.includes('import.meta')) continue;
+    writeFileSync(file, text
+      .replaceAll('import.meta.url', "(require('node:url') as typeof import('node:url')).pathToFileURL(__filename).href")
+      .replaceAll('import.meta.dirname', '__dirname')
+      .replaceAll('import.meta.filename', '__filename'));
+  }
   writeFileSync(join(stage, 'package.json'), JSON.stringify({type: 'commonjs'}) + '\n');
-  writeFileSync(join(stage, 'src', 'module_url.ts'),
-    '// CommonJS build: the URL of this file, from __filename.\n' +
-    "import {pathToFileURL} from 'node:url';\n\n" +
-    'export const moduleUrl: string = pathToFileURL(__filename).href;\n');
   writeFileSync(join(stage, 'tsconfig.json'), JSON.stringify({
     extends: relative(stage, join(root, 'tsconfig.json')),
     compilerOptions: {rootDir: 'src', outDir: relative(stage, out), sourceMap: false, module: 'NodeNext', moduleResolution: 'NodeNext'},
-    files: ['src/index.ts'],
+    files: entries('cjs').map((e) => relative(srcRoot, join(root, e))).map((e) => join('src', e)),
     include: [],
   }, null, 2));
   rmSync(out, {recursive: true, force: true});
-  log('compiling src/index.ts to dist/cjs (CommonJS)');
-  tsc(join(stage, 'tsconfig.json'), 'tsc (CommonJS)');
+  log(`compiling ${entries('cjs').join(', ')} to dist/cjs (CommonJS)`);
+  tsc(join(stage, 'tsconfig.json'), 'tsc (CommonJS)', {fatal: FATAL_CJS_ERRORS});
   writeFileSync(join(out, 'package.json'), JSON.stringify({type: 'commonjs'}) + '\n');
 }
 
