@@ -11,7 +11,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
-      {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/conformance/**']}},
+      {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/conformance/**', 'test/gpu/**']}},
       {
         // tfjs-core's own test suite (ES modules with extension-less imports, transformed by vite). Every
         // import of tfjs-core, ours included, resolves to the same ES module files: one engine, one registry.

@@ -5,6 +5,9 @@ import {IsaLevel, loadCpuAddon, NativeInfo} from './native.js';
 registerNativeBackends();
 
 export {NativeCpuBackend} from './backend.js';
+export {NativeCudaBackend} from './backend_cuda.js';
+export {cudaStatus} from './native_cuda.js';
+export type {CudaDeviceInfo, CudaStatus} from './native_cuda.js';
 export {BACKEND_NAMES, kernelConfigs, registerNativeBackends} from './register.js';
 export type {NativeBackendName} from './register.js';
 export type {IsaLevel, NativeInfo} from './native.js';

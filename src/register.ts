@@ -2,6 +2,7 @@
 import {findBackendFactory, getKernel, registerBackend, registerKernel} from '@tensorflow/tfjs-core';
 
 import {NativeCpuBackend} from './backend.js';
+import {NativeCudaBackend} from './backend_cuda.js';
 import {_fusedMatMulConfig} from './kernels/_FusedMatMul.js';
 import {batchMatMulConfig} from './kernels/BatchMatMul.js';
 import {conv2DConfig} from './kernels/Conv2D.js';
@@ -31,6 +32,7 @@ import {rangeConfig} from './kernels/Range.js';
 import {reverseConfig} from './kernels/Reverse.js';
 import {sliceConfig} from './kernels/Slice.js';
 import {splitVConfig} from './kernels/SplitV.js';
+import {squeezeConfig} from './kernels/Squeeze.js';
 import {stridedSliceConfig} from './kernels/StridedSlice.js';
 import {tileConfig} from './kernels/Tile.js';
 import {transposeConfig} from './kernels/Transpose.js';
@@ -100,9 +102,9 @@ import {batchToSpaceNDConfig} from './kernels/BatchToSpaceND.js';
 import {einsumConfig} from './kernels/Einsum.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
-import {squeezeConfig} from './kernels/Squeeze.js';
 import type {NativeKernelConfig} from './kernels/types.js';
 import {loadCpuAddon} from './native.js';
+import {loadCudaAddon} from './native_cuda.js';
 
 /** Every kernel the native CPU backend implements. */
 export const kernelConfigs: NativeKernelConfig[] = [
@@ -210,18 +212,24 @@ export const kernelConfigs: NativeKernelConfig[] = [
   einsumConfig,
 ];
 
-/** Backend names this package registers. `native` is the best one available on this machine. */
-export const BACKEND_NAMES = ['native-cpu', 'native'] as const;
+/**
+ * Backend names this package registers. `native` is the best one available on this machine:
+ * `native-cuda` where the CUDA addon loads and a usable GPU exists (then registered too), else `native-cpu`.
+ */
+export const BACKEND_NAMES = ['native-cpu', 'native-cuda', 'native'] as const;
 export type NativeBackendName = (typeof BACKEND_NAMES)[number];
 
 // Priorities above tfjs's own backends (cpu 1, wasm/webgl 2, tfjs-node 3) make `native` the default.
-const PRIORITY: Record<NativeBackendName, number> = {'native-cpu': 4, native: 5};
+const PRIORITY: Record<NativeBackendName, number> = {'native-cpu': 4, 'native-cuda': 4, native: 5};
 
 /** Registers the backends and kernels once; later calls (or a second copy of the module) do nothing. */
 export function registerNativeBackends(): void {
+  const cuda = loadCudaAddon();  // undefined without a built CUDA addon, a driver and a usable GPU
   for (const name of BACKEND_NAMES) {
+    if (name === 'native-cuda' && cuda === undefined) continue;
     if (findBackendFactory(name) == null) {
-      registerBackend(name, () => new NativeCpuBackend(loadCpuAddon()), PRIORITY[name]);
+      const onGpu = name !== 'native-cpu' && cuda !== undefined;
+      registerBackend(name, () => (onGpu ? new NativeCudaBackend(cuda) : new NativeCpuBackend(loadCpuAddon())), PRIORITY[name]);
     }
     for (const kernel of kernelConfigs) {
       if (getKernel(kernel.kernelName, name) == null) {

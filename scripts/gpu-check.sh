@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# GPU check of the native-cuda backend, run on the GPU machine from the project root:
+#   1. correctness: npm run test:gpu's files one by one (device/storage, kernels vs tfjs-backend-cpu,
+#      whole models vs native-cpu, 1,000-prediction memory check, tfjs-core's conformance suite);
+#   2. timing: EfficientNet-B0 batch 1 on native-cuda (median of warm runs);
+#   3. a short table of what passed, last.
+# Logs go to $OUT (or ./gpu-check-out). Before sending, on the build machine:
+#   EFFNET_CUDA_ARCHITECTURES=... npx cmake-js compile --out build-cuda -p 2   (full list by default)
+#   ../shared/device/pack.sh
+# and carry [".device", "build-cuda/Release"]. Command there:
+#   bash scripts/gpu-check.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-$PWD/gpu-check-out}
+mkdir -p "$OUT"
+BUILD=${EFFNET_BUILD_DIR:-build-cuda}
+export EFFNET_NATIVE_BINARY=${EFFNET_NATIVE_BINARY:-$PWD/$BUILD/Release/effnet_native.node}
+export EFFNET_NATIVE_CUDA_BINARY=${EFFNET_NATIVE_CUDA_BINARY:-$PWD/$BUILD/Release/effnet_native_cuda.node}
+[ -f .device/env.sh ] && source .device/env.sh
+
+{
+  echo "== machine"; date -u; nvidia-smi 2>&1 | head -20
+  echo "== addons"; ls -l "$EFFNET_NATIVE_BINARY" "$EFFNET_NATIVE_CUDA_BINARY"
+  command -v cuobjdump >/dev/null && cuobjdump --list-elf --list-ptx "$EFFNET_NATIVE_CUDA_BINARY" | sort | uniq -c | head -20
+  node -e "const a=require(process.env.EFFNET_NATIVE_CUDA_BINARY); console.log(JSON.stringify(a.deviceInfo(), null, 1))"
+} 2>&1 | tee "$OUT/device.log"
+
+VITEST="node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts --reporter=verbose"
+# Limits add up to under 9 minutes (one device command may run 10): run with timeout_s 590.
+declare -A LIMIT=([device]=45 [kernels]=100 [models]=150 [memory]=90 [conformance]=100)
+declare -A RESULT
+for name in device kernels models memory conformance; do
+  echo "== test/gpu/$name.test.ts"
+  timeout "${LIMIT[$name]}" $VITEST "test/gpu/$name.test.ts" > "$OUT/$name.log" 2>&1
+  rc=$?
+  case $rc in 0) RESULT[$name]=pass ;; 124) RESULT[$name]="timeout (${LIMIT[$name]} s)" ;; *) RESULT[$name]="FAIL (rc $rc)" ;; esac
+  grep -E "✓|×|↓|Tests|FAIL|Error:" "$OUT/$name.log" | head -60
+done
+
+echo "== timing: EfficientNet-B0, batch 1 (test/gpu/timing.test.ts)"
+timeout 45 $VITEST test/gpu/timing.test.ts > "$OUT/timing.log" 2>&1 && RESULT[timing]=done || RESULT[timing]="FAIL (see timing.log)"
+grep -E "^\s*(timing|B0)" "$OUT/timing.log" | head -10
+
+echo
+echo "== summary"
+printf '%-14s %s\n' file result | tee "$OUT/summary.txt"
+for name in device kernels models memory conformance timing; do printf '%-14s %s\n' "$name" "${RESULT[$name]}"; done | tee -a "$OUT/summary.txt"

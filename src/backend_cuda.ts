@@ -1,0 +1,55 @@
+// The `native-cuda` tfjs backend: the native-cpu backend's storage and kernels (src/kernels/ call one
+// addon entry each) over the CUDA addon, whose entries take the same option objects. Tensors live in
+// device memory: write() uploads, read() downloads, nothing else crosses the bus. A kernel whose entry
+// the CUDA addon lacks throws an Error naming the kernel: nothing falls back to the host silently.
+import {backend_util, DataId} from '@tensorflow/tfjs-core';
+
+import {NativeCpuBackend} from './backend.js';
+import type {CudaAddon, CudaDeviceInfo} from './native_cuda.js';
+
+export class NativeCudaBackend extends NativeCpuBackend {
+  readonly cuda: CudaAddon;
+
+  constructor(addon: CudaAddon) {
+    super(addon);
+    this.cuda = addon;
+  }
+
+  /**
+   * Downloads the tensor. For now this is a promise around the synchronous download (which waits for
+   * every queued kernel); the event loop is blocked while the GPU finishes.
+   */
+  override async read(dataId: DataId): Promise<backend_util.BackendValues> {
+    return this.readSync(dataId);
+  }
+
+  override run(entry: string, options: object): void {
+    const fn = this.cuda[entry];
+    if (typeof fn !== 'function') {
+      const op = (options as {op?: unknown}).op;
+      const kernel = typeof op === 'string' ? op : entry;
+      throw new Error(`native-cuda: ${kernel}: no CUDA implementation yet (addon entry '${entry}'); ` +
+        `use the 'native-cpu' backend for this model`);
+    }
+    (fn as (o: object) => void)(options);
+  }
+
+  override memory(): {unreliable: boolean; reasons?: string[]} & {numBytesInNative: number; numNativeBuffers: number} & {
+    numBytesInGPU: number;
+    numBytesInGPUAllocated: number;
+  } {
+    const info = this.cuda.info() as ReturnType<CudaAddon['info']> & {bytesReserved?: number};
+    return {
+      unreliable: false,
+      numBytesInNative: info.bytesInUse,
+      numNativeBuffers: info.buffers,
+      numBytesInGPU: info.bytesInUse,
+      numBytesInGPUAllocated: info.bytesReserved ?? info.bytesInUse,
+    };
+  }
+
+  /** The device this backend runs on. */
+  deviceInfo(): CudaDeviceInfo {
+    return this.cuda.deviceInfo();
+  }
+}
