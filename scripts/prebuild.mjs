@@ -246,8 +246,31 @@ function buildEsm(opts, work) {
     compilerOptions: {rootDir: relative(work, root), outDir: relative(work, out), sourceMap: false},
     include: [relative(work, join(root, 'src', '**', '*.ts'))],
   }, null, 2));
-  log('compiling src/ to dist/src (ES modules)');
-  tsc(config, 'tsc (ES modules)');
+  // Tests that run the compiled CLI rebuild dist/ under this lock folder (test/util/dist.ts): take it
+  // too, so two compilers never write the same files at once.
+  const lock = join(out, '.build-lock');
+  mkdirSync(out, {recursive: true});
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, {recursive: true, force: true});
+      } catch {
+        // released meanwhile
+      }
+      if (Date.now() > deadline) throw new Error(`prebuild: ${lock} is held for too long (remove it if no build is running)`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    log('compiling src/ to dist/src (ES modules)');
+    tsc(config, 'tsc (ES modules)');
+  } finally {
+    rmSync(lock, {recursive: true, force: true});
+  }
 }
 
 function buildCjs(opts, work) {
