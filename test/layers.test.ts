@@ -29,7 +29,7 @@ function buildModel(): tfl.LayersModel {
 /** Seeded values for every weight of the model (batch-norm variances kept positive). */
 function seededWeights(model: tfl.LayersModel): {shape: number[]; values: Float32Array}[] {
   return model.weights.map((w, i) => {
-    const size = w.shape.reduce((a, b) => a * (b as number), 1) as number;
+    const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
     const isVariance = w.originalName.endsWith('moving_variance');
     const isGamma = w.originalName.endsWith('gamma');
     const values = randomFloats(size, 1000 + i, isVariance ? 0.3 : isGamma ? 0.5 : -0.6, isVariance ? 1.5 : isGamma ? 1.5 : 0.6);

@@ -138,13 +138,13 @@ export function defineConformanceTests(isa: IsaLevel | 'best'): void {
       }
       isaInEffect = ours.nativeInfo().isa;
       await import('@tensorflow/tfjs-backend-cpu');
-      await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+      await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
       const tf = await import('@tensorflow/tfjs-core');
 
       // The suite's copy of tfjs-core (relative imports inside dist/) must be ours.
-      const suiteEngine = await import('@tensorflow/tfjs-core/dist/engine');
-      const suiteTensor = await import('@tensorflow/tfjs-core/dist/tensor');
-      const suiteRegistry = await import('@tensorflow/tfjs-core/dist/kernel_registry');
+      const suiteEngine = await import('@tensorflow/tfjs-core/dist/engine.js');
+      const suiteTensor = await import('@tensorflow/tfjs-core/dist/tensor.js');
+      const suiteRegistry = await import('@tensorflow/tfjs-core/dist/kernel_registry.js');
       engineCheck = {
         sameEngine: tf.engine() === suiteEngine.ENGINE,
         sameTensorClass: tf.Tensor === suiteTensor.Tensor,
@@ -155,7 +155,7 @@ export function defineConformanceTests(isa: IsaLevel | 'best'): void {
 
       hasKernel = (kernelName) => suiteRegistry.getKernel(kernelName, BACKEND) != null;
 
-      const jasmineUtil = await import('@tensorflow/tfjs-core/dist/jasmine_util');
+      const jasmineUtil = await import('@tensorflow/tfjs-core/dist/jasmine_util.js');
       jasmineUtil.setTestEnvs([{name: BACKEND, backendName: BACKEND, flags: {}, isDataSync: true}]);
 
       // The suite logs (profiling output, deprecation warnings); keep it out of the report.
@@ -164,7 +164,7 @@ export function defineConformanceTests(isa: IsaLevel | 'best'): void {
       let suppressed = 0;
       for (const level of quiet) console[level] = () => void suppressed++;
       try {
-        await import('@tensorflow/tfjs-core/dist/tests');
+        await import('@tensorflow/tfjs-core/dist/tests.js');
         await env.execute();
       } finally {
         quiet.forEach((level, i) => (console[level] = saved[i]));
