@@ -7,7 +7,7 @@ import {Evaluated, expectClose, forEachIsa, randomFloats, tf} from './util/refer
 
 const INPUT: [number, number, number] = [19, 17, 5];
 
-/** conv / depthwise / batch norm / activations / pooling / dense, the layer kinds of an MBConv network. */
+/** conv / depthwise / batch norm / activations / SE gate / residual / pooling / dense: the layer kinds of an MBConv network. */
 function buildModel(): tfl.LayersModel {
   const input = tfl.input({shape: INPUT});
   let x = tfl.layers.conv2d({filters: 12, kernelSize: 3, strides: 2, padding: 'same', useBias: false}).apply(input) as tfl.SymbolicTensor;
@@ -16,6 +16,13 @@ function buildModel(): tfl.LayersModel {
   x = tfl.layers.depthwiseConv2d({kernelSize: 5, padding: 'same', depthMultiplier: 1, useBias: false}).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.batchNormalization({epsilon: 1e-3}).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.reLU({maxValue: 6}).apply(x) as tfl.SymbolicTensor;
+  // Squeeze-and-excitation gate and a residual connection, as in an MBConv block.
+  let se = tfl.layers.globalAveragePooling2d({}).apply(x) as tfl.SymbolicTensor;
+  se = tfl.layers.dense({units: 3, activation: 'swish'}).apply(se) as tfl.SymbolicTensor;
+  se = tfl.layers.dense({units: 12, activation: 'sigmoid'}).apply(se) as tfl.SymbolicTensor;
+  se = tfl.layers.reshape({targetShape: [1, 1, 12]}).apply(se) as tfl.SymbolicTensor;
+  const gated = tfl.layers.multiply().apply([x, se]) as tfl.SymbolicTensor;
+  x = tfl.layers.add().apply([gated, x]) as tfl.SymbolicTensor;
   x = tfl.layers.maxPooling2d({poolSize: 3, strides: 1, padding: 'same'}).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.conv2d({filters: 7, kernelSize: 1, activation: 'relu'}).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.depthwiseConv2d({kernelSize: 3, strides: 2, padding: 'valid', depthMultiplier: 2, activation: 'tanh'}).apply(x) as tfl.SymbolicTensor;
