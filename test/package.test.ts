@@ -2,8 +2,8 @@
 // tarball, and the tarball installs into an empty project with --ignore-scripts (no install script,
 // nothing compiled, nothing downloaded for the addon). Node then runs there with a PATH that holds
 // only `node`: no cc/gcc/g++/c++/clang/cmake/make/nvcc. It must import and require the package,
-// register native-cpu as the default backend, classify a committed image with a seeded B0 exactly as
-// the source tree does, and run the CLI.
+// register native-cpu as the default backend, classify a committed image with a seeded B0 through the
+// public classification API exactly as the source tree does, and run the CLI.
 import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -13,7 +13,7 @@ import {fileURLToPath} from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
-import {buildEfficientNet, efficientNetConfig, randomEfficientNetWeights} from '../src/index.js';
+import {loadEfficientNet} from '../src/index.js';
 import {cpuAddonCandidates} from '../src/native.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -42,6 +42,14 @@ function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = p
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}\n${r.stderr}`);
   }
   return r.stdout;
+}
+
+let scripts = 0;
+/** Writes a script into the project (worker threads inherit node's flags, so no -e/--input-type). */
+function script(code: string, ext: 'mjs' | 'cjs'): string {
+  const file = join(project, `check${scripts++}.${ext}`);
+  writeFileSync(file, code);
+  return file;
 }
 
 /** Runs node (or a file next to it) in the project with only `node` on PATH. */
@@ -131,6 +139,13 @@ describe('tarball', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'prebuilds', 'linux-x64', 'manifest.json'), 'utf8'));
     expect(manifest.addons['effnet_native.node'].glibc).toBe(glibc);
     console.log(`prebuilt addon: ${statSync(addon).size} bytes, needs ${needed.join(' ')}, glibc >= ${glibc}`);
+    // The CUDA addon, where one was built, links the CUDA runtime statically: the driver is opened at run time.
+    const cuda = join(installed, 'prebuilds', 'linux-x64', 'effnet_native_cuda.node');
+    if (existsSync(cuda)) {
+      const cudaNeeded = [...execFileSync('objdump', ['-p', cuda]).toString().matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((m) => m[1]);
+      expect(cudaNeeded.filter((lib) => !ALLOWED_NEEDED.includes(lib))).toEqual([]);
+      console.log(`prebuilt CUDA addon: ${statSync(cuda).size} bytes, needs ${cudaNeeded.join(' ')}`);
+    }
   });
 });
 
@@ -145,42 +160,40 @@ describe('installed package, no compilers on PATH', () => {
     expect(JSON.parse(r.stdout)).toEqual([]);
   });
 
-  // Seeded B0 (224 x 224) on a seeded random input and on the committed image; logits as JSON.
+  // The public classification API: a seeded random B0 (224 x 224) classifies the committed image
+  // (decoded by the optional sharp, predicted in the package's worker thread) and a seeded random
+  // input (on the calling thread).
   const classifyScript = (loader: string) => `
     ${loader}
-    const cfg = en.efficientNetConfig('b0');
-    const weights = en.randomEfficientNetWeights(cfg, 7);
-    const model = en.buildEfficientNet(cfg, weights);
-    const random = Array.from(model.predict(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
-    const sharp = (s => s.default ?? s)(await import('sharp'));
-    const {data, info} = await sharp(${JSON.stringify(image)}).removeAlpha().resize(224, 224, {fit: 'fill'})
-      .raw().toBuffer({resolveWithObject: true});
-    const pixels = tf.tensor4d(Float32Array.from(data), [1, info.height, info.width, 3]);
-    const input = tf.div(tf.sub(tf.div(pixels, 255), [0.485, 0.456, 0.406]), [0.229, 0.224, 0.225]);
-    const logits = model.predict(input);
-    const probs = Array.from(tf.softmax(logits).dataSync());
-    const top5 = probs.map((p, i) => [i, p]).sort((a, b) => b[1] - a[1]).slice(0, 5);
+    const clf = await en.loadEfficientNet('b0', {weights: 'random', seed: 7});
+    const predictions = await clf.classify(${JSON.stringify(image)}, {topK: 5});
+    const random = Array.from(clf.predictSync(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
     console.log(JSON.stringify({
       backend: tf.getBackend(),
       isNativeCpu: tf.backend() instanceof en.NativeCpuBackend,
       registered: Object.keys(tf.engine().registryFactory),
       info: en.nativeInfo(),
-      random, top5,
-      image: Array.from(logits.dataSync()),
+      predictions, random,
     }));
+    clf.dispose();
   `;
 
+  interface Prediction {
+    index: number;
+    label: string;
+    probability: number;
+  }
   let esm: {
-    backend: string; isNativeCpu: boolean; registered: string[]; info: {isa: string}; random: number[];
-    top5: [number, number][]; image: number[];
+    backend: string; isNativeCpu: boolean; registered: string[]; info: {isa: string}; predictions: Prediction[];
+    random: number[];
   };
 
   it('import: registers native-cpu, makes it the default backend, classifies the image with a seeded B0', () => {
-    const script = classifyScript(`
+    const code = classifyScript(`
       import * as tf from '@tensorflow/tfjs-core';
       import * as en from 'effnet-native';
       await tf.ready();`);
-    const r = runBare(['--input-type=module', '-e', script]);
+    const r = runBare([script(code, 'mjs')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     esm = JSON.parse(r.stdout);
@@ -189,33 +202,43 @@ describe('installed package, no compilers on PATH', () => {
     expect(esm.backend).toBe('native');
     if (!esm.registered.includes('native-cuda')) expect(esm.isNativeCpu).toBe(true);
     expect(['portable', 'avx2', 'avx512']).toContain(esm.info.isa);
-    expect(esm.image).toHaveLength(1000);
-    expect(esm.image.every(Number.isFinite)).toBe(true);
-    expect(esm.top5[0][1]).toBeGreaterThan(esm.top5[4][1]);
+    expect(esm.predictions).toHaveLength(5);
+    for (const p of esm.predictions) {
+      expect(Number.isInteger(p.index) && p.index >= 0 && p.index < 1000).toBe(true);
+      expect(p.label).toMatch(/\S/);
+      expect(p.probability).toBeGreaterThan(0);
+    }
+    expect(esm.random).toHaveLength(1000);
+    expect(esm.random.every(Number.isFinite)).toBe(true);
   });
 
-  it('classifies exactly as the source tree does (same seeded weights and input)', () => {
-    const cfg = efficientNetConfig('b0');
-    const weights = randomEfficientNetWeights(cfg, 7);
-    const model = buildEfficientNet(cfg, weights);
-    const x = tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11);
-    const expected = Array.from(model.predict(x).dataSync());
-    model.dispose();
-    tf.dispose([x, ...weights.values()]);
-    const scale = Math.max(...expected.map(Math.abs));
-    const worst = Math.max(...expected.map((v, i) => Math.abs(v - esm.random[i])));
-    expect(worst).toBeLessThanOrEqual(1e-4 * scale);
+  it('classifies exactly as the source tree does (same seeded weights and inputs)', async () => {
+    const clf = await loadEfficientNet('b0', {weights: 'random', seed: 7});
+    try {
+      const [expected] = clf.classifySync(await clf.preprocess(image), {topK: 5});
+      expect(esm.predictions.map((p) => [p.index, p.label])).toEqual(expected.map((p) => [p.index, p.label]));
+      esm.predictions.forEach((p, i) => expect(p.probability).toBeCloseTo(expected[i].probability, 5));
+      const x = tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11);
+      const logits = clf.predictSync(x);
+      const want = Array.from(logits.dataSync());
+      tf.dispose([x, logits]);
+      const scale = Math.max(...want.map(Math.abs));
+      const worst = Math.max(...want.map((v, i) => Math.abs(v - esm.random[i])));
+      expect(worst).toBeLessThanOrEqual(1e-4 * scale);
+    } finally {
+      clf.dispose();
+    }
   });
 
   it('require: the CommonJS entry works, on the same tfjs-core instance, alone or next to the ES module', () => {
-    const r = runBare(['-e', `
+    const r = runBare([script(`
       const tf = require('@tensorflow/tfjs-core');
       const en = require('effnet-native');
       (async () => {
-        await tf.ready();
-        const cfg = en.efficientNetConfig('b0');
-        const model = en.buildEfficientNet(cfg, en.randomEfficientNetWeights(cfg, 7));
-        const random = Array.from(model.predict(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
+        const clf = await en.loadEfficientNet('b0', {weights: 'random', seed: 7});
+        const predictions = await clf.classify(${JSON.stringify(image)}, {topK: 5});
+        const random = Array.from(clf.predictSync(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
+        clf.dispose();
         const esm = await import('effnet-native');
         const tfEsm = await import('@tensorflow/tfjs-core');
         console.log(JSON.stringify({
@@ -223,10 +246,10 @@ describe('installed package, no compilers on PATH', () => {
           isNativeCpu: tf.backend() instanceof en.NativeCpuBackend,
           oneEngine: tfEsm.engine() === tf.engine(),
           esmExports: Object.keys(esm).sort(), cjsExports: Object.keys(en).sort(),
-          random,
+          predictions, random,
         }));
       })().catch((e) => { console.error(e); process.exit(1); });
-    `]);
+    `, 'cjs')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -234,18 +257,21 @@ describe('installed package, no compilers on PATH', () => {
     expect(out.isNativeCpu).toBe(esm.isNativeCpu);
     expect(out.oneEngine).toBe(true);
     expect(out.cjsExports).toEqual(out.esmExports.filter((k: string) => k !== 'default' && k !== 'module.exports'));
+    expect(out.predictions).toEqual(esm.predictions);
     expect(out.random).toEqual(esm.random);
   });
 
   it('the shipped binary runs its portable path (what a CPU without AVX2 gets) with the same results', () => {
-    const r = spawnSync(join(bareBin, 'node'), ['-e', `
+    const r = spawnSync(join(bareBin, 'node'), [script(`
       const tf = require('@tensorflow/tfjs-core');
       const en = require('effnet-native');
-      const cfg = en.efficientNetConfig('b0');
-      const model = en.buildEfficientNet(cfg, en.randomEfficientNetWeights(cfg, 7));
-      const random = Array.from(model.predict(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
-      console.log(JSON.stringify({info: en.nativeInfo(), random}));
-    `], {cwd: project, encoding: 'utf8', env: {PATH: bareBin, EFFNET_ISA: 'portable'}, timeout: 60_000});
+      (async () => {
+        const clf = await en.loadEfficientNet('b0', {weights: 'random', seed: 7});
+        const random = Array.from(clf.predictSync(tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 11)).dataSync());
+        clf.dispose();
+        console.log(JSON.stringify({info: en.nativeInfo(), random}));
+      })().catch((e) => { console.error(e); process.exit(1); });
+    `, 'cjs')], {cwd: project, encoding: 'utf8', env: {PATH: bareBin, EFFNET_ISA: 'portable'}, timeout: 60_000});
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(out.info.isa).toBe('portable');
@@ -255,10 +281,10 @@ describe('installed package, no compilers on PATH', () => {
   });
 
   it('a failed load explains itself (EFFNET_NATIVE_BINARY naming a missing file)', () => {
-    const r = spawnSync(join(bareBin, 'node'), ['--input-type=module', '-e', `
+    const r = spawnSync(join(bareBin, 'node'), [script(`
       import * as en from 'effnet-native';
       try { en.nativeInfo(); } catch (e) { console.log(e.message); }
-    `], {cwd: project, encoding: 'utf8', env: {PATH: bareBin, EFFNET_NATIVE_BINARY: join(work, 'nowhere.node')}});
+    `, 'mjs')], {cwd: project, encoding: 'utf8', env: {PATH: bareBin, EFFNET_NATIVE_BINARY: join(work, 'nowhere.node')}});
     expect(r.stdout).toContain('could not load the native CPU addon');
     expect(r.stdout).toContain(`${join(work, 'nowhere.node')} (set by environment): file not found`);
     expect(r.stdout).toContain('Possible solutions:');
