@@ -100,6 +100,8 @@ import {expm1Config} from './kernels/Expm1.js';
 import {log1pConfig} from './kernels/Log1p.js';
 import {batchToSpaceNDConfig} from './kernels/BatchToSpaceND.js';
 import {einsumConfig} from './kernels/Einsum.js';
+import {isFiniteConfig} from './kernels/IsFinite.js';
+import {isInfConfig} from './kernels/IsInf.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import type {NativeKernelConfig} from './kernels/types.js';
@@ -210,6 +212,8 @@ export const kernelConfigs: NativeKernelConfig[] = [
   batchToSpaceNDConfig,
   unsortedSegmentSumConfig,
   einsumConfig,
+  isInfConfig,
+  isFiniteConfig,
 ];
 
 /**

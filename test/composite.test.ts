@@ -1,4 +1,5 @@
-// Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum, Einsum)
+// Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum, Einsum,
+// IsInf, IsFinite)
 // against tfjs-backend-cpu at every ISA level, plus their error messages. (The conformance suite
 // also runs gather's gradient, which uses UnsortedSegmentSum.)
 import {describe, expect, it} from 'vitest';
@@ -92,5 +93,26 @@ describe('Einsum', () => {
     const x = tf.tensor1d([true, false], 'bool');
     expect(() => tf.engine().runKernel('Einsum', [x] as unknown as tf.NamedTensorMap, {equation: 'i->i'})).toThrowError(/Einsum: dtype 'bool' is not supported/);
     x.dispose();
+  });
+});
+
+describe('IsInf / IsFinite', () => {
+  it('match tfjs-backend-cpu on infinities, NaN, signed zeros, extremes and every numeric dtype', async () => {
+    const special = [Infinity, -Infinity, NaN, 0, -0, 1, -1, 3.4e38, -3.4e38, 1e-45, -1e-45];
+    const values = Float32Array.from({length: 37 * 3}, (_, i) => (i % 5 === 0 ? special[(i / 5) % special.length] : Math.sin(i) * 1e30));
+    for (const op of ['isInf', 'isFinite'] as const) {
+      await compareWithCpu(() => tf[op](tf.tensor(values, [37, 3])), {label: `${op} float32`});
+      await compareWithCpu(() => tf[op](tf.tensor(randomInts(12, 5), [3, 4], 'int32')), {label: `${op} int32`});
+      await compareWithCpu(() => tf[op](tf.tensor([true, false, true], [3], 'bool')), {label: `${op} bool`});
+      await compareWithCpu(() => tf[op](tf.zeros([0, 4])), {label: `${op} empty`});
+    }
+  });
+
+  it('reject strings by name', async () => {
+    await tf.setBackend('native-cpu');
+    const s = tf.tensor(['a']);
+    expect(() => tf.engine().runKernel('IsInf', {x: s})).toThrowError(/IsInf: dtype 'string' is not supported/);
+    expect(() => tf.engine().runKernel('IsFinite', {x: s})).toThrowError(/IsFinite: dtype 'string' is not supported/);
+    s.dispose();
   });
 });
