@@ -295,10 +295,10 @@ async function info(args: string[]): Promise<void> {
   if (values.help) return void console.log(commandHelp('info'));
   const tf = await import('@tensorflow/tfjs-core');
   const index = await import('./index.js');
-  const {CUDA_NOT_BUILT} = await import('./classify/backends.js');
+  const {gpuSummary} = await import('./classify/backends.js');
   const native = index.nativeInfo();
   await tf.ready();
-  const cuda = tf.findBackendFactory('native-cuda') != null ? 'CUDA: the native-cuda backend is registered' : CUDA_NOT_BUILT;
+  const cuda = gpuSummary();
   let sharp = 'not installed (npm install sharp)';
   try {
     const s = (await import('sharp')).default;

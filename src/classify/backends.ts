@@ -1,10 +1,25 @@
 // tfjs backends a model can run on, and activating one (in the main thread or a worker).
 import * as tf from '@tensorflow/tfjs-core';
 
+import {cudaStatus} from '../native_cuda.js';
+
 export const MODEL_BACKENDS = ['native', 'native-cpu', 'native-cuda', 'cpu', 'wasm'] as const;
 export type ModelBackend = (typeof MODEL_BACKENDS)[number];
 
 export const CUDA_NOT_BUILT = 'CUDA: not built (the native-cuda backend is not part of this build)';
+
+/** One line about the GPU: the device in use, or why CUDA is not used. */
+export function gpuSummary(): string {
+  const status = cudaStatus();
+  if (status.available) {
+    const d = status.device;
+    return d
+      ? `CUDA: ${d.name} (compute capability ${d.computeCapability}, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB), backend native-cuda`
+      : 'CUDA: backend native-cuda';
+  }
+  if (!status.tried.some((a) => a.cause !== 'not-found') && !status.addonPath && !/disabled/.test(status.reason)) return CUDA_NOT_BUILT;
+  return `CUDA: not used: ${status.reason}`;
+}
 
 /** Makes `name` tfjs's active backend (importing tfjs's cpu/wasm backends when asked for). */
 export async function activateBackend(name: string): Promise<ModelBackend> {
@@ -21,7 +36,7 @@ export async function activateBackend(name: string): Promise<ModelBackend> {
     }
   }
   if (tf.findBackendFactory(backend) == null) {
-    if (backend === 'native-cuda') throw new Error(`backend 'native-cuda': ${CUDA_NOT_BUILT}`);
+    if (backend === 'native-cuda') throw new Error(`backend 'native-cuda' is not available: ${gpuSummary()}`);
     throw new Error(`backend '${backend}' is not registered`);
   }
   if (tf.getBackend() !== backend || tf.findBackend(backend) == null) {
