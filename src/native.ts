@@ -310,7 +310,8 @@ export function loadFailureMessage(kind: AddonKind, attempts: LoadAttempt[], le:
   ];
 
   if (kind === 'cuda' && attempts.every((a) => a.cause === 'not-found' && a.source !== 'env')) {
-    add('CUDA addon not built: this version of effnet-native ships no CUDA addon; use the native-cpu backend.');
+    add('CUDA addon not built: this installation has no ' + ADDON_FILES.cuda + ' (packages made without a CUDA',
+      'toolkit ship the CPU addon only); the native-cpu backend is used. In a clone, build with nvcc on PATH.');
   }
   if (envAttempt) {
     add(`${ADDON_ENV[kind]} is set to ${envAttempt.path}: point it at a built ${file}, or unset it to use the`,
@@ -382,17 +383,4 @@ export function loadCpuAddon(): NativeAddon {
 export function loadedAddon(kind: AddonKind): AddonCandidate | undefined {
   const done = loadedAddons[kind];
   return done ? {...done.from} : undefined;
-}
-
-/** Whether the CUDA addon can be loaded, and if not, why (never throws). */
-export function cudaAddonStatus(): {available: boolean; path?: string; reason?: string} {
-  if (loadedAddons.cuda) return {available: true, path: loadedAddons.cuda.from.path};
-  const le = loaderEnvironment();
-  const result = tryLoadAddon<unknown>('cuda', le);
-  if (result.addon) {
-    loadedAddons.cuda = {addon: result.addon, from: result.loaded!};
-    return {available: true, path: result.loaded!.path};
-  }
-  const built = result.attempts.find((a) => a.cause !== 'not-found');
-  return {available: false, reason: built ? loadFailureMessage('cuda', result.attempts, le) : 'CUDA addon not built'};
 }
