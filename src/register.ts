@@ -102,6 +102,7 @@ import {batchToSpaceNDConfig} from './kernels/BatchToSpaceND.js';
 import {einsumConfig} from './kernels/Einsum.js';
 import {isFiniteConfig} from './kernels/IsFinite.js';
 import {isInfConfig} from './kernels/IsInf.js';
+import {seluConfig} from './kernels/Selu.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import type {NativeKernelConfig} from './kernels/types.js';
@@ -214,6 +215,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   einsumConfig,
   isInfConfig,
   isFiniteConfig,
+  seluConfig,
 ];
 
 /**

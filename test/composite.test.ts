@@ -1,5 +1,5 @@
 // Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum, Einsum,
-// IsInf, IsFinite)
+// IsInf, IsFinite, Selu)
 // against tfjs-backend-cpu at every ISA level, plus their error messages. (The conformance suite
 // also runs gather's gradient, which uses UnsortedSegmentSum.)
 import {describe, expect, it} from 'vitest';
@@ -114,5 +114,13 @@ describe('IsInf / IsFinite', () => {
     expect(() => tf.engine().runKernel('IsInf', {x: s})).toThrowError(/IsInf: dtype 'string' is not supported/);
     expect(() => tf.engine().runKernel('IsFinite', {x: s})).toThrowError(/IsFinite: dtype 'string' is not supported/);
     s.dispose();
+  });
+});
+
+describe('Selu', () => {
+  it('matches tfjs-backend-cpu (both signs, tiny and large magnitudes, NaN, int32)', async () => {
+    const values = Float32Array.from({length: 53}, (_, i) => (i === 7 ? NaN : (i - 26) * Math.pow(10, (i % 9) - 6)));
+    await compareWithCpu(() => tf.selu(tf.tensor1d(values)), {label: 'float32'});
+    await compareWithCpu(() => tf.selu(tf.tensor(randomInts(24, 9, -5, 5), [2, 3, 4], 'int32')), {label: 'int32'});
   });
 });

@@ -91,7 +91,7 @@ const OTHER_KERNEL_SUITES: Suite[] = [
   {describe: 'batchToSpaceND X spaceToBatchND', needs: ['BatchToSpaceND', 'SpaceToBatchND']},
   {describe: 'unsortedSegmentSum', needs: ['UnsortedSegmentSum']},
   {describe: 'einsum', needs: ['Einsum']}, {describe: 'RGBToGrayscale', needs: ['Einsum']},
-  {describe: 'isInf', needs: ['IsInf']}, {describe: 'isFinite', needs: ['IsFinite']},
+  {describe: 'isInf', needs: ['IsInf']}, {describe: 'isFinite', needs: ['IsFinite']}, {describe: 'selu', needs: ['Selu']},
 ];
 
 /** Ops composed of the kernels above (tfjs-core implements them with several kernel calls). */
