@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   cuda_binding::init_elementwise(env, exports);
   cuda_binding::init_layout(env, exports);
   cuda_binding::init_reduce(env, exports);
+  cuda_binding::init_conv(env, exports);
   return exports;
 }
 }  // namespace

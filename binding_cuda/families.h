@@ -8,4 +8,5 @@ void init_memory(Napi::Env env, Napi::Object exports);       // memory.cc: buffe
 void init_elementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc: binary, unary, addN
 void init_layout(Napi::Env env, Napi::Object exports);       // layout.cc: strided copies, concat, cast, fill
 void init_reduce(Napi::Env env, Napi::Object exports);       // reduce.cc: reduce, argReduce, softmax
+void init_conv(Napi::Env env, Napi::Object exports);         // conv.cc: conv, depthwise, matmul, pooling, batchNorm, resize
 }  // namespace cuda_binding

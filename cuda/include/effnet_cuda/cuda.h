@@ -116,5 +116,74 @@ void concat(size_t elem_size, size_t outer, const std::vector<const void*>& inpu
 // Element-wise dtype conversion with typed-array semantics.
 void cast(const void* x, DType x_type, void* out, DType out_type, size_t n);
 
+// ---- convolution, matrix multiplication, pooling, normalisation ---------------------------------
+
+// A float32 operand broadcast against an output of shape `out_dims` (rank <= 8): element at output
+// multi-index i is data[sum(i[k] * strides[k])] (stride 0 where broadcast).
+struct BroadcastOperand {
+  const float* data = nullptr;
+  std::vector<int64_t> strides;
+};
+// The strides of an operand of `shape` broadcast (NumPy rules, never enlarging) to `out_shape`;
+// throws effnet::Error naming `what` when it does not broadcast.
+BroadcastOperand broadcast_operand(const std::string& what, const float* data, const Shape& shape,
+                                   const Shape& out_shape);
+
+// Epilogue of fused ops: out = act(acc + bias + residual), prelu slopes broadcast like bias.
+// activation codes as effnet::Activation (0 linear, 1 relu, 2 relu6, 3 elu, 4 leakyrelu, 5 prelu,
+// 6 sigmoid, 7 swish).
+struct Epilogue {
+  Shape out_shape;  // the output's shape (operands broadcast against it)
+  BroadcastOperand bias, prelu;
+  const float* residual = nullptr;  // the output's shape, added before the activation
+  int activation = 0;
+  float alpha = 0.2f;
+};
+
+struct Conv2DShape {
+  int64_t batch = 0, in_h = 0, in_w = 0, in_c = 0, out_h = 0, out_w = 0, out_c = 0;
+  int64_t filter_h = 0, filter_w = 0, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+};
+// NHWC x, HWIO filter -> NHWC out (implicit GEMM).
+void conv2d(const Conv2DShape& s, const float* x, const float* filter, float* out, const Epilogue& ep);
+
+struct DepthwiseShape {
+  int64_t batch = 0, in_h = 0, in_w = 0, channels = 0, multiplier = 1, out_h = 0, out_w = 0;
+  int64_t filter_h = 0, filter_w = 0, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+};
+// NHWC x, [fh, fw, C, multiplier] filter -> NHWC out with C * multiplier channels.
+void depthwise_conv2d(const DepthwiseShape& s, const float* x, const float* filter, float* out, const Epilogue& ep);
+
+struct MatMulShape {
+  size_t batch_a = 1, batch_b = 1, batch = 1, m = 0, n = 0, k = 0;
+  bool transpose_a = false, transpose_b = false;
+};
+// out[b] = op(a[b % batch_a]) * op(b[b % batch_b]), then the epilogue.
+void batch_matmul(const MatMulShape& s, const float* a, const float* b, float* out, const Epilogue& ep);
+
+struct Pool2DShape {
+  int64_t batch = 0, in_h = 0, in_w = 0, channels = 0, filter_h = 0, filter_w = 0, stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0, out_h = 0, out_w = 0;
+};
+// Max (NaN never wins) or average over the window's in-bounds elements, NHWC.
+void pool2d(bool is_max, const Pool2DShape& s, const float* x, float* out);
+
+// out = offset + (x - mean) * scale / sqrt(variance + eps), operands indexed cyclically (tfjs).
+struct CyclicOperand {
+  const float* data = nullptr;
+  size_t size = 0;  // 0: absent (offset 0, scale 1)
+};
+void batch_norm(const float* x, size_t n, CyclicOperand mean, CyclicOperand variance, CyclicOperand offset,
+                CyclicOperand scale, double epsilon, float* out);
+
+struct ResizeShape {
+  int64_t batch = 0, in_h = 0, in_w = 0, channels = 0, out_h = 0, out_w = 0;
+  bool align_corners = false, half_pixel_centers = false;
+};
+// Bilinear resize of NHWC float32 (x_int32 false) or int32 images to float32, tfjs's coordinates.
+void resize_bilinear(const ResizeShape& s, const void* x, bool x_int32, float* out);
+
 }  // namespace cuda
 }  // namespace effnet
