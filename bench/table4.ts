@@ -327,6 +327,18 @@ interface Timing {
 
 /** Times `fn` with tinybench: warm-up, then at least `iterations` runs and `timeMs` ms; median. */
 async function timeIt(fn: () => unknown, options: Table4Options, progress: Progress, signal: AbortSignal): Promise<Timing> {
+  // One signal per Bench, linked to the run's (tinybench adds listeners to the signal it gets).
+  const local = new AbortController();
+  const forward = () => local.abort();
+  signal.addEventListener('abort', forward, {once: true});
+  try {
+    return await timeWith(fn, options, progress, local.signal);
+  } finally {
+    signal.removeEventListener('abort', forward);
+  }
+}
+
+async function timeWith(fn: () => unknown, options: Table4Options, progress: Progress, signal: AbortSignal): Promise<Timing> {
   const bench = new Bench({
     time: options.timeMs,
     iterations: options.iterations,
