@@ -75,6 +75,10 @@ describe('EfficientNet-B0 with seeded random weights', () => {
       return v;
     });
     const calls = inputs.map((x) => model.predict(x));
+    // The calling thread computes at the same time as the worker (shared native pool and registry).
+    const meanwhile = model.predictSync(inputs[0]);
+    expect(maxAbsDiff(meanwhile.dataSync(), expected[0])).toBeLessThan(1e-4);
+    meanwhile.dispose();
     // Mixed with classify calls in between.
     const classified = model.classify(IMAGE, {topK: 1});
     const outputs = await Promise.all(calls);
