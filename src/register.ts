@@ -103,6 +103,7 @@ import {einsumConfig} from './kernels/Einsum.js';
 import {isFiniteConfig} from './kernels/IsFinite.js';
 import {isInfConfig} from './kernels/IsInf.js';
 import {seluConfig} from './kernels/Selu.js';
+import {linSpaceConfig} from './kernels/LinSpace.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import type {NativeKernelConfig} from './kernels/types.js';
@@ -216,6 +217,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   isInfConfig,
   isFiniteConfig,
   seluConfig,
+  linSpaceConfig,
 ];
 
 /**

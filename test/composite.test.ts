@@ -1,5 +1,5 @@
 // Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum, Einsum,
-// IsInf, IsFinite, Selu)
+// IsInf, IsFinite, Selu) and LinSpace (computed in JavaScript, like Range)
 // against tfjs-backend-cpu at every ISA level, plus their error messages. (The conformance suite
 // also runs gather's gradient, which uses UnsortedSegmentSum.)
 import {describe, expect, it} from 'vitest';
@@ -122,5 +122,13 @@ describe('Selu', () => {
     const values = Float32Array.from({length: 53}, (_, i) => (i === 7 ? NaN : (i - 26) * Math.pow(10, (i % 9) - 6)));
     await compareWithCpu(() => tf.selu(tf.tensor1d(values)), {label: 'float32'});
     await compareWithCpu(() => tf.selu(tf.tensor(randomInts(24, 9, -5, 5), [2, 3, 4], 'int32')), {label: 'int32'});
+  });
+});
+
+describe('LinSpace', () => {
+  it('matches tfjs-backend-cpu (increasing, decreasing, constant, one point)', async () => {
+    for (const [start, stop, num] of [[0, 1, 11], [5.5, -3.25, 37], [2, 2, 4], [1, 9, 1]]) {
+      await compareWithCpu(() => tf.linspace(start, stop, num), {label: `linspace(${start}, ${stop}, ${num})`});
+    }
   });
 });
