@@ -352,6 +352,23 @@ async function finish<C extends ModelConfig>(
   }
 }
 
+/**
+ * loadWeights, with a hint when only the classifier differs: the file was trained for another
+ * number of classes.
+ */
+async function loadFor(source: string | Uint8Array, options: Parameters<typeof loadWeights>[1]): ReturnType<typeof loadWeights> {
+  try {
+    return await loadWeights(source, options);
+  } catch (e) {
+    const message = (e as Error).message;
+    const m = /classifier\/bias[^,]* is \[(\d+)\], the model needs \[(\d+)\]/.exec(message);
+    if (m && !/missing \d+|unexpected \d+/.test(message) && /mis-shaped 2:/.test(message)) {
+      throw new Error(`${message}\n  (the file's classifier has ${m[1]} classes, the model ${m[2]}: set numClasses to ${m[1]})`);
+    }
+    throw e;
+  }
+}
+
 function checkSeed(options: LoadModelOptions): number {
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
@@ -374,7 +391,7 @@ export async function loadEfficientNet(
   if (options.weights === 'random') {
     return finish(config, randomEfficientNetWeights(config, checkSeed(options)), backend, 'random', options);
   }
-  const loaded = await loadWeights(options.weights, {config, scheme: options.scheme, padding: options.padding, bnEpsilon: options.bnEpsilon});
+  const loaded = await loadFor(options.weights, {config, scheme: options.scheme, padding: options.padding, bnEpsilon: options.bnEpsilon});
   config = {...config, padding: loaded.padding, bnEpsilon: loaded.bnEpsilon};
   return finish(config, loaded.weights, backend, loaded.scheme, options);
 }
@@ -389,7 +406,7 @@ export async function loadResNet(
   if (options.weights === 'random') {
     return finish(config, randomResNetWeights(config, checkSeed(options)), backend, 'random', options);
   }
-  const loaded = await loadWeights(options.weights, {config, scheme: options.scheme, padding: options.padding, bnEpsilon: options.bnEpsilon});
+  const loaded = await loadFor(options.weights, {config, scheme: options.scheme, padding: options.padding, bnEpsilon: options.bnEpsilon});
   config = {...config, padding: loaded.padding, bnEpsilon: loaded.bnEpsilon};
   return finish(config, loaded.weights, backend, loaded.scheme, options);
 }

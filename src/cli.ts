@@ -125,7 +125,9 @@ function number(values: Values, key: string, {integer = false, min = -Infinity} 
 
 /** One line: loadWeights' multi-line report joined. */
 function oneLine(message: string): string {
-  return message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ').replace(/:;/g, ':');
+  return message
+    .replace(/set numClasses to (\d+)\)/, 'pass --num-classes $1)')
+    .split('\n').map((l) => l.trim()).filter(Boolean).join('; ').replace(/:;/g, ':').replace(/; \(/g, ' (');
 }
 
 async function loadModel(command: string, values: Values) {

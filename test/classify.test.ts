@@ -170,6 +170,12 @@ describe('errors', () => {
       .rejects.toThrow(/do not match the model[\s\S]*missing \d+: blocks\/7\/expand[\s\S]*mis-shaped/);
   });
 
+  it('weights for another number of classes: says which number', async () => {
+    await expect(loadEfficientNet({width: 0.25, depth: 0.25, resolution: 32}, {
+      weights: path.join(FIXTURES, 'efficientnet_w025_d025.safetensors'), backend: 'native-cpu',
+    })).rejects.toThrow(/the file's classifier has 10 classes, the model 1000: set numClasses to 10/);
+  });
+
   it('missing weight file, unknown backend, CUDA not built', async () => {
     await expect(loadEfficientNet('b0', {weights: '/nonexistent/w.safetensors'})).rejects.toThrow(/cannot read '\/nonexistent\/w.safetensors'/);
     await expect(loadEfficientNet('b0', {weights: 'random', backend: 'gpu' as never})).rejects.toThrow(/unknown backend 'gpu'; supported: native/);

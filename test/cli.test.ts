@@ -177,6 +177,10 @@ describe('effnet errors', () => {
       /do not match the model.*missing \d+: blocks\/7\/expand\/conv\/kernel.*mis-shaped \d+: stem\/conv\/kernel/,
     );
     expectError(await effnet('classify', IMAGE, '--model', 'b0', '--weights', IMAGE), 1, /neither a safetensors file nor an HDF5/);
+    expectError(
+      await effnet('classify', IMAGE, '--model', 'b0', '--width', '0.25', '--depth', '0.25', '--weights', EFF_WEIGHTS), 1,
+      /classifier\/kernel .* is \[320, 10\], the model needs \[320, 1000\].*pass --num-classes 10\)$/,
+    );
   });
 
   it('usage errors: unknown command, option, model, backend; bad numbers; missing arguments', async () => {
