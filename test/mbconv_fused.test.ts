@@ -1,5 +1,6 @@
 // The fused EffnetMBConv kernel against the composite block on tfjs-backend-cpu, for every block
-// shape of B0-B7 at every ISA level, 1 and 2 threads, batch 1 and 2; a whole B0 fused vs unfused;
+// shape of B0-B7 (and kernel sizes 1 and 7) at every ISA level, 1 and 2 threads (3 for batch 2),
+// batch 1 and 2; a whole B0 fused vs unfused;
 // packed-weight lifetime; bad input.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
@@ -110,6 +111,9 @@ const MODEL_SHAPES = modelBlockShapes();
 const ODD_SHAPES: BlockShape[] = [
   {label: 'k3 s1 e3 residual, 7 channels', k: 3, stride: 1, expand: 3, cin: 7, cout: 7, cse: 1, residual: true},
   {label: 'k5 s2 e1 plain, 13->9 channels', k: 5, stride: 2, expand: 1, cin: 13, cout: 9, cse: 3, residual: false},
+  // Kernel sizes outside B0-B7 (the generic depthwise row kernel).
+  {label: 'k7 s2 e2 plain, 6->10 channels', k: 7, stride: 2, expand: 2, cin: 6, cout: 10, cse: 1, residual: false},
+  {label: 'k1 s1 e4 residual, 5 channels', k: 1, stride: 1, expand: 4, cin: 5, cout: 5, cse: 1, residual: true},
 ];
 
 // Input sizes: odd and even, square and not, both padding rules (they differ for stride 2 on even sizes).
@@ -133,18 +137,33 @@ async function reference(b: BlockShape, raw: RawWeights, x: Float32Array, xShape
   });
 }
 
-/** The fused kernel on native-cpu at every ISA level and thread count. */
-async function expectFusedMatches(label: string, raw: RawWeights, x: Float32Array, xShape: number[], config: MBConvConfig, expected: Evaluated[]) {
+interface Case {
+  label: string;
+  x: Float32Array;
+  xShape: number[];
+  config: MBConvConfig;
+  expected: Evaluated[];
+}
+
+/**
+ * The fused kernel on native-cpu at every ISA level with 1 and 2 threads (and 3 for batches of 2,
+ * which gives a thread rows of both images). The thread count changes only a few times per call.
+ */
+async function expectFusedMatches(raw: RawWeights, cases: Case[]): Promise<void> {
   await tf.setBackend(NATIVE);
   const w = tensors(raw);
   try {
-    await forEachIsa(async (isa) => {
-      for (const threads of [1, 2]) {
-        setThreads(threads);
-        const got = await evalOn(NATIVE, () => mbconv(tf.tensor4d(x, xShape as [number, number, number, number]), w, config));
-        expectClose(got, expected, 1e-4, 1e-4, `${label} ${isa} threads=${threads}`);
-      }
-    });
+    for (const threads of [1, 2, 3]) {
+      const some = cases.filter((c) => threads < 3 || c.xShape[0] > 1);
+      if (some.length === 0) continue;
+      setThreads(threads);
+      await forEachIsa(async (isa) => {
+        for (const c of some) {
+          const got = await evalOn(NATIVE, () => mbconv(tf.tensor4d(c.x, c.xShape as [number, number, number, number]), w, c.config));
+          expectClose(got, c.expected, 1e-4, 1e-4, `${c.label} ${isa} threads=${threads}`);
+        }
+      });
+    }
   } finally {
     tf.dispose(Object.values(w) as tf.Tensor[]);
   }
@@ -175,15 +194,17 @@ describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
   for (const [i, shape] of [...MODEL_SHAPES, ...ODD_SHAPES].entries()) {
     it(shape.label, async () => {
       const raw = rawWeights(shape, 100 * i);
+      const cases: Case[] = [];
       for (const [j, size] of SIZES.entries()) {
         for (const batch of [1, 2]) {
           const xShape = [batch, size.h, size.w, shape.cin];
           const x = input(xShape, 7 + 31 * i + j);
           const config: MBConvConfig = {kernelSize: shape.k, stride: shape.stride, padding: size.padding, residual: shape.residual};
           const expected = await reference(shape, raw, x, xShape, config);
-          await expectFusedMatches(`${shape.label} ${size.h}x${size.w} ${size.padding} batch=${batch}`, raw, x, xShape, config, expected);
+          cases.push({label: `${shape.label} ${size.h}x${size.w} ${size.padding} batch=${batch}`, x, xShape, config, expected});
         }
       }
+      await expectFusedMatches(raw, cases);
     });
   }
 
@@ -199,7 +220,7 @@ describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
       const x = input(xShape, 77 + i);
       const config: MBConvConfig = {kernelSize: shape.k, stride: shape.stride, padding: 'same', residual: shape.residual};
       const expected = await reference(shape, raw, x, xShape, config);
-      await expectFusedMatches(shape.label, raw, x, xShape, config, expected);
+      await expectFusedMatches(raw, [{label: shape.label, x, xShape, config, expected}]);
     });
   }
 
