@@ -7,12 +7,21 @@
 //   prebuilds/linux-x64/manifest.json             sizes, linked libraries, minimum glibc
 //   dist/src/                                     the ES module build (tsc), entry dist/src/index.js
 //   dist/cjs/                                     the CommonJS build of the same sources
+//   build-package/effnet-native/                  the package to pack and publish: the files above,
+//                                                 README.md, and package.json without its scripts
+//
+// npm pack ./build-package/effnet-native    makes the tarball; npm publish ./build-package/effnet-native
+// publishes it. The repository's package.json keeps `prepare` (a clone's npm install builds from
+// source), and npm 11 reports any package whose package.json has preinstall/install/postinstall/
+// prepare as one with install scripts: the staged package.json has no scripts and no devDependencies.
 //
 // Options:
 //   --binary <file>     use this built CPU addon instead of building one
 //   --build-dir <dir>   cmake-js build folder (default: build); built when older than its sources
 //   --no-native         leave prebuilds/ alone        --no-ts   leave dist/ alone
 //   --force             rebuild the TypeScript outputs even when they look fresh
+//   --refuse-publish    (prepublishOnly) stop `npm publish` in the repository root, which would publish
+//                       the development package.json
 //
 // npm also runs this script before `npm run build` (npm's pre-script hook), so the repository's own
 // `npm install` (prepare -> build) leaves a complete package layout behind.
@@ -38,6 +47,10 @@ const ALLOWED_NEEDED = {
 
 function parseArgs(argv) {
   const opts = {binary: undefined, buildDir: 'build', native: true, ts: true, force: false};
+  if (argv.includes('--refuse-publish')) {
+    throw new Error('prebuild: publish the staged package instead: npm run prebuild && npm publish ./build-package/effnet-native ' +
+      '(the repository package.json has scripts that would run as install scripts)');
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--binary') opts.binary = resolve(argv[++i]);
@@ -317,7 +330,28 @@ function main() {
     buildEsm(opts, work);
     buildCjs(opts, work);
   }
-  log('done; npm pack makes the tarball');
+  const staged = stagePackage(work);
+  log(`done; the package is in ${relative(root, staged)}: npm pack ./${relative(root, staged)} makes the tarball`);
+}
+
+/** Copies what the package ships into build-package/effnet-native, with the published package.json. */
+function stagePackage(work) {
+  const dir = join(work, 'effnet-native');
+  rmSync(dir, {recursive: true, force: true});
+  mkdirSync(dir, {recursive: true});
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  delete manifest.scripts;
+  delete manifest.devDependencies;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+  for (const file of ['README.md', 'LICENSE']) {
+    if (existsSync(join(root, file))) copyFileSync(join(root, file), join(dir, file));
+  }
+  const shipped = (p) => statSync(p).isDirectory() || /\.(js|d\.ts|node)$/.test(p) || p.endsWith('manifest.json') ||
+    p.endsWith('package.json');
+  for (const sub of ['dist/src', 'dist/cjs', 'prebuilds']) {
+    if (existsSync(join(root, sub))) cpSync(join(root, sub), join(dir, sub), {recursive: true, filter: shipped});
+  }
+  return dir;
 }
 
 try {

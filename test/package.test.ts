@@ -1,9 +1,10 @@
-// The npm package, end to end: `npm run prebuild` fills the package layout, `npm pack` makes the
-// tarball, and the tarball installs into an empty project with --ignore-scripts (no install script,
-// nothing compiled, nothing downloaded for the addon). Node then runs there with a PATH that holds
-// only `node`: no cc/gcc/g++/c++/clang/cmake/make/nvcc. It must import and require the package,
-// register native-cpu as the default backend, classify a committed image with a seeded B0 through the
-// public classification API exactly as the source tree does, and run the CLI.
+// The npm package, end to end: `npm run prebuild` fills the package layout and stages the package
+// (package.json without scripts), `npm pack ./build-package/effnet-native` makes the tarball, and the
+// tarball installs into an empty project with --ignore-scripts (no install script, nothing compiled,
+// nothing downloaded for the addon). Node then runs there with a PATH that holds only `node`: no
+// cc/gcc/g++/c++/clang/cmake/make/nvcc. It must import and require the package, register native-cpu
+// as the default backend, classify a committed image with a seeded B0 through the public
+// classification API exactly as the source tree does, and run the CLI.
 import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -70,8 +71,8 @@ beforeAll(() => {
   const prebuildArgs = binary ? ['--binary', binary] : [];
   sh(process.execPath, [join(repo, 'scripts', 'prebuild.mjs'), ...prebuildArgs], repo);
 
-  // 2. The tarball, without running prepare.
-  const json = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repo);
+  // 2. The tarball of the staged package (package.json without scripts), without running any script.
+  const json = sh('npm', ['pack', join(repo, 'build-package', 'effnet-native'), '--ignore-scripts', '--json', '--pack-destination', work], repo);
   packed = JSON.parse(json.slice(json.indexOf('[')))[0];
   tarball = join(work, packed.filename);
   console.log(
@@ -118,9 +119,12 @@ describe('tarball', () => {
     expect(packed.size).toBeLessThan(MAX_TARBALL_BYTES);
   });
 
-  it('installs without compiling or downloading anything: no install scripts, no binding.gyp', () => {
+  it('installs without compiling or downloading anything: no scripts (npm 11 counts prepare too), no binding.gyp', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
-    for (const hook of ['preinstall', 'install', 'postinstall']) expect(manifest.scripts?.[hook], hook).toBeUndefined();
+    expect(manifest.scripts).toBeUndefined();
+    expect(manifest.devDependencies).toBeUndefined();
+    const repoManifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+    expect({...manifest, scripts: repoManifest.scripts, devDependencies: repoManifest.devDependencies}).toEqual(repoManifest);
     expect(manifest.gypfile).toBeUndefined();
     expect(existsSync(join(installed, 'binding.gyp'))).toBe(false);
     expect(existsSync(join(installed, 'build'))).toBe(false);
