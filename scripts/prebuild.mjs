@@ -346,8 +346,12 @@ function stagePackage(work) {
   for (const file of ['README.md', 'LICENSE']) {
     if (existsSync(join(root, file))) copyFileSync(join(root, file), join(dir, file));
   }
-  const shipped = (p) => statSync(p).isDirectory() || /\.(js|d\.ts|node)$/.test(p) || p.endsWith('manifest.json') ||
-    p.endsWith('package.json');
+  // Compiled files whose source is gone (dist/src is shared with npm run build:ts) stay behind.
+  const distSrc = join(root, 'dist', 'src');
+  const hasSource = (p) => !p.startsWith(distSrc + '/') ||
+    existsSync(join(root, 'src', relative(distSrc, p).replace(/(\.d\.ts|\.js)$/, '.ts')));
+  const shipped = (p) => statSync(p).isDirectory() ||
+    ((/\.(js|d\.ts|node)$/.test(p) || p.endsWith('manifest.json') || p.endsWith('package.json')) && hasSource(p));
   for (const sub of ['dist/src', 'dist/cjs', 'prebuilds']) {
     if (existsSync(join(root, sub))) cpSync(join(root, sub), join(dir, sub), {recursive: true, filter: shipped});
   }
