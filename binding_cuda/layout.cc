@@ -1,5 +1,6 @@
 // Layout entries of the CUDA addon (same options as binding/layout.cc): strided copies (Transpose,
-// Slice, StridedSlice, Tile, BroadcastTo, Reverse, SplitV, Unpack), Concat/Pack, Cast, Fill.
+// Slice, StridedSlice, Tile, BroadcastTo, Reverse, SplitV, Unpack), Concat/Pack, Cast, Fill, PadV2,
+// GatherV2, Select.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -152,6 +153,77 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// {x, out, dtype, shape, before, after, value}: fill with value, then copy x inside.
+Napi::Value PadV2(const Napi::CallbackInfo& info) {
+  Args args(info, "PadV2");
+  const DType type = args.dtype("dtype");
+  const std::vector<int64_t> shape = args.integers("shape");
+  const std::vector<int64_t> before = args.integers("before"), after = args.integers("after");
+  if (before.size() != shape.size() || after.size() != shape.size()) args.fail("paddings must have one pair per dimension");
+  std::vector<int64_t> out_shape(shape.size());
+  for (size_t k = 0; k < shape.size(); ++k) {
+    if (before[k] < 0 || after[k] < 0) args.fail("paddings must be >= 0");
+    out_shape[k] = shape[k] + before[k] + after[k];
+  }
+  const size_t in_count = element_count(shape, "PadV2");
+  const size_t out_count = element_count(out_shape, "PadV2");
+  std::vector<DeviceBufferPtr> keep;
+  const void* x = args.data<void>("x", in_count, type, keep);
+  void* out = args.data<void>("out", out_count, type, keep);
+  unsigned char value[8];
+  element_bytes(args.number("value"), type, value);
+  effnet::cuda::fill(out, effnet::dtype_size(type), out_count, value);
+  effnet::cuda::StridedLayout src{0, row_major(shape)};
+  effnet::cuda::StridedLayout dst{0, row_major(out_shape)};
+  for (size_t k = 0; k < shape.size(); ++k) dst.offset += before[k] * dst.strides[k];
+  effnet::cuda::strided_copy("PadV2", effnet::dtype_size(type), shape, x, in_count, src, out, out_count, dst);
+  return info.Env().Undefined();
+}
+
+// {x, indices, out, dtype, batch, outer, dim, slice, count}. Indices are checked on the host (one small
+// download) so that an index out of range is an Error, as on the CPU.
+Napi::Value GatherV2(const Napi::CallbackInfo& info) {
+  Args args(info, "GatherV2");
+  const DType type = args.dtype("dtype");
+  const size_t batch = non_negative(args, "batch"), outer = non_negative(args, "outer");
+  const size_t dim = non_negative(args, "dim"), slice = non_negative(args, "slice");
+  const size_t count = non_negative(args, "count");
+  const size_t src_need = element_count({static_cast<int64_t>(batch), static_cast<int64_t>(outer), static_cast<int64_t>(dim), static_cast<int64_t>(slice)}, "GatherV2");
+  const size_t idx_need = element_count({static_cast<int64_t>(batch), static_cast<int64_t>(count)}, "GatherV2");
+  const size_t dst_need = element_count({static_cast<int64_t>(batch), static_cast<int64_t>(outer), static_cast<int64_t>(count), static_cast<int64_t>(slice)}, "GatherV2");
+  std::vector<DeviceBufferPtr> keep;
+  const void* x = args.data<void>("x", src_need, type, keep);
+  DeviceBufferPtr idx = args.buffer("indices", idx_need, DType::kInt32);
+  void* out = args.data<void>("out", dst_need, type, keep);
+  std::vector<int32_t> host(idx_need);
+  if (idx_need > 0) effnet::cuda::download(*idx, host.data(), idx_need * sizeof(int32_t));
+  for (int32_t v : host) {
+    if (v < 0 || static_cast<size_t>(v) >= dim) {
+      args.fail("the index value " + std::to_string(v) + " is not in [0, " + std::to_string(static_cast<int64_t>(dim) - 1) + "]");
+    }
+  }
+  effnet::cuda::gather(effnet::dtype_size(type), batch, outer, dim, slice, count, x,
+                       static_cast<const int32_t*>(idx->data()), out);
+  return info.Env().Undefined();
+}
+
+// select({condition, conditionDtype, conditionSize, t, e, tDtype, eDtype, out, outDtype, size})
+Napi::Value Select(const Napi::CallbackInfo& info) {
+  Args args(info, "Select");
+  const int64_t cond_size = args.integer("conditionSize");
+  const int64_t size = args.integer("size");
+  if (cond_size < 0 || size < 0) args.fail("negative size");
+  const DType ct = args.dtype("conditionDtype"), tt = args.dtype("tDtype"), et = args.dtype("eDtype"),
+              ot = args.dtype("outDtype");
+  std::vector<DeviceBufferPtr> keep;
+  const void* c = args.data<void>("condition", static_cast<size_t>(cond_size), ct, keep);
+  const void* t = args.data<void>("t", static_cast<size_t>(size), tt, keep);
+  const void* e = args.data<void>("e", static_cast<size_t>(size), et, keep);
+  void* out = args.data<void>("out", static_cast<size_t>(size), ot, keep);
+  effnet::cuda::select(c, ct, static_cast<size_t>(cond_size), t, tt, e, et, out, ot, static_cast<size_t>(size));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void init_layout(Napi::Env env, Napi::Object exports) {
@@ -167,6 +239,9 @@ void init_layout(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "pack", Pack);
   export_entry(env, exports, "cast", Cast);
   export_entry(env, exports, "fill", Fill);
+  export_entry(env, exports, "padV2", PadV2);
+  export_entry(env, exports, "gatherV2", GatherV2);
+  export_entry(env, exports, "select", Select);
 }
 
 }  // namespace cuda_binding

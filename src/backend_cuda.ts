@@ -7,6 +7,12 @@ import {backend_util, DataId} from '@tensorflow/tfjs-core';
 import {NativeCpuBackend} from './backend.js';
 import type {CudaAddon, CudaDeviceInfo} from './native_cuda.js';
 
+/**
+ * Kernels of native-cpu not registered on native-cuda: models compose these from other kernels when
+ * the backend lacks them (the fused MBConv block has no CUDA implementation yet).
+ */
+export const CUDA_UNREGISTERED_KERNELS: readonly string[] = ['EffnetMBConv'];
+
 export class NativeCudaBackend extends NativeCpuBackend {
   readonly cuda: CudaAddon;
 

@@ -2,7 +2,7 @@
 import {findBackendFactory, getKernel, registerBackend, registerKernel} from '@tensorflow/tfjs-core';
 
 import {NativeCpuBackend} from './backend.js';
-import {NativeCudaBackend} from './backend_cuda.js';
+import {CUDA_UNREGISTERED_KERNELS, NativeCudaBackend} from './backend_cuda.js';
 import {_fusedMatMulConfig} from './kernels/_FusedMatMul.js';
 import {batchMatMulConfig} from './kernels/BatchMatMul.js';
 import {conv2DConfig} from './kernels/Conv2D.js';
@@ -235,11 +235,12 @@ export function registerNativeBackends(): void {
   const cuda = loadCudaAddon();  // undefined without a built CUDA addon, a driver and a usable GPU
   for (const name of BACKEND_NAMES) {
     if (name === 'native-cuda' && cuda === undefined) continue;
+    const onGpu = name !== 'native-cpu' && cuda !== undefined;
     if (findBackendFactory(name) == null) {
-      const onGpu = name !== 'native-cpu' && cuda !== undefined;
       registerBackend(name, () => (onGpu ? new NativeCudaBackend(cuda) : new NativeCpuBackend(loadCpuAddon())), PRIORITY[name]);
     }
     for (const kernel of kernelConfigs) {
+      if (onGpu && CUDA_UNREGISTERED_KERNELS.includes(kernel.kernelName)) continue;
       if (getKernel(kernel.kernelName, name) == null) {
         registerKernel({
           kernelName: kernel.kernelName,

@@ -116,6 +116,14 @@ void concat(size_t elem_size, size_t outer, const std::vector<const void*>& inpu
 // Element-wise dtype conversion with typed-array semantics.
 void cast(const void* x, DType x_type, void* out, DType out_type, size_t n);
 
+// GatherV2: out[b, o, j, :] = x[b, o, indices[b, j], :] (slice elements each). Indices must already be
+// checked to lie in [0, dim); rows with an index outside it are zero-filled.
+void gather(size_t elem_size, size_t batch, size_t outer, size_t dim, size_t slice, size_t count, const void* x,
+            const int32_t* indices, void* out);
+// Select: out[i] = cond == 1 ? t : e; cond has n_out elements or one per row of n_out / cond_size.
+void select(const void* cond, DType cond_type, size_t cond_size, const void* t, DType t_type, const void* e,
+            DType e_type, void* out, DType out_type, size_t n_out);
+
 // ---- convolution, matrix multiplication, pooling, normalisation ---------------------------------
 
 // A float32 operand broadcast against an output of shape `out_dims` (rank <= 8): element at output
