@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import {computeCam, jet, overlayCam, upsampleBilinear, writeCamPng} from '../src/cam.js';
-import {type ImageClassifier, loadEfficientNet} from '../src/index.js';
+import {type ImageClassifier, loadAmoebaNet, loadEfficientNet, loadResNet} from '../src/index.js';
 import {ensureDist} from './util/dist.js';
 
 beforeAll(() => ensureDist());
@@ -88,5 +88,42 @@ describe('model.cam', () => {
     let same = 0;
     for (let i = 0; i < data.length; i++) if (data[i] === expected.data[i]) same++;
     expect(same).toBe(data.length);
+  });
+});
+
+describe('other families', () => {
+  const image = path.join(__dirname, 'fixtures', 'classify.jpg');
+
+  it('ResNet (tiny torchvision fixture): the map of layer 4 (2 x 2) over a 64 x 64 input', async () => {
+    const cfg = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'resnet_tiny.json'), 'utf8'));
+    const model = await loadResNet(50, {
+      weights: path.join(__dirname, 'fixtures', 'resnet_tiny.safetensors'), blocks: cfg.blocks, stemChannels: cfg.stemChannels,
+      widths: cfg.widths, numClasses: cfg.numClasses, resolution: 64, backend: 'native-cpu',
+    });
+    try {
+      const cam = await model.cam(image);
+      expect([cam.width, cam.height, cam.rawWidth, cam.rawHeight]).toEqual([64, 64, 2, 2]);
+      const [top] = await model.classify(image, {topK: 1});
+      expect(cam.classIndex).toBe(top.index);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('AmoebaNet-B (small, random weights): classify and cam, 1001 classes with background first', async () => {
+    const model = await loadAmoebaNet({
+      weights: 'random', seed: 2, numCells: 3, numFilters: 8, stemFilters: 8, resolution: 64, backend: 'native-cpu',
+    });
+    try {
+      expect(model.labels[0]).toBe('background');
+      expect(model.labels[1]).toBe('tench');
+      const top = await model.classify(image, {topK: 3});
+      expect(top).toHaveLength(3);
+      const cam = await model.cam(image);
+      expect(cam.classIndex).toBe(top[0].index);
+      expect([cam.width, cam.height]).toEqual([64, 64]);
+    } finally {
+      model.dispose();
+    }
   });
 });
