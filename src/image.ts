@@ -58,7 +58,7 @@ export interface PreprocessedImage {
 // ---------------------------------------------------------------------------------------------
 // sharp, loaded on first use.
 
-type SharpModule = typeof import('sharp');
+type SharpModule = typeof import('sharp').default;
 let sharpPromise: Promise<SharpModule> | undefined;
 
 /** Loads sharp (an optional dependency); the error says how to install it. */
