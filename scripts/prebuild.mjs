@@ -259,10 +259,20 @@ function buildEsm(opts, work) {
     compilerOptions: {rootDir: relative(work, root), outDir: relative(work, out), sourceMap: false},
     include: [relative(work, join(root, 'src', '**', '*.ts'))],
   }, null, 2));
-  // Tests that run the compiled CLI rebuild dist/ under this lock folder (test/util/dist.ts): take it
-  // too, so two compilers never write the same files at once.
-  const lock = join(out, '.build-lock');
-  mkdirSync(out, {recursive: true});
+  withDistLock(() => {
+    log('compiling src/ to dist/src (ES modules)');
+    tsc(config, 'tsc (ES modules)');
+  });
+}
+
+/**
+ * Runs fn holding dist/.build-lock, the lock folder under which tests that run the compiled CLI
+ * rebuild dist/ (test/util/dist.ts), so that no one reads or writes half-written files.
+ */
+function withDistLock(fn) {
+  const dist = join(root, 'dist');
+  const lock = join(dist, '.build-lock');
+  mkdirSync(dist, {recursive: true});
   const deadline = Date.now() + 240_000;
   for (;;) {
     try {
@@ -279,8 +289,7 @@ function buildEsm(opts, work) {
     }
   }
   try {
-    log('compiling src/ to dist/src (ES modules)');
-    tsc(config, 'tsc (ES modules)');
+    return fn();
   } finally {
     rmSync(lock, {recursive: true, force: true});
   }
@@ -352,9 +361,11 @@ function stagePackage(work) {
     existsSync(join(root, 'src', relative(distSrc, p).replace(/(\.d\.ts|\.js)$/, '.ts')));
   const shipped = (p) => statSync(p).isDirectory() ||
     ((/\.(js|d\.ts|node)$/.test(p) || p.endsWith('manifest.json') || p.endsWith('package.json')) && hasSource(p));
-  for (const sub of ['dist/src', 'dist/cjs', 'prebuilds']) {
-    if (existsSync(join(root, sub))) cpSync(join(root, sub), join(dir, sub), {recursive: true, filter: shipped});
-  }
+  withDistLock(() => {
+    for (const sub of ['dist/src', 'dist/cjs', 'prebuilds']) {
+      if (existsSync(join(root, sub))) cpSync(join(root, sub), join(dir, sub), {recursive: true, filter: shipped});
+    }
+  });
   return dir;
 }
 
