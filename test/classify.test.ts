@@ -95,6 +95,22 @@ describe('EfficientNet-B0 with seeded random weights', () => {
     single.dispose();
   });
 
+  it('leaks no tensors: classify, predictSync, classifySync, cam, camSync', async () => {
+    await model.classify(IMAGE); // warm: the classifier kernel copy, the worker
+    await model.cam(IMAGE);
+    const before = tf.memory().numTensors;
+    await model.classify([IMAGE, IMAGE2]);
+    const batch = await model.preprocess(IMAGE);
+    model.classifySync(batch);
+    model.camSync(batch);
+    await model.cam(IMAGE);
+    const x = tf.zeros([1, 224, 224, 3]);
+    model.predictSync(x).dispose();
+    (await model.predict(x)).dispose();
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('bad tensors are rejected with a clear message', async () => {
     await expect(model.predict(tf.zeros([1, 32, 32, 4]))).rejects.toThrow(/3 channels/);
     await expect(model.predict(tf.zeros([1, 32, 32, 3], 'int32'))).rejects.toThrow(/float32/);
