@@ -236,7 +236,7 @@ function firstLine(error: unknown): string {
 /**
  * Checks that a candidate can load on this machine before it is opened: the CPU addon is x86-64
  * code (AVX2 and AVX-512 kernels are chosen at run time, so any x86-64 CPU will do); the prebuilt
- * folder exists only for released platforms. Returns why it cannot, or null.
+ * folder exists only for released platforms; the file exists. Returns why it cannot, or null.
  */
 function precheck(kind: AddonKind, candidate: AddonCandidate, le: LoaderEnvironment): Omit<LoadAttempt, 'path' | 'source'> | null {
   if (kind === 'cpu' && le.arch !== 'x64') {
@@ -253,16 +253,24 @@ function precheck(kind: AddonKind, candidate: AddonCandidate, le: LoaderEnvironm
     if (kind === 'cuda' && candidate.source !== 'env') return {cause: 'not-found', error: 'CUDA addon not built'};
     return {cause: 'not-found', error: 'file not found'};
   }
-  if (candidate.source === 'prebuilt' && le.platform === 'linux') {
-    const glibc = runtimeGlibc(le);
-    const manifest = readPrebuiltManifest(le);
-    const needs = manifest?.addons[ADDON_FILES[kind]]?.glibc ?? manifest?.glibc;
-    if (glibc === null) {
-      return {cause: 'libc', error: 'the prebuilt binary is linked against glibc; this system uses another C library (musl?)'};
-    }
-    if (needs && compareVersions(glibc, needs) < 0) {
-      return {cause: 'glibc', error: `the prebuilt binary requires glibc >= ${needs}; this system has glibc ${glibc}`};
-    }
+  return null;
+}
+
+/**
+ * Why a prebuilt binary that failed to load cannot work here, when the C library explains it: not
+ * glibc, or a glibc older than the one it was built against (manifest.json). Looked up only after a
+ * failure (reading the glibc version takes a process report, ~10 ms).
+ */
+function libcMismatch(kind: AddonKind, candidate: AddonCandidate, le: LoaderEnvironment): Omit<LoadAttempt, 'path' | 'source'> | null {
+  if (candidate.source !== 'prebuilt' || le.platform !== 'linux') return null;
+  const glibc = runtimeGlibc(le);
+  if (glibc === null) {
+    return {cause: 'libc', error: 'the prebuilt binary is linked against glibc; this system uses another C library (musl?)'};
+  }
+  const manifest = readPrebuiltManifest(le);
+  const needs = manifest?.addons[ADDON_FILES[kind]]?.glibc ?? manifest?.glibc;
+  if (needs && compareVersions(glibc, needs) < 0) {
+    return {cause: 'glibc', error: `the prebuilt binary requires glibc >= ${needs}; this system has glibc ${glibc}`};
   }
   return null;
 }
@@ -280,7 +288,7 @@ export function tryLoadAddon<T = NativeAddon>(kind: AddonKind, le: LoaderEnviron
     try {
       return {addon: require(candidate.path) as T, loaded: candidate, attempts};
     } catch (e) {
-      attempts.push({...candidate, cause: classifyLoadError(e, le), error: firstLine(e)});
+      attempts.push({...candidate, ...(libcMismatch(kind, candidate, le) ?? {cause: classifyLoadError(e, le), error: firstLine(e)})});
     }
   }
   return {attempts};
