@@ -1,7 +1,6 @@
 // The fused EffnetMBConv kernel against the composite block on tfjs-backend-cpu, for every block
 // shape of B0-B7 (and kernel sizes 1 and 7) at every ISA level, 1 and 2 threads (3 for batch 2),
-// batch 1 and 2; a whole B0 fused vs unfused;
-// packed-weight lifetime; bad input.
+// batch 1 and 2; a whole B0 fused vs unfused; packed-weight lifetime; bad input.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -34,6 +35,17 @@ constexpr size_t kRingBytes = 256 * 1024;
 constexpr size_t kMaxRingBytes = 4 << 20;
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+// a * b * ..., throwing instead of wrapping around.
+size_t checked_product(std::initializer_list<size_t> factors) {
+  size_t total = 1;
+  for (size_t f : factors) {
+    if (__builtin_mul_overflow(total, f, &total) || total > (size_t(1) << 60)) {
+      throw Error(std::string(kOp) + "scratch size out of range");
+    }
+  }
+  return total;
+}
 
 // Scratch memory reused across calls (d, rings, sums, gates, folded weights), so a model's blocks
 // do not pay for fresh pages on every call. Not a tensor: not counted in Buffer::bytes_in_use().
@@ -239,9 +251,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const bool fold = project_floats < Ho * Wo * Cexp;
 
   Layout layout;
-  const size_t d_at = layout.add(N * Ho * Wo * Cexp * sizeof(float));
-  const size_t ring_at = layout.add(workers * ring_rows * e_row * sizeof(float));
-  const size_t sums_at = layout.add(workers * N * Cexp * sizeof(double));
+  const size_t d_at = layout.add(checked_product({N, Ho, Wo, Cexp, sizeof(float)}));
+  const size_t ring_at = layout.add(checked_product({workers, ring_rows, W, Cexp, sizeof(float)}));
+  const size_t sums_at = layout.add(checked_product({workers, N, Cexp, sizeof(double)}));
   const size_t gate_at = layout.add(N * Cexp * sizeof(float));
   const size_t se_at = layout.add((2 * Cexp + 2 * Cse) * sizeof(float));
   const size_t fold_at = layout.add(fold ? project_floats * sizeof(float) : 0);

@@ -21,7 +21,9 @@ function tensor(inputs: Record<string, TensorInfo | undefined>, name: string, sh
 
 function positiveInt(attrs: Record<string, unknown>, name: string): number {
   const v = attrs[name];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`attribute ${name} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    fail(`attribute ${name} must be a positive integer, got ${String(v)}`);
+  }
   return v;
 }
 
