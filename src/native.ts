@@ -313,8 +313,9 @@ export function loadFailureMessage(kind: AddonKind, attempts: LoadAttempt[], le:
   const add = (...text: string[]) => solutions.push(`  - ${text[0]}`, ...text.slice(1).map((t) => `      ${t}`));
   const buildFromSource = [
     'Build from source in a clone of the repository (needs cmake >= 3.18 and a C++17 compiler):',
-    'npm install   (builds build/Release/' + ADDON_FILES.cpu + ')',
-    `then point ${ADDON_ENV[kind]} at the built file, or run npm run prebuild and npm pack there.`,
+    `npm install   (builds build/Release/${file})`,
+    `then point ${ADDON_ENV[kind]} at the built file, or make a package for this platform there:`,
+    'npm run prebuild && npm pack ./build-package/effnet-native',
   ];
 
   if (kind === 'cuda' && attempts.every((a) => a.cause === 'not-found' && a.source !== 'env')) {
