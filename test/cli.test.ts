@@ -4,6 +4,7 @@ import {spawn} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {pathToFileURL} from 'node:url';
 
 import sharp from 'sharp';
 import {beforeAll, describe, expect, it} from 'vitest';
@@ -199,6 +200,31 @@ describe('effnet errors', () => {
     ];
     const runs = await Promise.all(cases.map(([args]) => effnet(...args)));
     runs.forEach((r, i) => expectError(r, cases[i][1], cases[i][2]));
+  });
+
+  it('without sharp: image commands say how to install it, the others still work', async () => {
+    // A module hook that makes 'sharp' unresolvable, as on an install without optional dependencies.
+    const hooks = path.join(tmp, 'no-sharp-hooks.mjs');
+    fs.writeFileSync(hooks, `export async function resolve(specifier, context, next) {
+  if (specifier === 'sharp') throw Object.assign(new Error("Cannot find package 'sharp'"), {code: 'ERR_MODULE_NOT_FOUND'});
+  return next(specifier, context);
+}
+`);
+    const register = path.join(tmp, 'no-sharp.mjs');
+    fs.writeFileSync(register, `import {register} from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const run = (...args: string[]) =>
+      new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, ['--import', pathToFileURL(register).href, CLI, ...args], {cwd: tmp});
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({code, stdout, stderr}));
+      });
+    const [classify, models] = await Promise.all([run('classify', IMAGE, ...TINY), run('scale', '--phi', '1')]);
+    expectError(classify, 1, /needs the 'sharp' package.*Install it with: npm install sharp/);
+    expect(models.code).toBe(0);
+    expect(models.stdout).toMatch(/258x258/);
   });
 
   it('--backend native-cuda: runs where CUDA is usable, otherwise says why not', async () => {

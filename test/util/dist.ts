@@ -50,14 +50,16 @@ export function ensureDist(): void {
     }
   }
   try {
-    if (staleFiles().length === 0) return;
-    try {
-      // tsc emits even when some file has type errors; what matters is that the outputs are fresh.
-      execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], {
-        cwd: ROOT, stdio: 'pipe',
-      });
-    } catch {
-      // reported below if outputs are still stale
+    // A source edited while tsc runs stays stale: compile again (a few times at most).
+    for (let attempt = 0; attempt < 3 && staleFiles().length > 0; attempt++) {
+      try {
+        // tsc emits even when some file has type errors; what matters is that the outputs are fresh.
+        execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], {
+          cwd: ROOT, stdio: 'pipe',
+        });
+      } catch {
+        // reported below if outputs are still stale
+      }
     }
     const stale = staleFiles();
     if (stale.length > 0) {
