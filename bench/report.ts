@@ -75,6 +75,8 @@ export interface Table4Result {
     noFusion: boolean;
     timeMs: number;
     minIterations: number;
+    /** Interleaved rounds per model (samples pooled). */
+    rounds: number;
     peerModels: string[];
   };
   backends: BackendInfo[];
@@ -193,7 +195,8 @@ export function formatMarkdown(result: Table4Result): string {
   lines.push(
     `Settings: batch ${s.batch}, ${s.threads} thread${s.threads === 1 ? '' : 's'}, native ISA ${s.isa}, fused MBConv kernel ` +
       `${s.noFusion ? 'disabled (--no-fusion)' : s.fusedKernel ? 'registered' : 'not registered'}; seeded random weights; ` +
-      `latency per batch = median of >= ${s.minIterations} timed iterations (and >= ${s.timeMs} ms) after warm-up (tinybench).`,
+      `latency per batch = median of >= ${s.minIterations} timed iterations (and >= ${s.timeMs} ms) after warm-up (tinybench), ` +
+      `${s.rounds > 1 ? `the cells of each model timed in ${s.rounds} interleaved rounds.` : 'one round.'}`,
   );
   lines.push('');
   if (result.pairs.some((p) => result.models.some((m) => m.key === p.baseline || m.key === p.efficientnet))) {

@@ -59,6 +59,8 @@ export interface Table4Options {
   timeMs: number;
   /** Warm-up milliseconds per cell (at least one warm-up iteration always runs). */
   warmupMs: number;
+  /** Interleaved rounds per model: the time and iteration budgets are split over them. */
+  rounds: number;
   peers: PeerId[];
   /** Models the slow tfjs peers (cpu, wasm) run on; ['all'] for every model. */
   peerModels: string[];
@@ -95,6 +97,9 @@ Options:
   --iterations N       minimum timed iterations per cell (default 3)
   --time MS            minimum timed milliseconds per cell (default 2000)
   --warmup MS          warm-up milliseconds per cell, at least one iteration (default 500)
+  --rounds N           interleaved rounds per model (default 3): every cell of a model runs once
+                       per round, in turn, with 1/N of the time and iteration budget; all rounds'
+                       samples are pooled, so bursts of load hit every cell of a model alike
   --peers LIST         peers to measure beside native-cpu: cpu,wasm,ort (default cpu,wasm, plus ort
                        with --onnx); --peers none for native-cpu only
   --peer-models LIST   models the slow tfjs peers (cpu, wasm) run on (default ${DEFAULT_PEER_MODELS.join(',')});
@@ -143,6 +148,7 @@ export function parseOptions(argv: string[]): Table4Options {
       iterations: {type: 'string'},
       time: {type: 'string'},
       warmup: {type: 'string'},
+      rounds: {type: 'string'},
       peers: {type: 'string'},
       'peer-models': {type: 'string'},
       onnx: {type: 'string'},
@@ -189,6 +195,7 @@ export function parseOptions(argv: string[]): Table4Options {
     iterations: positiveInt('iterations', values.iterations, quick ? 2 : 3),
     timeMs: positiveInt('time', values.time, quick ? 200 : 2000, 0),
     warmupMs: positiveInt('warmup', values.warmup, quick ? 100 : 500, 0),
+    rounds: positiveInt('rounds', values.rounds, quick ? 1 : 3),
     peers,
     peerModels,
     onnx: values.onnx != null ? resolve(values.onnx) : undefined,
@@ -325,47 +332,68 @@ interface Timing {
   iterations: number;
 }
 
-/** Times `fn` with tinybench: warm-up, then at least `iterations` runs and `timeMs` ms; median. */
-async function timeIt(fn: () => unknown, options: Table4Options, progress: Progress, signal: AbortSignal): Promise<Timing> {
+/** Median, mean, min and max of latency samples (ms). */
+export function summarize(samples: number[]): Timing {
+  const sorted = [...samples].sort((x, y) => x - y);
+  const n = sorted.length;
+  if (n === 0) throw new Error('no samples');
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return {
+    medianMs: median,
+    meanMs: sorted.reduce((t, v) => t + v, 0) / n,
+    minMs: sorted[0],
+    maxMs: sorted[n - 1],
+    iterations: n,
+  };
+}
+
+interface RoundBudget {
+  timeMs: number;
+  iterations: number;
+  /** Warm-up milliseconds (at least one iteration), or null for no warm-up. */
+  warmupMs: number | null;
+}
+
+/**
+ * One tinybench run of `fn`: optional warm-up, then at least `iterations` runs and `timeMs` ms.
+ * Returns the timed samples in ms.
+ */
+async function timeRound(fn: () => unknown, budget: RoundBudget, progress: Progress, signal: AbortSignal): Promise<number[]> {
   // One signal per Bench, linked to the run's (tinybench adds listeners to the signal it gets).
   const local = new AbortController();
   const forward = () => local.abort();
   signal.addEventListener('abort', forward, {once: true});
   try {
-    return await timeWith(fn, options, progress, local.signal);
+    const bench = new Bench({
+      time: budget.timeMs,
+      iterations: budget.iterations,
+      warmup: budget.warmupMs != null,
+      warmupTime: budget.warmupMs ?? 0,
+      warmupIterations: 1,
+      throws: true,
+      signal: local.signal,
+    });
+    // An async function: tinybench then never calls it just to find out whether it is async.
+    bench.add(
+      'model',
+      async () => {
+        await fn();
+        progress.tick();
+      },
+      {
+        beforeAll(mode) {
+          progress.setPhase(mode === 'warmup' ? 'warm-up' : 'timing', mode === 'warmup' ? 0 : budget.iterations);
+        },
+      },
+    );
+    await bench.run();
+    const r = bench.tasks[0].result;
+    if (local.signal.aborted) throw new Error('interrupted');
+    if (r == null || r.error) throw r?.error ?? new Error('no result');
+    return [...r.latency.samples];
   } finally {
     signal.removeEventListener('abort', forward);
   }
-}
-
-async function timeWith(fn: () => unknown, options: Table4Options, progress: Progress, signal: AbortSignal): Promise<Timing> {
-  const bench = new Bench({
-    time: options.timeMs,
-    iterations: options.iterations,
-    warmupTime: options.warmupMs,
-    warmupIterations: 1,
-    throws: true,
-    signal,
-  });
-  // An async function: tinybench then never calls it just to find out whether it is async.
-  bench.add(
-    'model',
-    async () => {
-      await fn();
-      progress.tick();
-    },
-    {
-      beforeAll(mode) {
-        progress.setPhase(mode === 'warmup' ? 'warm-up' : 'timing', mode === 'warmup' ? 0 : options.iterations);
-      },
-    },
-  );
-  await bench.run();
-  const r = bench.tasks[0].result;
-  if (signal.aborted) throw new Error('interrupted');
-  if (r == null || r.error) throw r?.error ?? new Error('no result');
-  const lat = r.latency;
-  return {medianMs: lat.p50 ?? lat.mean, meanMs: lat.mean, minMs: lat.min, maxMs: lat.max, iterations: lat.samples.length};
 }
 
 /** Everything a run needs besides the options. */
@@ -479,7 +507,6 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
     }
   }
 
-  const progress = new Progress(plan.length, {silent: hooks.silent});
   const result: Table4Result = {
     title: 'EfficientNet Table 4 on this machine',
     machine: machineInfo(),
@@ -492,6 +519,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
       noFusion: options.noFusion,
       timeMs: options.timeMs,
       minIterations: options.iterations,
+      rounds: options.rounds,
       peerModels: options.peerModels,
     },
     backends,
@@ -504,83 +532,131 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
   const order = new Map(options.models.map((k, i) => [k.trim().toLowerCase(), i]));
   const byModelOrder = (a: Cell, b: Cell) => (order.get(a.model) ?? 0) - (order.get(b.model) ?? 0);
 
-  let current: string | null = null;
+  // Each model's cells are timed in interleaved rounds (every cell once per round, in turn), so a
+  // burst of load from other processes hits all of them alike; the samples of all rounds are
+  // pooled. Models are built in the first round and kept until the model's last round.
+  const rounds = options.rounds;
+  const budget = (round: number): RoundBudget => ({
+    timeMs: options.timeMs / rounds,
+    iterations: Math.max(1, Math.ceil(options.iterations / rounds)),
+    warmupMs: round === 0 ? options.warmupMs : null,
+  });
+  const groups: Array<typeof plan> = [];
+  for (const item of plan) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].setup.info.key === item.setup.info.key) last.push(item);
+    else groups.push([item]);
+  }
   let weights: Map<string, tf.Tensor> | null = null;
   const dropWeights = () => {
     if (weights) for (const t of weights.values()) t.dispose();
     weights = null;
   };
-  // The canonical weights are freed once the last model built from them exists (AmoebaNet-B's
-  // take 2.2 GB, as much again as the folded copy).
-  const lastBuild = new Map<string, number>();
-  plan.forEach((item, i) => {
-    if (item.tfjs) lastBuild.set(item.setup.info.key, i);
-  });
+  interface Runner {
+    run: () => unknown;
+    /** tfjs backend to switch to before running (none for onnxruntime). */
+    backend?: string;
+    fusion: boolean;
+    release: () => void | Promise<void>;
+  }
+  const build = async (item: (typeof plan)[number], lastTfjs: boolean): Promise<Runner> => {
+    const m = item.setup.info;
+    if (item.onnx) {
+      const r = await ortRunner(ort!, item.onnx, m.resolution, options.threads);
+      return {run: r.run, fusion: false, release: r.release};
+    }
+    const target = item.tfjs!;
+    if (weights == null) {
+      await tf.setBackend('native-cpu');
+      weights = randomWeights(weightSpec(item.setup.config), options.seed);
+    }
+    await tf.setBackend(target.backend);
+    const fusion = target.fusion && !options.noFusion;
+    setMBConvFusion(fusion);
+    try {
+      const model = buildModel(item.setup.config, weights);
+      // The canonical weights are freed once the last model built from them exists
+      // (AmoebaNet-B's take 2.2 GB, as much again as the folded copy).
+      if (lastTfjs) dropWeights();
+      const x = tf.randomUniform([options.batch, m.resolution, m.resolution, 3], -1, 1, 'float32', options.seed + 1);
+      return {
+        backend: target.backend,
+        fusion,
+        run: () => {
+          const y = model.predict(x);
+          y.dataSync();
+          y.dispose();
+        },
+        release: () => {
+          x.dispose();
+          model.dispose();
+        },
+      };
+    } finally {
+      setMBConvFusion(true);
+    }
+  };
+
+  const progress = new Progress(plan.length * rounds, {silent: hooks.silent});
   try {
-    for (const [index, item] of plan.entries()) {
-      const {setup, cell} = item;
-      const m = setup.info;
-      if (signal.aborted) {
-        cell.status = 'skipped';
-        cell.reason = 'interrupted';
-        continue;
-      }
-      if (current !== m.key) {
-        if (current != null) hooks.onPartial?.(sortedCopy(result, byModelOrder));
-        dropWeights();
-        current = m.key;
-      }
-      progress.begin(`${m.label} @${m.resolution} on ${item.cell.backend}`);
+    for (const group of groups) {
+      const m = group[0].setup.info;
+      const runners = new Map<Cell, Runner>();
+      const samples = new Map<Cell, number[]>(group.map((item) => [item.cell, []]));
+      const failed = new Set<Cell>();
+      const lastTfjs = group.filter((item) => item.tfjs).pop();
       try {
-        let timing: Timing;
-        const t0 = performance.now();
-        if (item.onnx) {
-          progress.setPhase('building');
-          const runner = await ortRunner(ort!, item.onnx, m.resolution, options.threads);
-          cell.buildSeconds = (performance.now() - t0) / 1000;
-          try {
-            timing = await timeIt(runner.run, options, progress, signal);
-          } finally {
-            await runner.release();
-          }
-        } else {
-          const target = item.tfjs!;
-          progress.setPhase('building');
-          if (weights == null) {
-            await tf.setBackend('native-cpu');
-            weights = randomWeights(weightSpec(setup.config), options.seed);
-          }
-          await tf.setBackend(target.backend);
-          setMBConvFusion(target.fusion && !options.noFusion);
-          const model = buildModel(setup.config, weights);
-          if (lastBuild.get(m.key) === index) dropWeights();
-          const x = tf.randomUniform([options.batch, m.resolution, m.resolution, 3], -1, 1, 'float32', options.seed + 1);
-          cell.buildSeconds = (performance.now() - t0) / 1000;
-          try {
-            timing = await timeIt(
-              () => {
-                const y = model.predict(x);
-                y.dataSync();
-                y.dispose();
-              },
-              options,
-              progress,
-              signal,
-            );
-          } finally {
-            x.dispose();
-            model.dispose();
-            setMBConvFusion(true);
+        for (let round = 0; round < rounds; round++) {
+          for (const item of group) {
+            const {cell} = item;
+            if (failed.has(cell) || signal.aborted) continue;
+            const roundText = rounds > 1 ? ` (round ${round + 1}/${rounds})` : '';
+            progress.begin(`${m.label} @${m.resolution} on ${cell.backend}${roundText}`);
+            try {
+              let runner = runners.get(cell);
+              if (runner == null) {
+                progress.setPhase('building');
+                const t0 = performance.now();
+                runner = await build(item, item === lastTfjs);
+                runners.set(cell, runner);
+                cell.buildSeconds = (performance.now() - t0) / 1000;
+              }
+              if (runner.backend) await tf.setBackend(runner.backend);
+              setMBConvFusion(runner.fusion);
+              let got: number[];
+              try {
+                got = await timeRound(runner.run, budget(round), progress, signal);
+              } finally {
+                setMBConvFusion(true);
+              }
+              samples.get(cell)!.push(...got);
+              const so = summarize(samples.get(cell)!);
+              progress.end(`${formatLatency(summarize(got).medianMs)} median of ${got.length}; all rounds ${formatLatency(so.medianMs)}`);
+            } catch (e) {
+              if (signal.aborted) {
+                progress.end('interrupted');
+                continue;
+              }
+              failed.add(cell);
+              cell.status = 'error';
+              cell.reason = ((e as Error)?.message ?? String(e)).split('\n')[0];
+              progress.end(`error: ${cell.reason}`);
+            }
           }
         }
-        Object.assign(cell, timing, {status: 'ok'});
-        progress.end(`${formatLatency(timing.medianMs)} median of ${timing.iterations}`);
-      } catch (e) {
-        const message = (e as Error)?.message ?? String(e);
-        cell.status = signal.aborted ? 'skipped' : 'error';
-        cell.reason = signal.aborted ? 'interrupted' : message.split('\n')[0];
-        progress.end(`${cell.status}: ${cell.reason}`);
+      } finally {
+        for (const r of runners.values()) await r.release();
+        dropWeights();
       }
+      for (const item of group) {
+        const {cell} = item;
+        if (failed.has(cell)) continue;
+        const got = samples.get(cell)!;
+        if (got.length > 0) Object.assign(cell, summarize(got), {status: 'ok'});
+        else Object.assign(cell, {status: 'skipped', reason: 'interrupted'});
+        if (got.length > 0 && signal.aborted) cell.reason = 'interrupted: fewer rounds than asked';
+      }
+      hooks.onPartial?.(sortedCopy(result, byModelOrder));
     }
   } finally {
     dropWeights();

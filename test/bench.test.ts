@@ -21,6 +21,7 @@ import {
   peerRunsModel,
   QUICK_MODELS,
   runTable4,
+  summarize,
   writeResults,
 } from '../bench/table4.js';
 
@@ -68,7 +69,7 @@ function fixedResult(): Table4Result {
     title: 'EfficientNet Table 4 on this machine',
     machine: {...machineInfo(), date: '2026-11-28T12:00:00.000Z'},
     command: 'npm run bench -- --fixed',
-    settings: {batch: 1, threads: 1, isa: 'avx512', fusedKernel: false, noFusion: false, timeMs: 2000, minIterations: 3, peerModels: ['b0', 'b1']},
+    settings: {batch: 1, threads: 1, isa: 'avx512', fusedKernel: false, noFusion: false, timeMs: 2000, minIterations: 3, rounds: 3, peerModels: ['b0', 'b1']},
     backends: [
       {id: 'native', detail: 'native-cpu'},
       {id: 'native-unfused', detail: 'composite'},
@@ -98,7 +99,7 @@ describe('options', () => {
   it('has the documented defaults', () => {
     const o = parseOptions([]);
     expect(o.models).toEqual(DEFAULT_MODELS);
-    expect(o).toMatchObject({threads: 1, batch: 1, iterations: 3, timeMs: 2000, quick: false, noFusion: false, peers: ['cpu', 'wasm']});
+    expect(o).toMatchObject({threads: 1, batch: 1, iterations: 3, timeMs: 2000, rounds: 3, quick: false, noFusion: false, peers: ['cpu', 'wasm']});
     expect(o.peerModels).toEqual(['b0', 'b1']);
     expect(o.out.endsWith(join('bench', 'results'))).toBe(true);
     expect(o.resolution).toBeUndefined();
@@ -107,7 +108,7 @@ describe('options', () => {
   it('parses every option', () => {
     const o = parseOptions([
       '--models', 'B0@96,resnet152,amoebanet-6-64@224', '--resolution', '128', '--threads', '2', '--batch', '4',
-      '--iterations', '7', '--time', '0', '--warmup', '10', '--peers', 'wasm,ort', '--peer-models', 'all',
+      '--iterations', '7', '--time', '0', '--warmup', '10', '--rounds', '2', '--peers', 'wasm,ort', '--peer-models', 'all',
       '--onnx', '/tmp/onnx', '--no-fusion', '--seed', '3', '--out', '/tmp/x', '--no-save',
     ]);
     expect(o).toMatchObject({
@@ -118,6 +119,7 @@ describe('options', () => {
       iterations: 7,
       timeMs: 0,
       warmupMs: 10,
+      rounds: 2,
       peers: ['wasm', 'ort'],
       peerModels: ['all'],
       onnx: '/tmp/onnx',
@@ -201,6 +203,12 @@ describe('models', () => {
 });
 
 describe('formatting', () => {
+  it('summarizes pooled samples', () => {
+    expect(summarize([5, 1, 3])).toEqual({medianMs: 3, meanMs: 3, minMs: 1, maxMs: 5, iterations: 3});
+    expect(summarize([4, 1, 3, 2]).medianMs).toBe(2.5);
+    expect(() => summarize([])).toThrow(/no samples/);
+  });
+
   it('formats latencies, durations and bars', () => {
     expect(formatLatency(0.1234)).toBe('0.123 ms');
     expect(formatLatency(12.345)).toBe('12.3 ms');
@@ -236,6 +244,7 @@ describe('formatting', () => {
     expect(md).toContain('- native-cpu error: out of memory (AmoebaNet-B (GPipe))');
     expect(md).toContain('Command: `npm run bench -- --fixed`');
     expect(md).toContain('fused MBConv kernel not registered');
+    expect(md).toContain('timed in 3 interleaved rounds');
   });
 
   it('writes JSON that reads back', () => {
@@ -314,14 +323,17 @@ describe('a tiny run', () => {
   it('measures B0 at 32x32 on native-cpu and both tfjs peers and writes the files', async () => {
     await import('../src/index.js');
     const options = parseOptions([
-      '--models', 'b0@32', '--peers', 'cpu,wasm', '--iterations', '1', '--time', '0', '--warmup', '0', '--out', scratch,
+      '--models', 'b0@32', '--peers', 'cpu,wasm', '--iterations', '2', '--rounds', '2', '--time', '0', '--warmup', '0', '--out', scratch,
     ]);
     const result = await runTable4(options, {silent: true});
     const ok = result.cells.filter((c) => c.status === 'ok');
     expect(ok.map((c) => c.backend).sort()).toEqual(
       [...(result.settings.fusedKernel ? ['native'] : []), 'native-unfused', 'cpu', 'wasm'].sort(),
     );
-    for (const c of ok) expect(c.medianMs).toBeGreaterThan(0);
+    for (const c of ok) {
+      expect(c.medianMs).toBeGreaterThan(0);
+      expect(c.iterations).toBe(2);  // one per round
+    }
     expect(result.backends.find((b) => b.id === 'wasm')?.detail).toMatch(/simd\.wasm from node_modules, SIMD, one thread/);
     const files = writeResults(result, scratch, 'tiny');
     for (const f of files) expect(existsSync(f)).toBe(true);
