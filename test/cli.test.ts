@@ -152,9 +152,10 @@ describe('effnet', () => {
     const script = path.join(ROOT, 'dist', 'bench', 'table4.js');
     const r = await effnet('bench', '--', '--help');
     if (fs.existsSync(script)) {
-      // Its own --help: whatever it prints, it ran and exited cleanly.
+      // Its own --help: the bench ran, with the options passed through.
       expect(r.stderr).not.toMatch(/effnet: error/);
       expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Table 4/);
     } else {
       expectError(r, 1, /Table 4 bench is not built/);
     }
