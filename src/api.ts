@@ -161,6 +161,7 @@ export class ImageClassifier<C extends ModelConfig = ModelConfig> {
           this.worker = null;
           this.workerReady = null;
         }
+        void worker.terminate();
       };
       worker.on('message', (msg: Reply) => {
         if (msg.type === 'ready') return resolve();
