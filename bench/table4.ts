@@ -105,12 +105,14 @@ Options:
   --peer-models LIST   models the slow tfjs peers (cpu, wasm) run on (default ${DEFAULT_PEER_MODELS.join(',')});
                        'all' for every model; PEER:MODEL for one peer only, e.g.
                        b0,b1,wasm:resnet152,wasm:b7. Skipped cells are listed with the reason.
-  --onnx DIR           folder of torchvision models exported to ONNX (efficientnet_b0.onnx,
-                       resnet152.onnx, ...; see export_onnx.py) to time with onnxruntime-node
+  --onnx DIR           folder of torchvision models exported to ONNX as <torchvision name>.onnx
+                       (efficientnet_b0.onnx, resnet152.onnx, ...: torch.onnx.export at batch 1,
+                       the standard input size, input name 'x') to time with onnxruntime-node
                        (not a dependency: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node,
                        or set ORT_PATH to an installed copy)
   --no-fusion          force the composite MBConv path (no fused kernel) on native-cpu
-  --quick              short run: ${QUICK_MODELS.join(',')}, 2 iterations, 200 ms per cell
+  --quick              short run: ${QUICK_MODELS.join(',')}, 2 iterations, 200 ms per cell,
+                       one round
   --seed N             weight seed (default 0)
   --out DIR            where to write table4-<date>.{json,md,svg} (default bench/results)
   --no-save            write no files

@@ -1,5 +1,5 @@
-// The strongest CPU peer: onnxruntime-node on torchvision's models exported to ONNX (opset 13) by
-// /work/shared/anchors/export_onnx.py-style scripts: files named `<torchvision name>.onnx`
+// The strongest CPU peer: onnxruntime-node on torchvision's models exported to ONNX (opset 13,
+// torch.onnx.export of torchvision.models.<name>(weights=None)): files named `<torchvision name>.onnx`
 // (efficientnet_b0.onnx ... efficientnet_b7.onnx, resnet50.onnx, resnet101.onnx, resnet152.onnx),
 // input 'x' NCHW [1, 3, R, R] at the model's standard resolution, fixed batch 1.
 //
