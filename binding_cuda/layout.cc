@@ -1,6 +1,6 @@
 // Layout entries of the CUDA addon (same options as binding/layout.cc): strided copies (Transpose,
 // Slice, StridedSlice, Tile, BroadcastTo, Reverse, SplitV, Unpack), Concat/Pack, Cast, Fill, PadV2,
-// GatherV2, Select.
+// MirrorPad, GatherV2, GatherNd, OneHot, Select.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -224,6 +224,84 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// {x, out, dtype, shape, before, after, offset}
+Napi::Value MirrorPad(const Napi::CallbackInfo& info) {
+  Args args(info, "MirrorPad");
+  const DType type = args.dtype("dtype");
+  const std::vector<int64_t> shape = args.integers("shape");
+  const std::vector<int64_t> before = args.integers("before"), after = args.integers("after");
+  if (before.size() != shape.size() || after.size() != shape.size()) args.fail("paddings must have one pair per dimension");
+  const int64_t offset = args.integer("offset");
+  std::vector<int64_t> out_shape(shape.size());
+  for (size_t k = 0; k < shape.size(); ++k) {
+    if (before[k] < 0 || after[k] < 0) args.fail("paddings must be >= 0");
+    out_shape[k] = shape[k] + before[k] + after[k];
+  }
+  std::vector<DeviceBufferPtr> keep;
+  const void* x = args.data<void>("x", element_count(shape, "MirrorPad"), type, keep);
+  void* out = args.data<void>("out", element_count(out_shape, "MirrorPad"), type, keep);
+  effnet::cuda::mirror_pad(effnet::dtype_size(type), shape, before, after, static_cast<int>(offset), x, out);
+  return info.Env().Undefined();
+}
+
+// {params, indices, out, dtype, slices, indexRank, sliceSize, strides, rows, paramsShape}: the rows are
+// computed and checked on the host (one download of the indices), then gathered on the device.
+Napi::Value GatherNd(const Napi::CallbackInfo& info) {
+  Args args(info, "GatherNd");
+  const DType type = args.dtype("dtype");
+  const size_t slices = non_negative(args, "slices"), index_rank = non_negative(args, "indexRank");
+  const size_t slice_size = non_negative(args, "sliceSize"), rows = non_negative(args, "rows");
+  const std::vector<int64_t> strides = args.integers("strides");
+  const std::vector<int64_t> params_shape = args.integers("paramsShape");
+  if (strides.size() != index_rank) args.fail("one stride per index component is needed");
+  if (rows > 0x7fffffffu) args.fail("more than 2^31 - 1 rows");
+  const auto n64 = [](size_t v) { return static_cast<int64_t>(v); };
+  std::vector<DeviceBufferPtr> keep;
+  const void* params = args.data<void>("params", element_count({n64(rows), n64(slice_size)}, "GatherNd"), type, keep);
+  DeviceBufferPtr idx = args.buffer("indices", element_count({n64(slices), n64(index_rank)}, "GatherNd"), DType::kInt32);
+  void* out = args.data<void>("out", element_count({n64(slices), n64(slice_size)}, "GatherNd"), type, keep);
+  std::vector<int32_t> host(slices * index_rank);
+  if (!host.empty()) effnet::cuda::download(*idx, host.data(), host.size() * sizeof(int32_t));
+  std::vector<int32_t> row(slices);
+  for (size_t i = 0; i < slices; ++i) {
+    int64_t flat = 0;
+    bool overflow = false;
+    for (size_t j = 0; j < index_rank; ++j) {
+      int64_t term;
+      overflow |= __builtin_mul_overflow(static_cast<int64_t>(host[i * index_rank + j]), strides[j], &term);
+      overflow |= __builtin_add_overflow(flat, term, &flat);
+    }
+    if (overflow || flat < 0 || static_cast<uint64_t>(flat) >= rows) {
+      std::string index = "[", shape = "[";
+      for (size_t j = 0; j < index_rank; ++j) index += (j ? "," : "") + std::to_string(host[i * index_rank + j]);
+      for (size_t j = 0; j < params_shape.size(); ++j) shape += (j ? "," : "") + std::to_string(params_shape[j]);
+      args.fail("invalid indices: " + index + "] does not index into " + shape + "]");
+    }
+    row[i] = static_cast<int32_t>(flat);
+  }
+  if (slices == 0 || slice_size == 0) return info.Env().Undefined();
+  auto rows_dev = std::make_shared<effnet::cuda::DeviceBuffer>(slices * sizeof(int32_t));
+  effnet::cuda::upload(*rows_dev, row.data(), slices * sizeof(int32_t));
+  effnet::cuda::gather(effnet::dtype_size(type), 1, 1, rows, slice_size, slices, params,
+                       static_cast<const int32_t*>(rows_dev->data()), out);
+  return info.Env().Undefined();
+}
+
+// {indices, out, dtype, count, depth, on, off}
+Napi::Value OneHot(const Napi::CallbackInfo& info) {
+  Args args(info, "OneHot");
+  const DType type = args.dtype("dtype");
+  const size_t count = non_negative(args, "count"), depth = non_negative(args, "depth");
+  std::vector<DeviceBufferPtr> keep;
+  const int32_t* indices = args.data<int32_t>("indices", count, DType::kInt32, keep);
+  void* out = args.data<void>("out", element_count({static_cast<int64_t>(count), static_cast<int64_t>(depth)}, "OneHot"), type, keep);
+  unsigned char on[8], off[8];
+  element_bytes(args.number("on"), type, on);
+  element_bytes(args.number("off"), type, off);
+  effnet::cuda::one_hot(effnet::dtype_size(type), count, depth, indices, on, off, out);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void init_layout(Napi::Env env, Napi::Object exports) {
@@ -242,6 +320,9 @@ void init_layout(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "padV2", PadV2);
   export_entry(env, exports, "gatherV2", GatherV2);
   export_entry(env, exports, "select", Select);
+  export_entry(env, exports, "mirrorPad", MirrorPad);
+  export_entry(env, exports, "gatherNd", GatherNd);
+  export_entry(env, exports, "oneHot", OneHot);
 }
 
 }  // namespace cuda_binding

@@ -2,7 +2,7 @@
 // addon entry each) over the CUDA addon, whose entries take the same option objects. Tensors live in
 // device memory: write() uploads, read() downloads, nothing else crosses the bus. A kernel whose entry
 // the CUDA addon lacks throws an Error naming the kernel: nothing falls back to the host silently.
-import {backend_util, DataId} from '@tensorflow/tfjs-core';
+import {backend_util, BackendTimingInfo, DataId, util} from '@tensorflow/tfjs-core';
 
 import {NativeCpuBackend} from './backend.js';
 import type {CudaAddon, CudaDeviceInfo} from './native_cuda.js';
@@ -27,6 +27,14 @@ export class NativeCudaBackend extends NativeCpuBackend {
    */
   override async read(dataId: DataId): Promise<backend_util.BackendValues> {
     return this.readSync(dataId);
+  }
+
+  /** Times `f` including the GPU work it queued (waits for the stream before stopping the clock). */
+  override async time(f: () => void): Promise<BackendTimingInfo> {
+    const start = util.now();
+    f();
+    this.cuda.synchronize();
+    return {kernelMs: util.now() - start};
   }
 
   override run(entry: string, options: object): void {

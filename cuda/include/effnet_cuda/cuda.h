@@ -124,6 +124,13 @@ void gather(size_t elem_size, size_t batch, size_t outer, size_t dim, size_t sli
 void select(const void* cond, DType cond_type, size_t cond_size, const void* t, DType t_type, const void* e,
             DType e_type, void* out, DType out_type, size_t n_out);
 
+// MirrorPad: offset 0 'reflect', 1 'symmetric'; paddings already checked against the shape.
+void mirror_pad(size_t elem_size, const Shape& shape, const std::vector<int64_t>& before,
+                const std::vector<int64_t>& after, int offset, const void* x, void* out);
+// OneHot: out[i, k] = (indices[i] == k) ? on : off (elements of elem_size bytes).
+void one_hot(size_t elem_size, size_t count, size_t depth, const int32_t* indices, const void* on, const void* off,
+             void* out);
+
 // ---- convolution, matrix multiplication, pooling, normalisation ---------------------------------
 
 // A float32 operand broadcast against an output of shape `out_dims` (rank <= 8): element at output
