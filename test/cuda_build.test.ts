@@ -138,6 +138,32 @@ describe.skipIf(skipReason !== '')(`CUDA addon build${skipReason ? ` (skipped: $
     expect(() => cuda.alloc(16)).toThrow(/CUDA is not usable: /);
   });
 
+  it('has every op entry of the CPU addon (same names, so src/kernels/*.ts call either), except those listed', () => {
+    const cuda = createRequire(import.meta.url)(addon) as Record<string, unknown>;
+    const cpuPath = process.env.EFFNET_NATIVE_BINARY ?? join(buildDir(), 'Release', 'effnet_native.node');
+    const cpu = createRequire(import.meta.url)(cpuPath) as Record<string, unknown>;
+    // Not on the GPU yet: the fused MBConv block (models compose it from other kernels on native-cuda)
+    // and the CPU's benchmark ceilings.
+    const notOnGpu = ['mbconv', 'peakGflops', 'copyGbps'];
+    const missing = Object.keys(cpu).filter((k) => typeof cpu[k] === 'function' && typeof cuda[k] !== 'function');
+    expect(missing.sort()).toEqual(notOnGpu.sort());
+  });
+
+  it('every entry answers malformed calls with an Error, never a crash', () => {
+    const cuda = createRequire(import.meta.url)(addon) as Record<string, (...args: unknown[]) => unknown>;
+    for (const [name, fn] of Object.entries(cuda)) {
+      if (typeof fn !== 'function') continue;
+      for (const args of [[], [{}], [{op: 'Add', a: 1, b: 2, out: 3}], [-1], ['x']]) {
+        try {
+          fn(...args);
+        } catch (e) {
+          expect(e, `${name}(${JSON.stringify(args)})`).toBeInstanceOf(Error);
+          expect((e as Error).message.length, name).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+
   it('without a usable GPU: native-cuda is not registered, native is native-cpu, cudaStatus() says why', async () => {
     process.env.EFFNET_NATIVE_CUDA_BINARY = addon;
     const lib = await import('../src/index.js');
