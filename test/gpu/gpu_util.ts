@@ -34,6 +34,6 @@ export async function compareCudaWithCpu(
 
 /** Bytes the CUDA addon holds for live buffers, and how many buffers. */
 export function gpuMemory(): {bytes: number; buffers: number} {
-  const m = tf.findBackend('native-cuda')!.memory() as {numBytesInGPU: number; numNativeBuffers: number};
+  const m = tf.findBackend('native-cuda')!.memory() as unknown as {numBytesInGPU: number; numNativeBuffers: number};
   return {bytes: m.numBytesInGPU, buffers: m.numNativeBuffers};
 }
