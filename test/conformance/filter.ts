@@ -2,8 +2,9 @@
 //
 // Spec names read "<describe> <env> {} <it>". A spec runs when its describe is listed in SUITES and no
 // rule of EXCLUSIONS matches it. Every exclusion says why. Rules that name kernels (`needs`) exclude
-// their specs only while one of those kernels is not registered on the backend under test, so they
-// lift by themselves when the kernel arrives (and never hide a kernel that exists). The kernels of
+// their specs only while one of those kernels is not registered on the backend under test, and rules
+// that name a probe (`whileRejected`) only while the backend rejects that call, so both lift by
+// themselves when the kernel or the dtype arrives (and never hide one that exists). The kernels of
 // REQUIRED_KERNELS are never used to exclude anything: a missing one fails its specs.
 
 export interface FilterDecision {
@@ -151,8 +152,21 @@ interface Exclusion {
   specs?: string[];
   /** Kernels the matched specs need: the rule holds only while one of them is not registered. */
   needs?: string[];
+  /** A PROBES entry: the rule holds only while the probe fails on the backend under test. */
+  whileRejected?: keyof typeof PROBES;
   reason: string;
 }
+
+/**
+ * Calls that native kernels reject with an error today. The harness runs each on the backend under
+ * test before the suite; an exclusion that names a probe lifts by itself once the call works.
+ */
+export const PROBES = {
+  'string comparison': (tf: typeof import('@tensorflow/tfjs-core')) =>
+    tf.tidy(() => tf.equal(tf.tensor(['a', 'b']), tf.tensor(['a', 'c'])).dataSync()),
+  'int32 matmul': (tf: typeof import('@tensorflow/tfjs-core')) =>
+    tf.tidy(() => tf.matMul(tf.ones([2, 3], 'int32'), tf.ones([3, 2], 'int32')).dataSync()),
+};
 
 const BACKPROP = 'backprop kernel; native-cpu implements inference (forward) kernels only';
 
@@ -208,19 +222,19 @@ export const EXCLUSIONS: readonly Exclusion[] = [
   },
   {
     suites: ['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual'], specs: ['should support string comparison'],
-    reason: 'string tensors: native-cpu comparison kernels take float32, int32 and bool (strings stay in JavaScript) and reject strings with an error',
+    whileRejected: 'string comparison', reason: 'string tensors: native-cpu comparison kernels take float32, int32 and bool (strings stay in JavaScript) and reject strings with an error',
   },
   {
     suites: ['confusionMatrix'],
-    reason: 'int32 matmul: native-cpu BatchMatMul takes float32 only and rejects int32 with an error (tf.confusionMatrix multiplies int32 one-hot matrices)',
+    whileRejected: 'int32 matmul', reason: 'int32 matmul: native-cpu BatchMatMul takes float32 only and rejects int32 with an error (tf.confusionMatrix multiplies int32 one-hot matrices)',
   },
   {
     suites: ['matmul'], specs: ['upcasts when dtypes dont match'],
-    reason: 'int32 matmul: native-cpu BatchMatMul takes float32 only and rejects int32 with an error',
+    whileRejected: 'int32 matmul', reason: 'int32 matmul: native-cpu BatchMatMul takes float32 only and rejects int32 with an error',
   },
   {
     suites: ['dtypes'], specs: ['Should use the input tensor dtype'],
-    reason: 'int32 matmul (tf.meshgrid of int32 inputs): native-cpu BatchMatMul takes float32 only and rejects int32 with an error',
+    whileRejected: 'int32 matmul', reason: 'int32 matmul (tf.meshgrid of int32 inputs): native-cpu BatchMatMul takes float32 only and rejects int32 with an error',
   },
   {
     suites: ['conv2d', 'fused conv2d', 'conv1d', 'depthwiseConv2D', 'fused depthwiseConv2D', 'separableConv2d', 'avgPool', 'maxPool'],
@@ -229,7 +243,12 @@ export const EXCLUSIONS: readonly Exclusion[] = [
 ];
 
 /** Whether a spec runs on `env` (the test env's name), given which kernels the backend has. */
-export function decide(name: string, env: string, hasKernel: (kernelName: string) => boolean): FilterDecision {
+export function decide(
+  name: string,
+  env: string,
+  hasKernel: (kernelName: string) => boolean,
+  rejects: (probe: keyof typeof PROBES) => boolean = () => true,
+): FilterDecision {
   const suite = SUITES.find((s) => name.startsWith(`${s.describe} ${env} {} `));
   if (suite == null) {
     if (!name.includes(` ${env} {} `)) {
@@ -244,6 +263,10 @@ export function decide(name: string, env: string, hasKernel: (kernelName: string
   for (const rule of EXCLUSIONS) {
     if (rule.suites != null && !rule.suites.includes(suite.describe)) continue;
     if (rule.specs != null && !rule.specs.some((s) => spec.includes(s))) continue;
+    if (rule.whileRejected != null) {
+      if (rejects(rule.whileRejected)) return {run: false, reason: rule.reason};
+      continue;
+    }
     if (rule.needs == null) return {run: false, reason: rule.reason};
     const absent = missing(rule.needs);
     if (absent.length > 0) return {run: false, reason: `${rule.reason} [not registered: ${absent.join(', ')}]`};
