@@ -339,7 +339,9 @@ describe('tfjs ops on native-cpu reject what the backend does not support', () =
       // int32 matmul: rejected by name today; if it is ever supported, it must give tfjs's answer.
       let product: number[] | undefined;
       try {
-        product = Array.from(tf.tidy(() => tf.matMul(tf.reshape(i, [1, 2]), tf.reshape(i, [2, 1]))).dataSync());
+        const t = tf.tidy(() => tf.matMul(tf.reshape(i, [1, 2]), tf.reshape(i, [2, 1])));
+        product = Array.from(t.dataSync());
+        t.dispose();
       } catch (e) {
         expect((e as Error).message).toMatch(/BatchMatMul: .*dtype 'int32'; supported: float32/);
       }
