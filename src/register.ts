@@ -104,6 +104,7 @@ import {isFiniteConfig} from './kernels/IsFinite.js';
 import {isInfConfig} from './kernels/IsInf.js';
 import {seluConfig} from './kernels/Selu.js';
 import {linSpaceConfig} from './kernels/LinSpace.js';
+import {diagConfig} from './kernels/Diag.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import type {NativeKernelConfig} from './kernels/types.js';
@@ -218,6 +219,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   isFiniteConfig,
   seluConfig,
   linSpaceConfig,
+  diagConfig,
 ];
 
 /**

@@ -1,5 +1,5 @@
 // Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum, Einsum,
-// IsInf, IsFinite, Selu) and LinSpace (computed in JavaScript, like Range)
+// IsInf, IsFinite, Selu, Diag) and LinSpace (computed in JavaScript, like Range)
 // against tfjs-backend-cpu at every ISA level, plus their error messages. (The conformance suite
 // also runs gather's gradient, which uses UnsortedSegmentSum.)
 import {describe, expect, it} from 'vitest';
@@ -130,5 +130,16 @@ describe('LinSpace', () => {
     for (const [start, stop, num] of [[0, 1, 11], [5.5, -3.25, 37], [2, 2, 4], [1, 9, 1]]) {
       await compareWithCpu(() => tf.linspace(start, stop, num), {label: `linspace(${start}, ${stop}, ${num})`});
     }
+  });
+});
+
+describe('Diag', () => {
+  it('matches tfjs-backend-cpu (ranks 1 to 3, float32 with NaN, int32, bool)', async () => {
+    const v = randomFloats(2 * 3 * 2, 120);
+    v[4] = NaN;
+    await compareWithCpu(() => tf.diag(tf.tensor1d(v.subarray(0, 5))), {label: '1-D with NaN'});
+    await compareWithCpu(() => tf.diag(tf.tensor(v, [2, 3, 2])), {label: '3-D'});
+    await compareWithCpu(() => tf.diag(tf.tensor(randomInts(6, 121), [2, 3], 'int32')), {label: 'int32'});
+    await compareWithCpu(() => tf.diag(tf.tensor([true, false, true], [3], 'bool')), {label: 'bool'});
   });
 });
