@@ -13,7 +13,7 @@ class UsageError extends Error {}
 const COMMANDS: Record<string, {usage: string; summary: string; details: string}> = {
   classify: {
     usage: 'effnet classify <images...> --model b0 --weights FILE [--backend native] [--top 5] [--json]',
-    summary: 'classify JPEG, PNG or WebP images (one batch)',
+    summary: 'classify JPEG, PNG or WebP images (in batches)',
     details: `Options:
   --model NAME        b0..b7, resnet50, resnet101, resnet152 or amoebanet (default b0)
   --weights FILE      safetensors or Keras .h5 weights (torchvision, timm, Keras or canonical names);
@@ -21,6 +21,7 @@ const COMMANDS: Record<string, {usage: string; summary: string; details: string}
   --seed N            seed of random weights (default 0)
   --backend NAME      native, native-cpu, native-cuda, cpu or wasm (default native)
   --top K             classes to print per image (default 5)
+  --batch-size N      images per forward pass (default 8)
   --json              print JSON: [{image, predictions: [{index, label, probability, logit}]}]
   --preprocess MODE   torchvision or tf (default: from the weight family)
   --num-classes N     classifier outputs (default 1000; 1001 for amoebanet)
@@ -180,14 +181,20 @@ function checkImages(images: string[]): void {
 }
 
 async function classify(args: string[]): Promise<void> {
-  const {values, positionals} = parse('classify', args, {...MODEL_OPTIONS, top: {type: 'string', default: '5'}}, true);
+  const {values, positionals} = parse('classify', args, {
+    ...MODEL_OPTIONS, top: {type: 'string', default: '5'}, 'batch-size': {type: 'string', default: '8'},
+  }, true);
   if (values.help) return void console.log(commandHelp('classify'));
   if (positionals.length === 0) throw new UsageError("no images given; usage: effnet classify <images...> --model b0 --weights FILE");
   const top = number(values, 'top', {integer: true, min: 1})!;
+  const batchSize = number(values, 'batch-size', {integer: true, min: 1})!;
   checkImages(positionals);
   const model = await loadModel('classify', values);
   try {
-    const results = await model.classify(positionals, {topK: top});
+    const results: Awaited<ReturnType<typeof model.classify>>[number][] = [];
+    for (let i = 0; i < positionals.length; i += batchSize) {
+      results.push(...(await model.classify(positionals.slice(i, i + batchSize), {topK: top})));
+    }
     if (values.json) {
       console.log(JSON.stringify(positionals.map((image, i) => ({image, predictions: results[i]})), null, 2));
       return;

@@ -70,13 +70,13 @@ describe('effnet', () => {
     });
   });
 
-  it('classify: text and JSON, several images in one batch', async () => {
+  it('classify: text and JSON, several images (one batch, or batches of one: the same results)', async () => {
     const text = await effnet('classify', IMAGE, IMAGE2, ...TINY, '--top', '3', '--backend', 'native-cpu');
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(IMAGE);
     expect(text.stdout.match(/^\s+\d\.\s+[\d.]+%\s+class \d \(\d\)$/gm)).toHaveLength(6);
-    const json = await effnet('classify', IMAGE, IMAGE2, ...TINY, '--top', '10', '--json');
+    const json = await effnet('classify', IMAGE, IMAGE2, ...TINY, '--top', '10', '--json', '--batch-size', '1');
     expect(json.code).toBe(0);
     const results = JSON.parse(json.stdout);
     expect(results.map((r: {image: string}) => r.image)).toEqual([IMAGE, IMAGE2]);
