@@ -105,6 +105,7 @@ import {isInfConfig} from './kernels/IsInf.js';
 import {seluConfig} from './kernels/Selu.js';
 import {linSpaceConfig} from './kernels/LinSpace.js';
 import {diagConfig} from './kernels/Diag.js';
+import {topKConfig} from './kernels/TopK.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import type {NativeKernelConfig} from './kernels/types.js';
@@ -220,6 +221,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   seluConfig,
   linSpaceConfig,
   diagConfig,
+  topKConfig,
 ];
 
 /**

@@ -1,5 +1,5 @@
 // Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum, Einsum,
-// IsInf, IsFinite, Selu, Diag) and LinSpace (computed in JavaScript, like Range)
+// IsInf, IsFinite, Selu, Diag) and LinSpace and TopK (computed in JavaScript, like Range)
 // against tfjs-backend-cpu at every ISA level, plus their error messages. (The conformance suite
 // also runs gather's gradient, which uses UnsortedSegmentSum.)
 import {describe, expect, it} from 'vitest';
@@ -141,5 +141,28 @@ describe('Diag', () => {
     await compareWithCpu(() => tf.diag(tf.tensor(v, [2, 3, 2])), {label: '3-D'});
     await compareWithCpu(() => tf.diag(tf.tensor(randomInts(6, 121), [2, 3], 'int32')), {label: 'int32'});
     await compareWithCpu(() => tf.diag(tf.tensor([true, false, true], [3], 'bool')), {label: 'bool'});
+  });
+});
+
+describe('TopK', () => {
+  it('matches tfjs-backend-cpu (ties by lower index, -Infinity, batches, int32, k = 0 and k = n)', async () => {
+    const ties = Float32Array.from({length: 4 * 33}, (_, i) => Math.round(Math.sin(i * 1.7) * 3));
+    ties[5] = -Infinity;
+    for (const k of [0, 1, 5, 33]) {
+      await compareWithCpu(() => tf.topk(tf.tensor(ties, [4, 33]), k).values, {label: `values k=${k}`});
+      await compareWithCpu(() => tf.topk(tf.tensor(ties, [4, 33]), k).indices, {label: `indices k=${k}`});
+    }
+    await compareWithCpu(() => Object.values(tf.topk(tf.tensor(ties, [4, 33]), 33, false)), {label: 'unsorted k = n keeps the order'});
+    await compareWithCpu(() => Object.values(tf.topk(tf.tensor(randomInts(2 * 3 * 7, 130), [2, 3, 7], 'int32'), 4)), {label: 'int32 3-D'});
+  });
+
+  it('unsorted k < n returns the k largest (in some order)', async () => {
+    await tf.setBackend('native-cpu');
+    const x = randomFloats(50, 131);
+    const {values, indices} = tf.topk(tf.tensor1d(x), 7, false);
+    const expected = Array.from(x).sort((a, b) => b - a).slice(0, 7);
+    expect(Array.from(values.dataSync()).sort((a, b) => b - a)).toEqual(expected);
+    expect(Array.from(indices.dataSync()).map((i) => x[i])).toEqual(Array.from(values.dataSync()));
+    tf.dispose([values, indices]);
   });
 });

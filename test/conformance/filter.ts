@@ -93,7 +93,7 @@ const OTHER_KERNEL_SUITES: Suite[] = [
   {describe: 'unsortedSegmentSum', needs: ['UnsortedSegmentSum']},
   {describe: 'einsum', needs: ['Einsum']}, {describe: 'RGBToGrayscale', needs: ['Einsum']},
   {describe: 'isInf', needs: ['IsInf']}, {describe: 'isFinite', needs: ['IsFinite']}, {describe: 'selu', needs: ['Selu']},
-  {describe: 'linspace', needs: ['LinSpace']}, {describe: 'diag', needs: ['Diag']},
+  {describe: 'linspace', needs: ['LinSpace']}, {describe: 'diag', needs: ['Diag']}, {describe: 'topk', needs: ['TopK']},
 ];
 
 /** Ops composed of the kernels above (tfjs-core implements them with several kernel calls). */
