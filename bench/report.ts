@@ -196,7 +196,7 @@ export function formatMarkdown(result: Table4Result): string {
     `Settings: batch ${s.batch}, ${s.threads} thread${s.threads === 1 ? '' : 's'}, native ISA ${s.isa}, fused MBConv kernel ` +
       `${s.noFusion ? 'disabled (--no-fusion)' : s.fusedKernel ? 'registered' : 'not registered'}; seeded random weights; ` +
       `latency per batch = median of >= ${s.minIterations} timed iterations (and >= ${s.timeMs} ms) after warm-up (tinybench), ` +
-      `${s.rounds > 1 ? `the cells of each model timed in ${s.rounds} interleaved rounds.` : 'one round.'}`,
+      `${s.rounds > 1 ? `the cells of each model (and each Table 4 pair) timed in ${s.rounds} interleaved rounds.` : 'one round.'}`,
   );
   lines.push('');
   if (result.pairs.some((p) => result.models.some((m) => m.key === p.baseline || m.key === p.efficientnet))) {

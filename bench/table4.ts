@@ -97,9 +97,10 @@ Options:
   --iterations N       minimum timed iterations per cell (default 3)
   --time MS            minimum timed milliseconds per cell (default 2000)
   --warmup MS          warm-up milliseconds per cell, at least one iteration (default 500)
-  --rounds N           interleaved rounds per model (default 3): every cell of a model runs once
-                       per round, in turn, with 1/N of the time and iteration budget; all rounds'
-                       samples are pooled, so bursts of load hit every cell of a model alike
+  --rounds N           interleaved rounds (default 3): every cell of a model (and of the other
+                       model of its Table 4 pair) runs once per round, in turn, with 1/N of the
+                       time and iteration budget; all rounds' samples are pooled, so bursts of
+                       load from other processes hit the cells compared with each other alike
   --peers LIST         peers to measure beside native-cpu: cpu,wasm,ort (default cpu,wasm, plus ort
                        with --onnx); --peers none for native-cpu only
   --peer-models LIST   models the slow tfjs peers (cpu, wasm) run on (default ${DEFAULT_PEER_MODELS.join(',')});
@@ -536,23 +537,34 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
 
   // Each model's cells are timed in interleaved rounds (every cell once per round, in turn), so a
   // burst of load from other processes hits all of them alike; the samples of all rounds are
-  // pooled. Models are built in the first round and kept until the model's last round.
+  // pooled. Models are built in the first round and kept until the group's last round.
   const rounds = options.rounds;
   const budget = (round: number): RoundBudget => ({
     timeMs: options.timeMs / rounds,
     iterations: Math.max(1, Math.ceil(options.iterations / rounds)),
     warmupMs: round === 0 ? options.warmupMs : null,
   });
-  const groups: Array<typeof plan> = [];
+  // The two models of a Table 4 pair share their rounds too, so the pair's speedup compares
+  // latencies measured side by side.
+  const groupOf = (key: string) => {
+    const i = result.pairs.findIndex((p) => p.baseline === key || p.efficientnet === key);
+    return i >= 0 ? `pair ${i}` : key;
+  };
+  const groupMap = new Map<string, typeof plan>();
   for (const item of plan) {
-    const last = groups[groups.length - 1];
-    if (last && last[0].setup.info.key === item.setup.info.key) last.push(item);
-    else groups.push([item]);
+    const g = groupOf(item.setup.info.key);
+    const list = groupMap.get(g) ?? [];
+    list.push(item);
+    groupMap.set(g, list);
   }
-  let weights: Map<string, tf.Tensor> | null = null;
-  const dropWeights = () => {
-    if (weights) for (const t of weights.values()) t.dispose();
-    weights = null;
+  const groups = [...groupMap.values()];
+  const weights = new Map<string, Map<string, tf.Tensor>>();
+  const dropWeights = (key?: string) => {
+    for (const [k, w] of weights) {
+      if (key != null && k !== key) continue;
+      for (const t of w.values()) t.dispose();
+      weights.delete(k);
+    }
   };
   interface Runner {
     run: () => unknown;
@@ -568,18 +580,20 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
       return {run: r.run, fusion: false, release: r.release};
     }
     const target = item.tfjs!;
-    if (weights == null) {
+    let w = weights.get(m.key);
+    if (w == null) {
       await tf.setBackend('native-cpu');
-      weights = randomWeights(weightSpec(item.setup.config), options.seed);
+      w = randomWeights(weightSpec(item.setup.config), options.seed);
+      weights.set(m.key, w);
     }
     await tf.setBackend(target.backend);
     const fusion = target.fusion && !options.noFusion;
     setMBConvFusion(fusion);
     try {
-      const model = buildModel(item.setup.config, weights);
+      const model = buildModel(item.setup.config, w);
       // The canonical weights are freed once the last model built from them exists
       // (AmoebaNet-B's take 2.2 GB, as much again as the folded copy).
-      if (lastTfjs) dropWeights();
+      if (lastTfjs) dropWeights(m.key);
       const x = tf.randomUniform([options.batch, m.resolution, m.resolution, 3], -1, 1, 'float32', options.seed + 1);
       return {
         backend: target.backend,
@@ -602,15 +616,19 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
   const progress = new Progress(plan.length * rounds, {silent: hooks.silent});
   try {
     for (const group of groups) {
-      const m = group[0].setup.info;
       const runners = new Map<Cell, Runner>();
       const samples = new Map<Cell, number[]>(group.map((item) => [item.cell, []]));
       const failed = new Set<Cell>();
-      const lastTfjs = group.filter((item) => item.tfjs).pop();
+      const lastTfjs = new Set<(typeof plan)[number]>();
+      for (const key of new Set(group.map((item) => item.setup.info.key))) {
+        const last = group.filter((item) => item.tfjs && item.setup.info.key === key).pop();
+        if (last) lastTfjs.add(last);
+      }
       try {
         for (let round = 0; round < rounds; round++) {
           for (const item of group) {
             const {cell} = item;
+            const m = item.setup.info;
             if (failed.has(cell) || signal.aborted) continue;
             const roundText = rounds > 1 ? ` (round ${round + 1}/${rounds})` : '';
             progress.begin(`${m.label} @${m.resolution} on ${cell.backend}${roundText}`);
@@ -619,7 +637,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
               if (runner == null) {
                 progress.setPhase('building');
                 const t0 = performance.now();
-                runner = await build(item, item === lastTfjs);
+                runner = await build(item, lastTfjs.has(item));
                 runners.set(cell, runner);
                 cell.buildSeconds = (performance.now() - t0) / 1000;
               }

@@ -244,7 +244,7 @@ describe('formatting', () => {
     expect(md).toContain('- native-cpu error: out of memory (AmoebaNet-B (GPipe))');
     expect(md).toContain('Command: `npm run bench -- --fixed`');
     expect(md).toContain('fused MBConv kernel not registered');
-    expect(md).toContain('timed in 3 interleaved rounds');
+    expect(md).toContain('(and each Table 4 pair) timed in 3 interleaved rounds');
   });
 
   it('writes JSON that reads back', () => {
