@@ -92,8 +92,9 @@ class Pool {
     t_inside_pool = was_inside;
   }
 
-  void worker_loop() {
-    size_t seen = 0;
+  // `seen` starts at the generation current when the worker was started, so a worker created after
+  // earlier jobs never mistakes the last finished job for a new one.
+  void worker_loop(size_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -111,11 +112,13 @@ class Pool {
 
   void start_workers() {
     if (!workers_.empty()) return;
+    size_t generation;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = false;
+      generation = generation_;
     }
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, generation] { worker_loop(generation); });
   }
 
   void stop_workers() {

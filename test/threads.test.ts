@@ -44,3 +44,27 @@ describe('thread setting', () => {
     expect(out.trim()).toBe('3');
   });
 });
+
+describe('thread pool under changing thread counts', () => {
+  it('never hangs or loses work when the count changes between small parallel ops', async () => {
+    await tf.setBackend('native-cpu');
+    const original = getThreads();
+    const x = tf.tensor4d(randomFloats(1 * 16 * 16 * 32, 5), [1, 16, 16, 32]);
+    const f = tf.tensor4d(randomFloats(3 * 3 * 32 * 1, 6), [3, 3, 32, 1]);
+    setThreads(1);
+    const expected = tf.depthwiseConv2d(x, f, 1, 'same');
+    const want = expected.dataSync();
+    try {
+      for (let i = 0; i < 3000; i++) {
+        setThreads(2 + (i % 2));
+        const y = tf.depthwiseConv2d(x, f, 1, 'same');
+        const got = y.dataSync();
+        y.dispose();
+        if (i % 500 === 0) expect(Array.from(got)).toEqual(Array.from(want));
+      }
+    } finally {
+      setThreads(original);
+      tf.dispose([x, f, expected]);
+    }
+  });
+});
