@@ -106,6 +106,8 @@ import {seluConfig} from './kernels/Selu.js';
 import {linSpaceConfig} from './kernels/LinSpace.js';
 import {diagConfig} from './kernels/Diag.js';
 import {topKConfig} from './kernels/TopK.js';
+import {cumprodConfig} from './kernels/Cumprod.js';
+import {cumsumConfig} from './kernels/Cumsum.js';
 import {spaceToBatchNDConfig} from './kernels/SpaceToBatchND.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import type {NativeKernelConfig} from './kernels/types.js';
@@ -222,6 +224,8 @@ export const kernelConfigs: NativeKernelConfig[] = [
   linSpaceConfig,
   diagConfig,
   topKConfig,
+  cumsumConfig,
+  cumprodConfig,
 ];
 
 /**

@@ -1,5 +1,5 @@
 // Kernels composed of other native kernels (SpaceToBatchND, BatchToSpaceND, UnsortedSegmentSum, Einsum,
-// IsInf, IsFinite, Selu, Diag) and LinSpace and TopK (computed in JavaScript, like Range)
+// IsInf, IsFinite, Selu, Diag) and LinSpace, TopK, Cumsum, Cumprod (computed in JavaScript, like Range)
 // against tfjs-backend-cpu at every ISA level, plus their error messages. (The conformance suite
 // also runs gather's gradient, which uses UnsortedSegmentSum.)
 import {describe, expect, it} from 'vitest';
@@ -164,5 +164,22 @@ describe('TopK', () => {
     expect(Array.from(values.dataSync()).sort((a, b) => b - a)).toEqual(expected);
     expect(Array.from(indices.dataSync()).map((i) => x[i])).toEqual(Array.from(values.dataSync()));
     tf.dispose([values, indices]);
+  });
+});
+
+describe('Cumsum / Cumprod', () => {
+  it('match tfjs-backend-cpu (every axis, exclusive, reverse, float32, int32, bool)', async () => {
+    const x = randomFloats(3 * 4 * 5, 140, 0.5, 1.5);
+    const xi = randomInts(3 * 4 * 5, 141, -3, 3);
+    for (const op of ['cumsum', 'cumprod'] as const) {
+      for (const axis of [0, 1, 2]) {  // (tfjs-backend-cpu mishandles negative axes)
+        for (const [exclusive, reverse] of [[false, false], [true, false], [false, true], [true, true]]) {
+          const label = `${op} axis ${axis} exclusive ${exclusive} reverse ${reverse}`;
+          await compareWithCpu(() => tf[op](tf.tensor(x, [3, 4, 5]), axis, exclusive, reverse), {label});
+          await compareWithCpu(() => tf[op](tf.tensor(xi, [3, 4, 5], 'int32'), axis, exclusive, reverse), {label: `${label} int32`});
+        }
+      }
+      await compareWithCpu(() => tf[op](tf.tensor([true, false, true, true], [4], 'bool')), {label: `${op} bool`});
+    }
   });
 });

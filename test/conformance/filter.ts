@@ -94,6 +94,7 @@ const OTHER_KERNEL_SUITES: Suite[] = [
   {describe: 'einsum', needs: ['Einsum']}, {describe: 'RGBToGrayscale', needs: ['Einsum']},
   {describe: 'isInf', needs: ['IsInf']}, {describe: 'isFinite', needs: ['IsFinite']}, {describe: 'selu', needs: ['Selu']},
   {describe: 'linspace', needs: ['LinSpace']}, {describe: 'diag', needs: ['Diag']}, {describe: 'topk', needs: ['TopK']},
+  {describe: 'cumsum', needs: ['Cumsum']}, {describe: 'cumprod', needs: ['Cumprod']},
 ];
 
 /** Ops composed of the kernels above (tfjs-core implements them with several kernel calls). */
@@ -185,8 +186,8 @@ export const EXCLUSIONS: readonly Exclusion[] = [
   },
   {suites: ['avgPool'], specs: ['gradient'], needs: ['AvgPoolGrad'], reason: `needs AvgPoolGrad (${BACKPROP})`},
   {suites: ['elu', 'fused conv2d'], specs: ['derivative', 'gradient'], needs: ['EluGrad'], reason: `needs EluGrad (${BACKPROP})`},
-  {suites: ['gather'], specs: ['gradient'], needs: ['UnsortedSegmentSum'], reason: 'gather\'s gradient needs UnsortedSegmentSum (not implemented by native-cpu)'},
-  {suites: ['prod'], specs: ['gradients'], needs: ['Cumprod'], reason: 'prod\'s gradient needs Cumprod (not implemented by native-cpu)'},
+  {suites: ['gather'], specs: ['gradient'], needs: ['UnsortedSegmentSum'], reason: 'gather\'s gradient uses UnsortedSegmentSum'},
+  {suites: ['prod'], specs: ['gradients'], needs: ['Cumprod'], reason: 'prod\'s gradient uses Cumprod'},
 
   // Gradients of required kernels that tfjs-core builds from other kernels (they wait for those kernels).
   {suites: ['max', 'min'], specs: ['gradient'], needs: ['Equal'], reason: 'max/min gradients use Equal'},
@@ -209,8 +210,8 @@ export const EXCLUSIONS: readonly Exclusion[] = [
   {suites: ['gather'], specs: ['chaining, axis=1', 'indices not int32 throws error'], needs: ['Range'], reason: 'builds its input with tf.range'},
 
   // Ops outside this backend's kernel set.
-  {suites: ['pool'], specs: [' d=2'], needs: ['SpaceToBatchND', 'BatchToSpaceND'], reason: 'dilated tf.pool uses SpaceToBatchND/BatchToSpaceND (not implemented by native-cpu)'},
-  {suites: ['threshold'], specs: ['method otsu'], needs: ['Bincount'], reason: 'the otsu method uses Bincount (not implemented by native-cpu)'},
+  {suites: ['pool'], specs: [' d=2'], needs: ['SpaceToBatchND', 'BatchToSpaceND'], reason: 'dilated tf.pool uses SpaceToBatchND/BatchToSpaceND'},
+  {suites: ['threshold'], specs: ['method otsu'], needs: ['Bincount'], reason: 'the otsu method uses Bincount'},
 
   // Data types and layouts.
   {
