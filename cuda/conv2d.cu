@@ -2,6 +2,8 @@
 // pixels, N = outC, K = filterH * filterW * inC; A is gathered from x on the fly (zeros in the
 // padding), B is the filter as stored. 1x1 convolutions with stride 1 and no padding read x as a
 // plain (pixels x inC) matrix.
+#include <cstdlib>
+
 #include "gemm.cuh"
 
 namespace effnet {
@@ -10,19 +12,21 @@ namespace {
 
 struct Im2ColLoad {
   const float* x;
-  int64_t in_h, in_w, in_c, out_h, out_w, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-  __device__ __forceinline__ float operator()(int64_t, int64_t m, int64_t k) const {
-    const int64_t ow = m % out_w;
-    const int64_t t = m / out_w;
-    const int64_t oh = t % out_h;
-    const int64_t n = t / out_h;
-    const int64_t ci = k % in_c;
-    const int64_t f = k / in_c;
-    const int64_t fx = f % filter_w, fy = f / filter_w;
-    const int64_t iy = oh * stride_h - pad_top + fy * dilation_h;
-    const int64_t ix = ow * stride_w - pad_left + fx * dilation_w;
+  // Decomposition in 32-bit arithmetic (much cheaper divisions); conv2d() checks that rows and K fit.
+  int in_h, in_w, in_c, out_h, out_w, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  __device__ __forceinline__ float operator()(int64_t, int64_t m64, int64_t k64) const {
+    const int m = static_cast<int>(m64), k = static_cast<int>(k64);
+    const int ow = m % out_w;
+    const int t = m / out_w;
+    const int oh = t % out_h;
+    const int n = t / out_h;
+    const int ci = k % in_c;
+    const int f = k / in_c;
+    const int fx = f % filter_w, fy = f / filter_w;
+    const int iy = oh * stride_h - pad_top + fy * dilation_h;
+    const int ix = ow * stride_w - pad_left + fx * dilation_w;
     if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) return 0.f;
-    return x[((n * in_h + iy) * in_w + ix) * in_c + ci];
+    return x[((static_cast<int64_t>(n) * in_h + iy) * in_w + ix) * in_c + ci];
   }
 };
 
@@ -43,8 +47,15 @@ void conv2d(const Conv2DShape& s, const float* x, const float* filter, float* ou
     launch_gemm(la, lb, out, 1, M, N, K, dep, st);
     return;
   }
-  Im2ColLoad la{x, s.in_h, s.in_w, s.in_c, s.out_h, s.out_w, s.filter_w, s.stride_h, s.stride_w, s.dilation_h,
-                s.dilation_w, s.pad_top, s.pad_left};
+  const int64_t lim = 0x3fffffff;
+  const bool fits = M <= lim && K <= lim && s.in_h <= lim && s.in_w <= lim && s.out_h <= lim && s.out_w <= lim &&
+                    std::abs(s.pad_top) <= lim && std::abs(s.pad_left) <= lim &&
+                    (s.out_h + s.filter_h) * (s.stride_h + s.dilation_h) <= lim &&
+                    (s.out_w + s.filter_w) * (s.stride_w + s.dilation_w) <= lim;
+  if (!fits) throw Error("Conv2D: dimensions beyond 2^30 are not supported on the GPU");
+  const auto i32 = [](int64_t v) { return static_cast<int>(v); };
+  Im2ColLoad la{x, i32(s.in_h), i32(s.in_w), i32(s.in_c), i32(s.out_h), i32(s.out_w), i32(s.filter_w), i32(s.stride_h),
+                i32(s.stride_w), i32(s.dilation_h), i32(s.dilation_w), i32(s.pad_top), i32(s.pad_left)};
   launch_gemm(la, lb, out, 1, M, N, K, dep, st);
 }
 
