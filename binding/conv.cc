@@ -44,9 +44,10 @@ Napi::Value RunConv2D(const Napi::CallbackInfo& info, const char* op) {
   if (out_elems == 0) return info.Env().Undefined();
   ep.before(out);
   // `path` (optional, benchmarks and tests): 0 automatic, 1 blocked implicit GEMM, 2 full im2col,
-  // 3 interleaved rows (dilation_w 1 only; others fall back to the automatic choice).
+  // 3 interleaved rows (dilation_w 1 only), 4 Winograd F(2x2,3x3), 5 Winograd F(4x4,3x3) (3x3 stride-1
+  // dilation-1 only); where a forced path does not apply, the automatic choice runs.
   const int64_t path = args.integer_or("path", 0);
-  if (path < 0 || path > 3) args.fail("option 'path' must be 0, 1, 2 or 3");
+  if (path < 0 || path > 5) args.fail("option 'path' must be 0, 1, 2, 3, 4 or 5");
   effnet::conv2d_with_path(s, x, filter_buf, static_cast<const float*>(filter_buf->data()), out, ep.params(),
                            ep.accumulate(), static_cast<int>(path));
   ep.after(out);
