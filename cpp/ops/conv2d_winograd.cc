@@ -19,9 +19,9 @@ namespace {
 
 size_t div_up(size_t x, size_t y) { return (x + y - 1) / y; }
 
-// Bytes of one block's transformed inputs and products (kept in L2 between the three phases).
-constexpr size_t kBlockBytes = 768 * 1024;
-constexpr size_t kMaxBlockTiles = 256;
+// Bytes of one block's transformed inputs and products (each e-th GEMM touches 1/(t*t) of it, against one transformed filter matrix).
+constexpr size_t kBlockBytes = 2048 * 1024;
+constexpr size_t kMaxBlockTiles = 1024;
 
 using InputFn = void (*)(const float* const*, size_t, float*, size_t);
 using OutputFn = void (*)(const float*, size_t, size_t, float* const*, const float*, const float* const*, int, bool);
