@@ -6,6 +6,12 @@ namespace gemm {
 
 void gemm_12x32_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                     size_t c_stride, bool load_c, const Epilogue* ep) {
+  // A partial tile (the last rows of M) runs a shorter tile instead of computing rows it discards.
+  if (mr <= 2) return gemm_avx512_tile<2, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 4) return gemm_avx512_tile<4, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 6) return gemm_avx512_tile<6, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 8) return gemm_avx512_tile<8, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 10) return gemm_avx512_tile<10, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
   gemm_avx512_tile<12, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
 }
 
