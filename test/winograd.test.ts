@@ -222,6 +222,115 @@ describe('Winograd F(4x4,3x3) (conv2d path 5)', () => {
   });
 });
 
+describe('Winograd epilogue operands (paths 4 and 5)', () => {
+  const c = CASES[1];  // 2x9x6x17 -> 33 valid: 2x7x4x33
+  const outShape = [2, 7, 4, 33];
+  const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+
+  // bias and prelu slopes of shapes that broadcast (a full-shape bias runs with `accumulate`).
+  for (const shape of [[outShape[1], outShape[2], outShape[3]], [1], [outShape[1], 1, 1]]) {
+    it(`bias and prelu slopes of shape [${shape}], threads 1 and 2, every ISA`, async () => {
+      const o = operands(c, 57);
+      const bias = randomFloats(size(shape), 58);
+      const alpha = randomFloats(size(shape), 59, 0, 0.5);
+      const make = () => ({
+        x: tf.tensor4d(o.x, [c.batch, c.h, c.w, c.cin]),
+        f: tf.tensor4d(o.f, [3, 3, c.cin, c.cout]),
+        b: tf.tensor(bias, shape),
+        a: tf.tensor(alpha, shape),
+      });
+      const expected = await evalOn('cpu', () => {
+        const t = make();
+        return tf.fused.conv2d({x: t.x, filter: t.f, strides: 1, pad: c.pad, bias: t.b, activation: 'prelu',
+          preluActivationWeights: t.a});
+      });
+      for (const path of [4, 5]) {
+        for (const threads of [1, 2]) {
+          setThreads(threads);
+          await forEachIsa(async (isa) => {
+            await tf.setBackend('native-cpu');
+            const backend = tf.backend() as NativeCpuBackend;
+            const t = make();
+            const info = conv2DInfo('FusedConv2D', t.x, t.f, {strides: 1, pad: c.pad, dilations: 1} as Conv2DKernelAttrs);
+            const extra = epilogueOptions(backend, 'FusedConv2D', info.outShape, t.b, t.a,
+              activationCode('FusedConv2D', 'prelu'), 'prelu', undefined);
+            const out = runConv2D(backend, 'FusedConv2D', 'fusedConv2d', t.x, t.f, info, {...extra, path});
+            const y = tf.engine().makeTensorFromTensorInfo(out);
+            expectClose([{shape: y.shape, dtype: y.dtype, values: y.dataSync()}], expected,
+              path === 4 ? 1e-5 : 1e-4, path === 4 ? 1e-5 : 1e-4, `path ${path} t${threads} [${isa}]`);
+            tf.dispose([t.x, t.f, t.b, t.a, y]);
+          });
+        }
+      }
+    });
+  }
+
+  it('residual (engine option used by fused blocks): relu(conv + bias + residual)', async () => {
+    const o = operands(c, 61);
+    const residual = randomFloats(size(outShape), 62);
+    const make = () => ({
+      x: tf.tensor4d(o.x, [c.batch, c.h, c.w, c.cin]),
+      f: tf.tensor4d(o.f, [3, 3, c.cin, c.cout]),
+      b: tf.tensor1d(o.bias),
+      r: tf.tensor4d(residual, outShape as [number, number, number, number]),
+    });
+    const expected = await evalOn('cpu', () => {
+      const t = make();
+      return tf.relu(tf.add(tf.add(tf.conv2d(t.x, t.f, 1, c.pad), t.b), t.r));
+    });
+    for (const path of [4, 5]) {
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await forEachIsa(async (isa) => {
+          await tf.setBackend('native-cpu');
+          const backend = tf.backend() as NativeCpuBackend;
+          const t = make();
+          const info = conv2DInfo('FusedConv2D', t.x, t.f, {strides: 1, pad: c.pad, dilations: 1} as Conv2DKernelAttrs);
+          const out = runConv2D(backend, 'FusedConv2D', 'fusedConv2d', t.x, t.f, info, {
+            activation: 1, bias: backend.bufferOf(t.b, 'test'), biasShape: [c.cout], residual: backend.bufferOf(t.r, 'test'), path,
+          });
+          const y = tf.engine().makeTensorFromTensorInfo(out);
+          expectClose([{shape: y.shape, dtype: y.dtype, values: y.dataSync()}], expected,
+            path === 4 ? 1e-5 : 1e-4, path === 4 ? 1e-5 : 1e-4, `path ${path} t${threads} [${isa}]`);
+          tf.dispose([t.x, t.f, t.b, t.r, y]);
+        });
+      }
+    }
+  });
+
+  it('zero input channels or a non-3x3 filter with a forced path run the automatic choice', async () => {
+    await compareWithCpu(() => tf.conv2d(tf.zeros([1, 5, 5, 0]) as tf.Tensor4D, tf.ones([3, 3, 0, 4]) as tf.Tensor4D, 1, 'same'));
+    const o = operands({batch: 1, h: 5, w: 5, cin: 4, cout: 3, pad: 'same'}, 63);
+    await tf.setBackend('native-cpu');
+    const backend = tf.backend() as NativeCpuBackend;
+    const x = tf.tensor4d(o.x, [1, 5, 5, 4]);
+    const f = tf.tensor4d(o.f.subarray(0, 2 * 2 * 4 * 3), [2, 2, 4, 3]);
+    const z = tf.zeros([1, 5, 5, 0]);
+    const fz = tf.zeros([3, 3, 0, 3]);
+    for (const path of [4, 5]) {
+      const info = conv2DInfo('Conv2D', x, f, {strides: 1, pad: 'same', dilations: 1} as Conv2DKernelAttrs);
+      const y = tf.engine().makeTensorFromTensorInfo(runConv2D(backend, 'Conv2D', 'conv2d', x, f, info, {path}));
+      const y0 = tf.engine().makeTensorFromTensorInfo(runConv2D(backend, 'Conv2D', 'conv2d', x, f, info, {path: 0}));
+      expect(Array.from(y.dataSync())).toEqual(Array.from(y0.dataSync()));
+      const infoZ = conv2DInfo('Conv2D', z, fz, {strides: 1, pad: 'same', dilations: 1} as Conv2DKernelAttrs);
+      const yz = tf.engine().makeTensorFromTensorInfo(runConv2D(backend, 'Conv2D', 'conv2d', z, fz, infoZ, {path}));
+      expect(Array.from(yz.dataSync())).toEqual(new Array(25 * 3).fill(0));
+      tf.dispose([y, y0, yz]);
+    }
+    tf.dispose([x, f, z, fz]);
+  });
+
+  it("rejects an unknown path by name", async () => {
+    await tf.setBackend('native-cpu');
+    const backend = tf.backend() as NativeCpuBackend;
+    const x = tf.ones([1, 5, 5, 3]);
+    const f = tf.ones([3, 3, 3, 2]);
+    const info = conv2DInfo('Conv2D', x, f, {strides: 1, pad: 'same', dilations: 1} as Conv2DKernelAttrs);
+    expect(() => runConv2D(backend, 'Conv2D', 'conv2d', x, f, info, {path: 6})).toThrow(/Conv2D.*'path' must be 0, 1, 2, 3, 4 or 5/);
+    tf.dispose([x, f]);
+  });
+});
+
 describe('Winograd through tf.conv2d / tf.fused.conv2d (EFFNET_WINOGRAD=f2)', () => {
   afterAll(() => {
     delete process.env.EFFNET_WINOGRAD;

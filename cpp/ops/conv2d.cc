@@ -206,11 +206,14 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
   const size_t pixels = static_cast<size_t>(s.batch * s.out_h * s.out_w);
   const size_t n = static_cast<size_t>(s.out_c);
   if (pixels == 0 || n == 0) return;
-  // Winograd for 3x3 stride-1 convs: path 4 forces F(2x2,3x3), 5 F(4x4,3x3) (where applicable).
+  // Winograd for 3x3 stride-1 convs: path 4 forces F(2x2,3x3), 5 F(4x4,3x3); elsewhere they mean 0.
   WinogradVariant wv = WinogradVariant::kF2;
-  if ((path == 4 || path == 5) && winograd_applicable(s)) {
-    conv2d_winograd(s, x, filter_source, filter, out, ep, accumulate, path == 5 ? WinogradVariant::kF4 : wv);
-    return;
+  if (path == 4 || path == 5) {
+    if (winograd_applicable(s)) {
+      conv2d_winograd(s, x, filter_source, filter, out, ep, accumulate, path == 5 ? WinogradVariant::kF4 : wv);
+      return;
+    }
+    path = 0;
   }
   if (path == 0 && winograd_preferred(s, &wv)) {
     conv2d_winograd(s, x, filter_source, filter, out, ep, accumulate, wv);

@@ -18,8 +18,8 @@ bool winograd_applicable(const Conv2DShape& s);
 
 // Whether conv2d's automatic choice uses Winograd, from the environment variable EFFNET_WINOGRAD
 // (read on every call): unset or "off" (default) keeps the GEMM paths, whose sums run in the same
-// order as tfjs-backend-cpu's; "f2" (or "on", "1") uses F(2x2,3x3) and "f4" F(4x4,3x3) for every
-// 3x3 stride-1 dilation-1 conv with >= 16 input and output channels. Both are 1.4-3x faster on
+// order as tfjs-backend-cpu's; "f2" (or "on", "1") uses F(2x2,3x3) and "f4" F(4x4,3x3) (F(2x2) below 8x8
+// outputs) for every 3x3 stride-1 dilation-1 conv with >= 16 input and output channels. Both are 1.4-3x faster on
 // ResNet's 3x3 convs. F(2x2)'s error against exact (float64) sums is about that of tfjs-backend-cpu's
 // own float32 sums, but it is a different rounding, which differs from tfjs-backend-cpu by more than
 // the conv tests' 1e-5 once K = 9 * in_channels reaches ~576; F(4x4) loses about one more digit.
