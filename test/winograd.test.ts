@@ -174,7 +174,7 @@ describe('Winograd F(2x2,3x3) (conv2d path 4)', () => {
     for (const seed of [47, 48]) {
       const o = operands(c, seed);
       const e = seed === 47 ? exact : exactConv(c, o);
-      const tfjsError = worstRatio((await reference(c, o, null))[0].values, e);
+      const tfjsError = worstRatio((await reference(c, o, null))[0].values as Float32Array, e);
       setThreads(1);
       await forEachIsa(async (isa) => {
         await tf.setBackend('native-cpu');
@@ -350,14 +350,14 @@ describe('Winograd through tf.conv2d / tf.fused.conv2d (EFFNET_WINOGRAD=f2)', ()
         try {
           await compareWithCpu(run, {label: label(c)});
           // The automatic path is the Winograd one, and differs from the GEMM path's rounding.
-          const auto = (await evalOn('native-cpu', run))[0].values;
+          const auto = (await evalOn('native-cpu', run))[0].values as Float32Array;
           await tf.setBackend('native-cpu');
-          const forced = runNative(c, o, 'relu', 4)[0].values;
-          const gemm = runNative(c, o, 'relu', 2)[0].values;
+          const forced = runNative(c, o, 'relu', 4)[0].values as Float32Array;
+          const gemm = runNative(c, o, 'relu', 2)[0].values as Float32Array;
           expect(Array.from(auto)).toEqual(Array.from(forced));
           expect(Array.from(auto)).not.toEqual(Array.from(gemm));
           delete process.env.EFFNET_WINOGRAD;
-          const off = (await evalOn('native-cpu', run))[0].values;
+          const off = (await evalOn('native-cpu', run))[0].values as Float32Array;
           expect(Array.from(off)).not.toEqual(Array.from(forced));
         } finally {
           delete process.env.EFFNET_WINOGRAD;
