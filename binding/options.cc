@@ -1,30 +1,29 @@
-#include "args.h"
+#include "options.h"
 
 #include <new>
 
-#include "registry.h"
 
 namespace binding {
 
-Args::Args(const Napi::CallbackInfo& info, const char* op) : op_(op) {
+OptionReader::OptionReader(const Napi::CallbackInfo& info, const char* op) : op_(op) {
   if (info.Length() < 1 || !info[0].IsObject()) fail("expected one options object");
   object_ = info[0].As<Napi::Object>();
 }
 
-void Args::fail(const std::string& message) const { throw effnet::Error(std::string(op_) + ": " + message); }
+void OptionReader::fail(const std::string& message) const { throw effnet::Error(std::string(op_) + ": " + message); }
 
-bool Args::has(const char* key) const {
+bool OptionReader::has(const char* key) const {
   if (!object_.Has(key)) return false;
   Napi::Value v = object_.Get(key);
   return !v.IsUndefined() && !v.IsNull();
 }
 
-Napi::Value Args::get(const char* key) const {
+Napi::Value OptionReader::get(const char* key) const {
   if (!has(key)) fail(std::string("missing option '") + key + "'");
   return object_.Get(key);
 }
 
-int64_t Args::integer(const char* key) const {
+int64_t OptionReader::integer(const char* key) const {
   Napi::Value v = get(key);
   if (!v.IsNumber()) fail(std::string("option '") + key + "' must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
@@ -34,30 +33,30 @@ int64_t Args::integer(const char* key) const {
   return static_cast<int64_t>(d);
 }
 
-int64_t Args::integer_or(const char* key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
+int64_t OptionReader::integer_or(const char* key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
 
-double Args::number(const char* key) const {
+double OptionReader::number(const char* key) const {
   Napi::Value v = get(key);
   if (!v.IsNumber()) fail(std::string("option '") + key + "' must be a number");
   return v.As<Napi::Number>().DoubleValue();
 }
 
-double Args::number_or(const char* key, double fallback) const { return has(key) ? number(key) : fallback; }
+double OptionReader::number_or(const char* key, double fallback) const { return has(key) ? number(key) : fallback; }
 
-bool Args::boolean_or(const char* key, bool fallback) const {
+bool OptionReader::boolean_or(const char* key, bool fallback) const {
   if (!has(key)) return fallback;
   Napi::Value v = object_.Get(key);
   if (!v.IsBoolean()) fail(std::string("option '") + key + "' must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
-std::string Args::string(const char* key) const {
+std::string OptionReader::string(const char* key) const {
   Napi::Value v = get(key);
   if (!v.IsString()) fail(std::string("option '") + key + "' must be a string");
   return v.As<Napi::String>().Utf8Value();
 }
 
-std::vector<int64_t> Args::integers(const char* key) const {
+std::vector<int64_t> OptionReader::integers(const char* key) const {
   Napi::Value v = get(key);
   if (!v.IsArray()) fail(std::string("option '") + key + "' must be an array of integers");
   Napi::Array a = v.As<Napi::Array>();
@@ -74,7 +73,7 @@ std::vector<int64_t> Args::integers(const char* key) const {
   return out;
 }
 
-effnet::DType Args::dtype(const char* key) const {
+effnet::DType OptionReader::dtype(const char* key) const {
   std::string name = string(key);
   if (name == "float32") return effnet::DType::kFloat32;
   if (name == "int32") return effnet::DType::kInt32;
@@ -82,23 +81,20 @@ effnet::DType Args::dtype(const char* key) const {
   fail("unsupported dtype '" + name + "' for '" + key + "'; supported: float32, int32, bool");
 }
 
-effnet::BufferPtr Args::buffer(const char* key, size_t elements, effnet::DType type) const {
+uint32_t OptionReader::buffer_id(const char* key) const {
   int64_t id = integer(key);
   if (id <= 0 || id > 0xffffffffLL) fail(std::string("option '") + key + "' is not a buffer id");
-  effnet::BufferPtr b;
-  try {
-    b = registry_get(static_cast<uint32_t>(id));
-  } catch (const effnet::Error& e) {
-    fail(std::string("'") + key + "': " + e.what());
-  }
+  return static_cast<uint32_t>(id);
+}
+
+void OptionReader::check_buffer_size(const char* key, size_t bytes, size_t elements, effnet::DType type) const {
   size_t need = elements * effnet::dtype_size(type);
   if (elements != 0 && need / elements != effnet::dtype_size(type)) fail(std::string("'") + key + "' is too large");
-  if (b->bytes() < need) {
-    fail(std::string("buffer '") + key + "' holds " + std::to_string(b->bytes()) + " bytes but " +
+  if (bytes < need) {
+    fail(std::string("buffer '") + key + "' holds " + std::to_string(bytes) + " bytes but " +
          std::to_string(elements) + " " + effnet::dtype_name(type) + " elements (" + std::to_string(need) +
          " bytes) are needed");
   }
-  return b;
 }
 
 size_t element_count(const std::vector<int64_t>& shape, const char* op) {
