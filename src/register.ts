@@ -11,6 +11,7 @@ import {depthwiseConv2dNativeConfig} from './kernels/DepthwiseConv2dNative.js';
 import {fusedConv2DConfig} from './kernels/FusedConv2D.js';
 import {fusedDepthwiseConv2DConfig} from './kernels/FusedDepthwiseConv2D.js';
 import {effnetMBConvConfig} from './kernels/EffnetMBConv.js';
+import {effnetConv2DResidualConfig} from './kernels/EffnetConv2DResidual.js';
 import {fusedBatchNormConfig} from './kernels/FusedBatchNorm.js';
 import {identityConfig} from './kernels/Identity.js';
 import {maxPoolConfig} from './kernels/MaxPool.js';
@@ -209,6 +210,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   depthwiseConv2dNativeConfig,
   fusedDepthwiseConv2DConfig,
   effnetMBConvConfig,
+  effnetConv2DResidualConfig,
   avgPoolConfig,
   maxPoolConfig,
   fusedBatchNormConfig,

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {type ConvSpec, type LayerPadding, outputSize, padAmounts, tfPadding} from './layers.js';
+import {type ConvResidualActivation, convResidual} from './conv_residual.js';
 import {type MBConvWeights, mbconv, mbconvLayers, swishActivation} from './mbconv.js';
 import type {MBConvBlockSpec, PaddingMode} from './scaling.js';
 
@@ -24,6 +25,11 @@ export interface Ops<T> {
   mbconv(x: T, block: MBConvBlockSpec, padding: PaddingMode): T;
   relu(x: T): T;
   add(a: T, b: T): T;
+  /**
+   * Optional: activation(conv(x) + residual) with `spec.activation` applied after the add (the
+   * tail of a residual block) in one step; definitions fall back to conv, add and relu without it.
+   */
+  convResidual?(x: T, spec: ConvSpec, residual: T): T;
   /** Concatenation along channels. */
   concat(xs: T[]): T;
   pool(x: T, type: 'max' | 'avg', size: number, stride: number, padding: LayerPadding): T;
@@ -328,6 +334,28 @@ export class TensorOps implements Ops<tf.Tensor> {
     };
     const y = spec.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
     return swish?.after ? applySwish(y) : y;
+  }
+
+  convResidual(x: tf.Tensor, spec: ConvSpec, residual: tf.Tensor): tf.Tensor {
+    const act = spec.activation ?? 'linear';
+    if (spec.depthwise || (act !== 'linear' && act !== 'relu')) {
+      throw new Error(`${spec.name}: convResidual supports regular convs with linear or relu activation`);
+    }
+    const {kernel, bias} = this.layer(spec.name);
+    const stride = spec.stride ?? 1;
+    const dilation = spec.dilation ?? 1;
+    const x4 = x as tf.Tensor4D;
+    const pad = tfPadding(spec.padding, spec.kernel, stride, dilation, x4.shape[1], x4.shape[2]);
+    return convResidual({
+      x: x4,
+      filter: kernel as tf.Tensor4D,
+      bias: bias ?? undefined,
+      residual: residual as tf.Tensor4D,
+      strides: stride,
+      pad: pad as 'same',
+      dilations: dilation,
+      activation: act as ConvResidualActivation,
+    });
   }
 
   mbconv(x: tf.Tensor, block: MBConvBlockSpec, padding: PaddingMode): tf.Tensor {

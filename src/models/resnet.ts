@@ -115,12 +115,18 @@ export const resNetGraph: ModelGraph<ResNetConfig> = <T>(g: Ops<T>, x: T, config
       const stride = b === 0 && l > 0 ? 2 : 1;
       let out = g.conv(h, {name: `${p}/conv1`, filters: planes, kernel: 1, padding, bn: {name: `${p}/bn1`}, activation: 'relu'});
       out = g.conv(out, {name: `${p}/conv2`, filters: planes, kernel: 3, stride, padding, bn: {name: `${p}/bn2`}, activation: 'relu'});
-      out = g.conv(out, {name: `${p}/conv3`, filters: planes * EXPANSION, kernel: 1, padding, bn: {name: `${p}/bn3`}});
-      const identity =
+      const conv3 = {name: `${p}/conv3`, filters: planes * EXPANSION, kernel: 1, padding, bn: {name: `${p}/bn3`}};
+      const shortcut = () =>
         stride !== 1 || g.dims(h).c !== planes * EXPANSION
           ? g.conv(h, {name: `${p}/downsample/conv`, filters: planes * EXPANSION, kernel: 1, stride, padding, bn: {name: `${p}/downsample/bn`}})
           : h;
-      h = g.relu(g.add(out, identity));
+      if (g.convResidual) {
+        // conv3 + BN + shortcut + ReLU in one step (the add happens in the conv's epilogue).
+        h = g.convResidual(out, {...conv3, activation: 'relu'}, shortcut());
+      } else {
+        out = g.conv(out, conv3);
+        h = g.relu(g.add(out, shortcut()));
+      }
     }
   });
   if (!config.includeTop) return h;
