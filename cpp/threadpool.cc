@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -29,6 +30,29 @@ int default_threads() {
 }
 
 thread_local bool t_inside_pool = false;
+
+// Batch-1 ops last ~20-200 us, about as long as a condition-variable wake-up, so both sides of a job
+// poll briefly before sleeping: a worker keeps looking for the next job, the caller for the end of this one.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Polls `ready` for up to kSpin; true as soon as it holds.
+template <typename Ready>
+bool spin_until(Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
 
 class Pool {
  public:
@@ -63,13 +87,16 @@ class Pool {
       chunk_ = chunk;
       next_.store(0);
       error_ = nullptr;
-      pending_ = static_cast<int>(workers_.size());
-      ++generation_;
+      pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+      generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
     wake_.notify_all();
     work();
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return pending_ == 0; });
+    if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
     body_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -95,17 +122,20 @@ class Pool {
   // `seen` starts at the generation current when the worker was started, so a worker created after
   // earlier jobs never mistakes the last finished job for a new one.
   void worker_loop(size_t seen) {
+    auto ready = [&] {
+      return stopping_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+    };
     for (;;) {
-      {
+      if (!spin_until(ready)) {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_) return;
-        seen = generation_;
+        wake_.wait(lock, ready);
       }
+      if (stopping_.load(std::memory_order_acquire)) return;
+      seen = generation_.load(std::memory_order_acquire);
       work();
-      {
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (--pending_ == 0) done_.notify_one();
+        done_.notify_one();
       }
     }
   }
@@ -115,8 +145,8 @@ class Pool {
     size_t generation;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = false;
-      generation = generation_;
+      stopping_.store(false, std::memory_order_release);
+      generation = generation_.load(std::memory_order_relaxed);
     }
     for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, generation] { worker_loop(generation); });
   }
@@ -124,7 +154,7 @@ class Pool {
   void stop_workers() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+      stopping_.store(true, std::memory_order_release);
     }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
@@ -137,9 +167,9 @@ class Pool {
   std::condition_variable wake_;
   std::condition_variable done_;
   std::vector<std::thread> workers_;
-  bool stopping_ = false;
-  size_t generation_ = 0;
-  int pending_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> generation_{0};
+  std::atomic<int> pending_{0};
   const std::function<void(size_t, size_t)>* body_ = nullptr;
   size_t n_ = 0;
   size_t chunk_ = 1;
