@@ -6,6 +6,7 @@
 #include "effnet/conv.h"
 #include "families.h"
 #include "fused_epilogue.h"
+#include "shape_options.h"
 
 namespace binding {
 namespace {
@@ -15,21 +16,7 @@ namespace {
 Napi::Value RunConv2D(const Napi::CallbackInfo& info, const char* op) {
   Args args(info, op);
   effnet::Conv2DShape s;
-  s.batch = args.integer("batch");
-  s.in_h = args.integer("inH");
-  s.in_w = args.integer("inW");
-  s.in_c = args.integer("inC");
-  s.out_h = args.integer("outH");
-  s.out_w = args.integer("outW");
-  s.out_c = args.integer("outC");
-  s.filter_h = args.integer("filterH");
-  s.filter_w = args.integer("filterW");
-  s.stride_h = args.integer_or("strideH", 1);
-  s.stride_w = args.integer_or("strideW", 1);
-  s.dilation_h = args.integer_or("dilationH", 1);
-  s.dilation_w = args.integer_or("dilationW", 1);
-  s.pad_top = args.integer_or("padTop", 0);
-  s.pad_left = args.integer_or("padLeft", 0);
+  read_conv2d_shape(args, s);
   effnet::conv2d_check(s, op);
 
   std::vector<effnet::BufferPtr> keep;

@@ -4,6 +4,7 @@
 #include "args.h"
 #include "effnet/depthwise.h"
 #include "families.h"
+#include "shape_options.h"
 
 namespace binding {
 namespace {
@@ -14,26 +15,11 @@ namespace {
 Napi::Value Run(const Napi::CallbackInfo& info, const char* op) {
   Args args(info, op);
   effnet::DepthwiseConv2DParams p;
-  p.batch = args.integer("batch");
-  p.in_h = args.integer("inH");
-  p.in_w = args.integer("inW");
-  p.channels = args.integer("channels");
-  p.multiplier = args.integer("multiplier");
-  p.filter_h = args.integer("filterH");
-  p.filter_w = args.integer("filterW");
-  p.stride_h = args.integer("strideH");
-  p.stride_w = args.integer("strideW");
-  p.dilation_h = args.integer_or("dilationH", 1);
-  p.dilation_w = args.integer_or("dilationW", 1);
-  p.pad_top = args.integer("padTop");
-  p.pad_left = args.integer("padLeft");
-  p.out_h = args.integer("outH");
-  p.out_w = args.integer("outW");
+  read_depthwise_shape(args, p);
   const int64_t act = args.integer_or("activation", 0);
   if (act < 0 || act > 7) args.fail("unknown activation code " + std::to_string(act));
   p.activation = static_cast<effnet::Activation>(act);
   p.leakyrelu_alpha = static_cast<float>(args.number_or("alpha", 0.2));
-  if (p.multiplier < 1) args.fail("channel multiplier must be >= 1");
 
   const size_t x_n = element_count({p.batch, p.in_h, p.in_w, p.channels}, op);
   const size_t f_n = element_count({p.filter_h, p.filter_w, p.channels, p.multiplier}, op);

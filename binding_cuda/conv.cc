@@ -8,6 +8,7 @@
 #include "families.h"
 #include "fused_epilogue.h"
 #include "registry.h"
+#include "shape_options.h"
 
 namespace cuda_binding {
 namespace {
@@ -18,21 +19,7 @@ using effnet::cuda::DeviceBufferPtr;
 Napi::Value RunConv2D(const Napi::CallbackInfo& info, const char* op) {
   Args args(info, op);
   effnet::cuda::Conv2DShape s;
-  s.batch = args.integer("batch");
-  s.in_h = args.integer("inH");
-  s.in_w = args.integer("inW");
-  s.in_c = args.integer("inC");
-  s.out_h = args.integer("outH");
-  s.out_w = args.integer("outW");
-  s.out_c = args.integer("outC");
-  s.filter_h = args.integer("filterH");
-  s.filter_w = args.integer("filterW");
-  s.stride_h = args.integer_or("strideH", 1);
-  s.stride_w = args.integer_or("strideW", 1);
-  s.dilation_h = args.integer_or("dilationH", 1);
-  s.dilation_w = args.integer_or("dilationW", 1);
-  s.pad_top = args.integer_or("padTop", 0);
-  s.pad_left = args.integer_or("padLeft", 0);
+  binding::read_conv2d_shape(args, s);
   if (s.stride_h < 1 || s.stride_w < 1 || s.dilation_h < 1 || s.dilation_w < 1 || s.filter_h < 1 || s.filter_w < 1) {
     args.fail("strides, dilations and filter sizes must be >= 1");
   }
@@ -60,22 +47,7 @@ Napi::Value FusedConv2D(const Napi::CallbackInfo& info) { return RunConv2D(info,
 Napi::Value RunDepthwise(const Napi::CallbackInfo& info, const char* op) {
   Args args(info, op);
   effnet::cuda::DepthwiseShape p;
-  p.batch = args.integer("batch");
-  p.in_h = args.integer("inH");
-  p.in_w = args.integer("inW");
-  p.channels = args.integer("channels");
-  p.multiplier = args.integer("multiplier");
-  p.filter_h = args.integer("filterH");
-  p.filter_w = args.integer("filterW");
-  p.stride_h = args.integer("strideH");
-  p.stride_w = args.integer("strideW");
-  p.dilation_h = args.integer_or("dilationH", 1);
-  p.dilation_w = args.integer_or("dilationW", 1);
-  p.pad_top = args.integer("padTop");
-  p.pad_left = args.integer("padLeft");
-  p.out_h = args.integer("outH");
-  p.out_w = args.integer("outW");
-  if (p.multiplier < 1) args.fail("channel multiplier must be >= 1");
+  binding::read_depthwise_shape(args, p);
   if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1 || p.filter_h < 1 || p.filter_w < 1) {
     args.fail("strides, dilations and filter sizes must be >= 1");
   }
