@@ -4,6 +4,7 @@
 
 #include "args.h"
 #include "effnet/conv.h"
+#include "effnet/winograd.h"
 #include "families.h"
 #include "fused_epilogue.h"
 #include "shape_options.h"
@@ -44,11 +45,31 @@ Napi::Value RunConv2D(const Napi::CallbackInfo& info, const char* op) {
 Napi::Value Conv2D(const Napi::CallbackInfo& info) { return RunConv2D(info, "Conv2D"); }
 Napi::Value FusedConv2D(const Napi::CallbackInfo& info) { return RunConv2D(info, "FusedConv2D"); }
 
+// winogradMode() -> 'f2' | 'f4' | 'off'; winogradMode(mode) sets it first (the automatic conv choice).
+Napi::Value WinogradMode(const Napi::CallbackInfo& info) {
+  using effnet::WinogradMode;
+  if (info.Length() >= 1 && !info[0].IsUndefined()) {
+    if (!info[0].IsString()) throw effnet::Error("winogradMode: expected 'f2', 'f4' or 'off'");
+    const std::string m = info[0].As<Napi::String>().Utf8Value();
+    if (m == "f2") effnet::set_winograd_mode(WinogradMode::kF2);
+    else if (m == "f4") effnet::set_winograd_mode(WinogradMode::kF4);
+    else if (m == "off") effnet::set_winograd_mode(WinogradMode::kOff);
+    else throw effnet::Error("winogradMode: unknown mode '" + m + "'; supported: f2, f4, off");
+  }
+  switch (effnet::winograd_mode()) {
+    case WinogradMode::kF2: return Napi::String::New(info.Env(), "f2");
+    case WinogradMode::kF4: return Napi::String::New(info.Env(), "f4");
+    case WinogradMode::kOff: break;
+  }
+  return Napi::String::New(info.Env(), "off");
+}
+
 }  // namespace
 
 void init_conv(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "conv2d", Conv2D);
   export_entry(env, exports, "fusedConv2d", FusedConv2D);
+  export_entry(env, exports, "winogradMode", WinogradMode);
 }
 
 }  // namespace binding

@@ -1,6 +1,6 @@
 // effnet-native: importing this module registers the `native` and `native-cpu` tfjs backends.
 import {registerNativeBackends} from './register.js';
-import {IsaLevel, loadCpuAddon, NativeInfo} from './native.js';
+import {IsaLevel, loadCpuAddon, NativeInfo, WinogradMode} from './native.js';
 
 registerNativeBackends();
 
@@ -10,7 +10,7 @@ export {cudaStatus} from './native_cuda.js';
 export type {CudaDeviceInfo, CudaStatus} from './native_cuda.js';
 export {BACKEND_NAMES, kernelConfigs, registerNativeBackends} from './register.js';
 export type {NativeBackendName} from './register.js';
-export type {IsaLevel, NativeInfo} from './native.js';
+export type {IsaLevel, NativeInfo, WinogradMode} from './native.js';
 
 // Weights (src/weights): safetensors and Keras .h5 loading, torchvision/timm/Keras name maps.
 export {loadWeights, saveWeights, serializeWeights} from './weights/load.js';
@@ -110,6 +110,26 @@ export function setIsaLevel(level: IsaLevel): IsaLevel {
     throw new Error(`setIsaLevel: unknown level '${level}'; supported: ${levels.join(', ')}`);
   }
   return loadCpuAddon().setIsa(level);
+}
+
+/**
+ * Chooses how the CPU engine runs 3x3 stride-1 convolutions with >= 16 input and output channels:
+ * 'f2' (the default) Winograd F(2x2,3x3), about 1.3x faster on ResNet-152, with an error against exact
+ * sums like tfjs-backend-cpu's own; 'f4' Winograd F(4x4,3x3), a little faster still and about one digit
+ * less accurate; 'off' direct GEMM convolution, summing in tfjs-backend-cpu's order. EFFNET_WINOGRAD sets the
+ * mode at load time. Returns the mode in effect.
+ */
+export function setWinograd(mode: WinogradMode): WinogradMode {
+  const modes: WinogradMode[] = ['f2', 'f4', 'off'];
+  if (!modes.includes(mode)) {
+    throw new Error(`setWinograd: unknown mode '${String(mode)}'; supported: ${modes.join(', ')}`);
+  }
+  return loadCpuAddon().winogradMode(mode);
+}
+
+/** How 3x3 stride-1 convolutions with >= 16 channels run now (see setWinograd). */
+export function getWinograd(): WinogradMode {
+  return loadCpuAddon().winogradMode();
 }
 
 /** The CPU engine's state: ISA levels, threads, native memory in use. */

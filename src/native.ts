@@ -26,6 +26,9 @@ export interface NativeInfo {
 
 export type IsaLevel = 'portable' | 'avx2' | 'avx512';
 
+/** How 3x3 stride-1 convolutions with >= 16 channels run: Winograd F(2x2,3x3), F(4x4,3x3), or GEMM. */
+export type WinogradMode = 'f2' | 'f4' | 'off';
+
 /**
  * The addon's entries. Memory and settings entries take positional arguments; every op entry takes
  * one options object (buffer ids, shapes, attributes) and validates it, throwing an Error that names
@@ -40,6 +43,7 @@ export interface NativeAddon {
   info(): NativeInfo;
   setThreads(count: number): number;
   setIsa(level: IsaLevel): IsaLevel;
+  winogradMode(mode?: WinogradMode): WinogradMode;
   // Op entries are added per kernel family; each kernel file declares the shape of its options.
   [op: string]: unknown;
 }

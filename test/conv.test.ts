@@ -3,7 +3,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 import type {NativeCpuBackend} from '../src/backend.js';
 import {getThreads, nativeInfo, setThreads} from '../src/index.js';
 import {Conv2DKernelAttrs, conv2DInfo, runConv2D} from '../src/kernels/Conv2D.js';
-import {compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, tf} from './util/reference.js';
+import {compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, sumAtol, tf} from './util/reference.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -75,7 +75,7 @@ describe('Conv2D', () => {
         await compareWithCpu(
           () => tf.conv2d(tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]), tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
             c.stride, c.pad, 'NHWC', c.dilation ?? 1),
-          {label: label(c)},
+          {label: label(c), atol: sumAtol(c.fh * c.fw * c.cin)},
         );
       });
     }
@@ -122,7 +122,7 @@ describe('FusedConv2D', () => {
                 preluActivationWeights: activation === 'prelu' ? tf.tensor1d(alpha) : undefined,
                 leakyreluAlpha: 0.3,
               }),
-            {label: `${label(c)} ${activation}`},
+            {label: `${label(c)} ${activation}`, atol: sumAtol(c.fh * c.fw * c.cin)},
           );
         });
       }
@@ -189,6 +189,36 @@ describe('FusedConv2D', () => {
       );
     }
   });
+});
+
+// 3x3 stride-1 convs with >= 16 channels run Winograd F(2x2) by default (test/winograd.test.ts); the GEMM
+// paths they would otherwise take (forced with the `path` option: 1 blocked implicit GEMM, 2 all patches
+// gathered, 3 interleaved rows) stay reachable with EFFNET_WINOGRAD=off and are checked here.
+describe('GEMM paths of Winograd-eligible convs', () => {
+  for (const c of [CASES[13], CASES[16]]) {
+    it(`${label(c)}: paths 1, 2, 3 at threads 1 and 2, every ISA`, async () => {
+      const {x, f} = inputs(c, 61);
+      const expected = (await evalOn('cpu', () =>
+        tf.conv2d(tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]), tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]), 1, c.pad)))[0];
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await forEachIsa(async (isa) => {
+          await tf.setBackend('native-cpu');
+          const backend = tf.backend() as NativeCpuBackend;
+          const xt = tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]);
+          const ft = tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]);
+          const info = conv2DInfo('Conv2D', xt, ft, {strides: 1, pad: c.pad, dilations: 1} as Conv2DKernelAttrs);
+          for (const path of [1, 2, 3]) {
+            const y = tf.engine().makeTensorFromTensorInfo(runConv2D(backend, 'Conv2D', 'conv2d', xt, ft, info, {path}));
+            expectClose([{shape: y.shape, dtype: y.dtype, values: y.dataSync()}], [expected], 1e-5,
+              sumAtol(9 * c.cin), `${label(c)} path ${path} t${threads} [${isa}]`);
+            y.dispose();
+          }
+          tf.dispose([xt, ft]);
+        });
+      }
+    });
+  }
 });
 
 describe('Conv2D errors', () => {

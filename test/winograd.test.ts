@@ -1,7 +1,7 @@
 import {afterAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
-import {getThreads, setThreads} from '../src/index.js';
+import {getThreads, getWinograd, setThreads, setWinograd} from '../src/index.js';
 import {activationCode} from '../src/kernels/activation.js';
 import {Conv2DKernelAttrs, conv2DInfo, epilogueOptions, runConv2D} from '../src/kernels/Conv2D.js';
 import {compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, tf} from './util/reference.js';
@@ -186,7 +186,7 @@ describe('Winograd F(2x2,3x3) (conv2d path 4)', () => {
 });
 
 // F(4x4,3x3) loses about one digit to F(2x2): it is compared with tfjs-backend-cpu at 1e-5 where K is
-// small, and with float64 sums at 1e-4 elsewhere. conv2d never picks it unless EFFNET_WINOGRAD=f4.
+// small, and with float64 sums at 1e-4 elsewhere. conv2d picks it only in mode 'f4' (setWinograd, EFFNET_WINOGRAD).
 describe('Winograd F(4x4,3x3) (conv2d path 5)', () => {
   for (const c of CASES) {
     const exactTol = c.cin > 5;
@@ -331,11 +331,11 @@ describe('Winograd epilogue operands (paths 4 and 5)', () => {
   });
 });
 
-describe('Winograd through tf.conv2d / tf.fused.conv2d (EFFNET_WINOGRAD=f2)', () => {
+describe('Winograd through tf.conv2d / tf.fused.conv2d (setWinograd)', () => {
   afterAll(() => {
-    delete process.env.EFFNET_WINOGRAD;
+    setWinograd('f2');
   });
-  // 3x3 stride-1 shapes with >= 16 channels each way: the automatic choice takes F(2x2,3x3).
+  // 3x3 stride-1 shapes with >= 16 channels each way: the automatic choice takes F(2x2,3x3) by default.
   for (const c of [CASES[4], CASES[6]]) {
     for (const threads of [1, 2]) {
       it(`${label(c)} bias + relu [${threads} thread(s)]`, async () => {
@@ -346,23 +346,31 @@ describe('Winograd through tf.conv2d / tf.fused.conv2d (EFFNET_WINOGRAD=f2)', ()
           filter: tf.tensor4d(o.f, [3, 3, c.cin, c.cout]),
           strides: 1, pad: c.pad, bias: tf.tensor1d(o.bias), activation: 'relu',
         });
-        process.env.EFFNET_WINOGRAD = 'f2';
-        try {
-          await compareWithCpu(run, {label: label(c)});
-          // The automatic path is the Winograd one, and differs from the GEMM path's rounding.
-          const auto = (await evalOn('native-cpu', run))[0].values as Float32Array;
-          await tf.setBackend('native-cpu');
-          const forced = runNative(c, o, 'relu', 4)[0].values as Float32Array;
-          const gemm = runNative(c, o, 'relu', 2)[0].values as Float32Array;
-          expect(Array.from(auto)).toEqual(Array.from(forced));
-          expect(Array.from(auto)).not.toEqual(Array.from(gemm));
-          delete process.env.EFFNET_WINOGRAD;
-          const off = (await evalOn('native-cpu', run))[0].values as Float32Array;
-          expect(Array.from(off)).not.toEqual(Array.from(forced));
-        } finally {
-          delete process.env.EFFNET_WINOGRAD;
-        }
+        expect(setWinograd('f2')).toBe('f2');
+        expect(getWinograd()).toBe('f2');
+        await compareWithCpu(run, {label: label(c)});
+        const auto = (await evalOn('native-cpu', run))[0].values as Float32Array;
+        await tf.setBackend('native-cpu');
+        const f2 = runNative(c, o, 'relu', 4)[0].values as Float32Array;
+        const f4 = runNative(c, o, 'relu', 5)[0].values as Float32Array;
+        const gemm = runNative(c, o, 'relu', 2)[0].values as Float32Array;
+        expect(Array.from(auto)).toEqual(Array.from(f2));
+        expect(Array.from(auto)).not.toEqual(Array.from(gemm));
+        // F(4x4) where 8x8 output tiles fit, F(2x2) below.
+        expect(setWinograd('f4')).toBe('f4');
+        const autoF4 = (await evalOn('native-cpu', run))[0].values as Float32Array;
+        expect(Array.from(autoF4)).toEqual(Array.from(c.h >= 8 && c.w >= 8 ? f4 : f2));
+        expect(setWinograd('off')).toBe('off');
+        const off = (await evalOn('native-cpu', run))[0].values as Float32Array;
+        expect(Array.from(off)).not.toEqual(Array.from(f2));
+        await compareWithCpu(run, {label: `${label(c)} off`});
+        setWinograd('f2');
       });
     }
   }
+
+  it('rejects unknown modes', () => {
+    expect(() => setWinograd('f3' as never)).toThrow(/setWinograd: unknown mode 'f3'; supported: f2, f4, off/);
+    expect(getWinograd()).toBe('f2');
+  });
 });

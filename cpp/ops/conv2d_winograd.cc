@@ -3,6 +3,7 @@
 // block of tiles are t*t GEMMs [tiles x cin] * [cin x cout] against U = G g G^T (packed once per filter
 // buffer), and the output transform (Y = A^T M A) writes the m x m pixels with the fused epilogue.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -97,14 +98,28 @@ bool winograd_applicable(const Conv2DShape& s) {
          s.dilation_w == 1 && s.in_c >= 1;
 }
 
-WinogradMode winograd_mode() {
+namespace {
+
+WinogradMode mode_from_environment() {
   const char* v = std::getenv("EFFNET_WINOGRAD");
-  if (v == nullptr) return WinogradMode::kOff;
+  if (v == nullptr) return WinogradMode::kF2;
   const std::string m(v);
-  if (m == "f2" || m == "on" || m == "1") return WinogradMode::kF2;
+  if (m == "off" || m == "0") return WinogradMode::kOff;
   if (m == "f4") return WinogradMode::kF4;
-  return WinogradMode::kOff;
+  return WinogradMode::kF2;
 }
+
+// Read from the environment once (getenv is not safe against a concurrent setenv); changed by the API.
+std::atomic<WinogradMode>& mode_setting() {
+  static std::atomic<WinogradMode> mode{mode_from_environment()};
+  return mode;
+}
+
+}  // namespace
+
+WinogradMode winograd_mode() { return mode_setting().load(std::memory_order_relaxed); }
+
+void set_winograd_mode(WinogradMode mode) { mode_setting().store(mode, std::memory_order_relaxed); }
 
 bool winograd_preferred(const Conv2DShape& s, WinogradVariant* variant) {
   const WinogradMode mode = winograd_mode();

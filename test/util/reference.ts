@@ -120,6 +120,13 @@ export function randomInts(size: number, seed: number, lo = -10, hi = 10): Int32
  * Compares `fn` on native-cpu (every ISA level) against tfjs-backend-cpu. `fn` must build its
  * inputs itself (from fixed arrays) so each backend gets its own tensors.
  */
+// Absolute tolerance for outputs that are float32 sums of `terms` products of operands in [-1, 1] (the
+// random inputs here): two correct summation orders each round up to ~terms half-ulps of partial sums of
+// size ~sqrt(terms), so they may differ by ~terms * 2^-24 (1e-5 at the floor, 3.4e-5 for a 3x3x64 conv).
+export function sumAtol(terms: number): number {
+  return Math.max(1e-5, terms * 2 ** -24);
+}
+
 export async function compareWithCpu(
   fn: () => tf.Tensor | tf.Tensor[],
   {rtol = 1e-5, atol = 1e-5, label = ''}: {rtol?: number; atol?: number; label?: string} = {},

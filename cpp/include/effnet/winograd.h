@@ -16,15 +16,16 @@ enum class WinogradVariant {
 // Whether conv2d_winograd can run `s` (3x3 filter, stride 1, dilation 1).
 bool winograd_applicable(const Conv2DShape& s);
 
-// Whether conv2d's automatic choice uses Winograd, from the environment variable EFFNET_WINOGRAD
-// (read on every call): unset or "off" (default) keeps the GEMM paths, whose sums run in the same
-// order as tfjs-backend-cpu's; "f2" (or "on", "1") uses F(2x2,3x3) and "f4" F(4x4,3x3) (F(2x2) below 8x8
-// outputs) for every 3x3 stride-1 dilation-1 conv with >= 16 input and output channels. Both are 1.4-3x faster on
-// ResNet's 3x3 convs. F(2x2)'s error against exact (float64) sums is about that of tfjs-backend-cpu's
-// own float32 sums, but it is a different rounding, which differs from tfjs-backend-cpu by more than
-// the conv tests' 1e-5 once K = 9 * in_channels reaches ~576; F(4x4) loses about one more digit.
+// Whether conv2d's automatic choice uses Winograd. kF2 (the default) uses F(2x2,3x3) for every 3x3
+// stride-1 dilation-1 conv with >= 16 input and output channels (1.3x faster on ResNet-152); kF4 uses
+// F(4x4,3x3) there (F(2x2) below 8x8 outputs); kOff keeps the GEMM paths, whose sums run in the same order
+// as tfjs-backend-cpu's. F(2x2)'s error against exact (float64) sums is about that of tfjs-backend-cpu's own
+// float32 sums (test/winograd.test.ts bounds it), a different rounding that differs from tfjs-backend-cpu
+// by ~1e-5 once K = 9 * in_channels reaches ~576; F(4x4) loses about one more digit.
+// The initial mode comes from the environment variable EFFNET_WINOGRAD ("f2", "f4", "off"), read once.
 enum class WinogradMode { kOff, kF2, kF4 };
 WinogradMode winograd_mode();
+void set_winograd_mode(WinogradMode mode);
 
 // The automatic choice for `s` under winograd_mode(): true, and the variant, to use Winograd.
 bool winograd_preferred(const Conv2DShape& s, WinogradVariant* variant);
