@@ -85,6 +85,7 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
         plan.weights = packed_for(filter, layout, [&] { return pack_weights(src, taps, C, k.tile); });
         plan.kernel = k.fn;
         plan.name = k.name;
+        plan.channel_tile = k.tile;
         return plan;
       }
     }

@@ -126,6 +126,50 @@ Unary unary_kernel(Isa isa) {
   return kernels::f32_unary_portable;
 }
 
+// How pass 1 is shared by `workers` threads. By rows: each worker takes a range of output rows and
+// expands the input rows they need, so the k - stride input rows at each boundary are expanded
+// twice (a third of a 7x7 map's expand work at k = 5). By channels: each worker takes a range of
+// expanded channels, in units of whole expand-GEMM panels and depthwise channel tiles, for every
+// row: nothing is computed twice, but the ranges are only as even as the units allow. The split
+// with the smaller loss is taken.
+struct Pass1Split {
+  size_t workers = 1;
+  bool by_channels = false;
+  size_t unit = 0;   // channels per indivisible block when by_channels
+  size_t units = 0;  // ceil(Cexp / unit)
+
+  // Channels [begin, end) of `worker` when by_channels.
+  size_t channel_begin(size_t worker) const { return worker * units / workers * unit; }
+  size_t channel_end(size_t worker, size_t cexp) const {
+    return std::min(cexp, (worker + 1) * units / workers * unit);
+  }
+};
+
+Pass1Split split_pass1(const MBConvParams& p, size_t threads, size_t gemm_nr, size_t dw_tile) {
+  const size_t N = static_cast<size_t>(p.batch), H = static_cast<size_t>(p.in_h);
+  const size_t rows_total = N * static_cast<size_t>(p.out_h);
+  Pass1Split split;
+  split.workers = std::max<size_t>(1, std::min(threads, rows_total));
+  // Channel ranges need the expanded rows in a ring of their own (an expand conv) and a depthwise
+  // kernel whose packed weights split at channel tiles.
+  if (threads < 2 || !p.has_expand || dw_tile == 0) return split;
+  const size_t unit = std::max(gemm_nr, dw_tile);
+  const size_t units = (static_cast<size_t>(p.expanded_channels) + unit - 1) / unit;
+  const size_t channel_workers = std::min(threads, units);
+  if (channel_workers < 2) return split;
+  const double imbalance =
+      static_cast<double>((units + channel_workers - 1) / channel_workers * channel_workers) / units - 1.0;
+  const size_t halo = static_cast<size_t>(std::max<int64_t>(0, p.kernel_size - p.stride));
+  const double redundancy = static_cast<double>((split.workers - 1) * halo) / static_cast<double>(N * H);
+  if (redundancy > imbalance) {
+    split.workers = channel_workers;
+    split.by_channels = true;
+    split.unit = unit;
+    split.units = units;
+  }
+  return split;
+}
+
 }  // namespace
 
 void mbconv_validate(const MBConvParams& p) {
@@ -235,10 +279,14 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
 
   // ---- work split and scratch ----
   const size_t rows_total = N * Ho;
-  const size_t workers = std::max<size_t>(1, std::min(static_cast<size_t>(num_threads()), rows_total));
-  const size_t e_row = W * Cexp;  // floats of one expanded row
+  const Pass1Split split = split_pass1(p, static_cast<size_t>(num_threads()), p.has_expand ? expand_gemm.nr : 0,
+                                       dw_plan.channel_tile);
+  const size_t workers = split.workers;
+  // Channels a worker's expanded rows hold at most, and floats of one such row.
+  const size_t ring_channels = split.by_channels ? (split.units + workers - 1) / workers * split.unit : Cexp;
+  const size_t e_row = W * ring_channels;
   // Input rows a worker needs for one image at most.
-  const size_t max_out_rows = std::min(Ho, (rows_total + workers - 1) / workers + 1);
+  const size_t max_out_rows = split.by_channels ? Ho : std::min(Ho, (rows_total + workers - 1) / workers + 1);
   const size_t max_in_rows = std::min(H, (max_out_rows - 1) * s + k);
   size_t ring_rows = 0;
   if (p.has_expand) {
@@ -252,7 +300,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
 
   Layout layout;
   const size_t d_at = layout.add(checked_product({N, Ho, Wo, Cexp, sizeof(float)}));
-  const size_t ring_at = layout.add(checked_product({workers, ring_rows, W, Cexp, sizeof(float)}));
+  const size_t ring_at = layout.add(checked_product({workers, ring_rows, W, ring_channels, sizeof(float)}));
+  // By channels a worker's depthwise row goes to a row of its own first, then into d's channel range.
+  const size_t row_at = layout.add(split.by_channels ? checked_product({workers, Wo, ring_channels, sizeof(float)}) : 0);
   const size_t sums_at = layout.add(checked_product({workers, N, Cexp, sizeof(double)}));
   const size_t gate_at = layout.add(N * Cexp * sizeof(float));
   const size_t se_at = layout.add((2 * Cexp + 2 * Cse) * sizeof(float));
@@ -261,6 +311,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   char* base = scratch.data();
   float* d = reinterpret_cast<float*>(base + d_at);
   float* rings = reinterpret_cast<float*>(base + ring_at);
+  float* own_rows = reinterpret_cast<float*>(base + row_at);
   double* sums = reinterpret_cast<double*>(base + sums_at);
   float* gate = reinterpret_cast<float*>(base + gate_at);
   float* mean = reinterpret_cast<float*>(base + se_at);
@@ -281,12 +332,27 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const float* expand_b = p.has_expand ? static_cast<const float*>(expand_packed->data()) : nullptr;
 
   auto pass1 = [&](size_t worker) {
-    const size_t r0 = worker * rows_total / workers, r1 = (worker + 1) * rows_total / workers;
+    size_t r0 = 0, r1 = rows_total, c0 = 0, c1 = Cexp;
+    if (split.by_channels) {
+      c0 = split.channel_begin(worker);
+      c1 = split.channel_end(worker, Cexp);
+    } else {
+      r0 = worker * rows_total / workers;
+      r1 = (worker + 1) * rows_total / workers;
+    }
+    const size_t cw = c1 - c0;
+    const size_t e_stride = W * cw;  // floats of one of this worker's expanded rows
     float* ring = rings + worker * ring_rows * e_row;
+    float* own_row = split.by_channels ? own_rows + worker * Wo * ring_channels : nullptr;
     double* worker_sums = sums + worker * N * Cexp;
     std::vector<const float*> rows(k);
-    dwconv::RowArgs args = depthwise_row_args(dp, dw_plan, w.depthwise_bias, nullptr);
+    dwconv::RowArgs args = depthwise_row_args(dp, dw_plan, w.depthwise_bias + c0, nullptr);
     args.rows = rows.data();
+    args.channels = cw;
+    args.weights += c0 * k * k;  // packed by channel tiles; c0 is a multiple of the tile (see Pass1Split)
+    GemmEpilogueParams ep = expand_ep;
+    if (p.has_expand) ep.bias = w.expand_bias + c0;
+    const float* expand_panels = p.has_expand ? expand_b + c0 * Cin : nullptr;  // panels of nr columns, K rows
     size_t image = SIZE_MAX;
     size_t ring_hi = 0;     // expanded rows [.., ring_hi) of `image` are in the ring
     size_t row_limit = 0;   // input rows this worker needs from `image`: [.., row_limit)
@@ -311,8 +377,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
         for (size_t iy = start; iy < end;) {
           const size_t slot = iy % ring_rows;
           const size_t count = std::min(end - iy, ring_rows - slot);
-          gemm_compute(expand_gemm, count * W, Cexp, Cin, x_img + iy * x_row, Cin, expand_b, ring + slot * e_row,
-                       Cexp, expand_ep, false, /*parallel=*/false);
+          gemm_compute(expand_gemm, count * W, cw, Cin, x_img + iy * x_row, Cin, expand_panels,
+                       ring + slot * e_stride, cw, ep, false, /*parallel=*/false);
           iy += count;
         }
         ring_hi = end;
@@ -322,15 +388,22 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
         if (iy < 0 || iy >= H_i) {
           rows[ky] = nullptr;
         } else if (p.has_expand) {
-          rows[ky] = ring + (static_cast<size_t>(iy) % ring_rows) * e_row;
+          rows[ky] = ring + (static_cast<size_t>(iy) % ring_rows) * e_stride;
         } else {
           rows[ky] = x_img + static_cast<size_t>(iy) * x_row;
         }
       }
       float* out_row = d + r * d_row;
-      args.out = out_row;
-      dw_plan.kernel(args);
-      row_sum(out_row, Wo, Cexp, Cexp, worker_sums + n * Cexp);
+      if (own_row == nullptr) {
+        args.out = out_row;
+        dw_plan.kernel(args);
+        row_sum(out_row, Wo, Cexp, Cexp, worker_sums + n * Cexp);
+      } else {
+        args.out = own_row;
+        dw_plan.kernel(args);
+        row_sum(own_row, Wo, cw, cw, worker_sums + n * Cexp + c0);
+        for (size_t ox = 0; ox < Wo; ++ox) std::memcpy(out_row + ox * Cexp + c0, own_row + ox * cw, cw * sizeof(float));
+      }
     }
   };
   if (workers == 1) {

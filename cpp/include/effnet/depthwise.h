@@ -54,6 +54,10 @@ struct DepthwiseRowPlan {
   dwconv::RowKernel kernel = nullptr;
   BufferPtr weights;     // what the kernel reads as RowArgs::weights (packed, or the source filter)
   const char* name = "";  // the kernel's function name, for diagnostics and benchmarks
+  // Fixed-size kernels: the packed layout's channel tile. Channels [c0, c0 + n) with c0 a multiple
+  // of it run as their own row of n channels with weights + c0 * filter_h * filter_w. 0 for the
+  // generic kernel (weights not packed by channel tiles).
+  size_t channel_tile = 0;
 };
 
 // Chooses the row kernel for `p` at `isa` and packs `filter` for it (cached per filter buffer).
