@@ -1,0 +1,130 @@
+// A lower bound on each model's one-thread latency on this machine, from the model definitions and
+// the measured FMA peak, beside measured latencies from a Table 4 run (its JSON) and the latency each
+// issue target asks for. Shows how close a target is to what the arithmetic alone costs here.
+//
+//   npm run bench:floor -- [--models b0,b1,b7,resnet152] [--isa avx512|avx2] [--results table4.json]
+//
+// The bound counts, at the measured single-core peak (one vector FMA slot per multiply-add lane):
+//  - every multiply-add of convolutions (dense and depthwise) and dense layers;
+//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 15 vector
+//    instructions, 11 of them (multiplies, FMAs, scalef, reciprocal) on the FMA pipes;
+// and nothing else: no loads or stores, no memory traffic, no pooling, batch norm (folded), SE
+// gates, additions, other activations, JavaScript or tfjs engine time. Direct convolution cannot
+// reach it. Winograd does fewer multiplications for 3x3 stride-1 convolutions (ResNet-152 runs
+// below its floor with F(2x2,3x3)); EfficientNets have none (1x1, depthwise, and a stride-2 stem).
+import {readFileSync} from 'node:fs';
+import {parseArgs} from 'node:util';
+
+import {nativeInfo, setIsaLevel} from '../src/index.js';
+import {layerSummary} from '../src/models/count.js';
+import type {LayerRecord} from '../src/models/graph.js';
+import {IsaLevel, loadCpuAddon} from '../src/native.js';
+import {machineInfo, machineLine} from './machine.js';
+import {modelSetup} from './table4.js';
+
+/** FMA-pipe vector instructions per vector of swish outputs (see cpp/kernels/gemm/gemm-avx512.inc). */
+export const SWISH_SLOTS = 11;
+
+export interface FloorCounts {
+  /** Multiply-adds of convolutions and dense layers (depthwise included). */
+  multiplyAdds: number;
+  /** Of which depthwise. */
+  depthwiseMultiplyAdds: number;
+  /** Outputs that go through swish. */
+  swishOutputs: number;
+}
+
+export function floorCounts(layers: LayerRecord[]): FloorCounts {
+  const counts: FloorCounts = {multiplyAdds: 0, depthwiseMultiplyAdds: 0, swishOutputs: 0};
+  for (const l of layers) {
+    counts.multiplyAdds += l.multiplyAdds;
+    if (l.kind !== 'conv') continue;
+    if (l.spec.depthwise) counts.depthwiseMultiplyAdds += l.multiplyAdds;
+    if (l.spec.activation === 'swish') counts.swishOutputs += l.outH * l.outW * l.spec.filters;
+  }
+  return counts;
+}
+
+/**
+ * Lower bound in milliseconds at `peakGflops` (single-precision FLOP/s of FMAs, 2 per lane) with
+ * `lanes` floats per vector.
+ */
+export function floorMs(c: FloorCounts, peakGflops: number, lanes: number): number {
+  const flops = 2 * c.multiplyAdds + (c.swishOutputs / lanes) * SWISH_SLOTS * 2 * lanes;
+  return flops / (peakGflops * 1e6);
+}
+
+/** One-thread targets of the Table 4 issue: our latency at most `ratio` times the peer's. */
+const TARGETS: Array<{model: string; peer: string; ratio: number; label: string}> = [
+  {model: 'b0', peer: 'ort', ratio: 0.75, label: '<= 0.75x onnxruntime'},
+  {model: 'b1', peer: 'ort', ratio: 0.75, label: '<= 0.75x onnxruntime'},
+  {model: 'b7', peer: 'ort', ratio: 0.75, label: '<= 0.75x onnxruntime'},
+  {model: 'resnet152', peer: 'ort', ratio: 1.0, label: '<= 1.0x onnxruntime'},
+  {model: 'b1', peer: 'wasm', ratio: 1 / 8, label: '>= 8x faster than tfjs wasm'},
+  {model: 'b1', peer: 'cpu', ratio: 1 / 250, label: '>= 250x faster than tfjs cpu'},
+];
+
+interface Cell {
+  model: string;
+  backend: string;
+  status: string;
+  medianMs?: number;
+}
+
+function main(): void {
+  const {values} = parseArgs({
+    options: {
+      models: {type: 'string', default: 'b0,b1,b7,resnet152'},
+      isa: {type: 'string'},
+      results: {type: 'string'},
+      help: {type: 'boolean', default: false},
+    },
+  });
+  if (values.help) {
+    console.log('usage: npm run bench:floor -- [--models b0,b1,b7,resnet152] [--isa avx512|avx2] [--results table4.json]');
+    return;
+  }
+  const isa = values.isa ? setIsaLevel(values.isa as IsaLevel) : nativeInfo().isa;
+  if (isa === 'portable') throw new Error('--isa: the floor needs a vector ISA; supported: avx512, avx2');
+  const lanes = isa === 'avx512' ? 16 : 8;
+  const addon = loadCpuAddon() as unknown as {peakGflops(o: {isa: string; seconds: number}): number};
+  const peak = addon.peakGflops({isa, seconds: 0.5});
+  const cells: Cell[] = values.results ? (JSON.parse(readFileSync(values.results, 'utf8')) as {cells: Cell[]}).cells : [];
+  const measured = (model: string, backend: string) =>
+    cells.find((c) => c.model === model && c.backend === backend && c.status === 'ok')?.medianMs;
+
+  console.log(`Machine: ${machineLine(machineInfo())}`);
+  console.log(`Measured FMA peak, one core, ${isa}: ${peak.toFixed(1)} GFLOP/s; swish at ${SWISH_SLOTS} vector slots per ${lanes} outputs`);
+  if (values.results) console.log(`Measured latencies: ${values.results}`);
+  console.log('');
+  console.log('| Model | Mult-adds | of which depthwise | Swish outputs | Floor | Measured (native-cpu) | Floor / measured |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  const floors = new Map<string, number>();
+  for (const key of String(values.models).split(',')) {
+    const {config, info} = modelSetup(key);
+    const c = floorCounts(layerSummary(config));
+    const floor = floorMs(c, peak, lanes);
+    floors.set(key, floor);
+    const ours = measured(key, 'native');
+    console.log(
+      `| ${info.label} | ${(c.multiplyAdds / 1e9).toFixed(3)}B | ${(c.depthwiseMultiplyAdds / 1e6).toFixed(1)}M | ` +
+        `${(c.swishOutputs / 1e6).toFixed(2)}M | ${floor.toFixed(2)} ms | ${ours != null ? `${ours.toFixed(2)} ms` : '-'} | ` +
+        `${ours != null ? `${((100 * floor) / ours).toFixed(0)}%` : '-'} |`,
+    );
+  }
+  console.log('');
+  console.log('The floor counts every multiply-add of direct convolution; Winograd 3x3 convolutions (ResNet) do fewer.');
+  if (cells.length === 0) return;
+  console.log('');
+  console.log('| Target | Peer latency | Latency the target asks for | Floor / that latency |');
+  console.log('|---|---:|---:|---:|');
+  for (const t of TARGETS) {
+    const floor = floors.get(t.model);
+    const peer = measured(t.model, t.peer);
+    if (floor == null || peer == null) continue;
+    const want = peer * t.ratio;
+    console.log(`| ${t.model} ${t.label} | ${peer.toFixed(1)} ms | ${want.toFixed(2)} ms | ${((100 * floor) / want).toFixed(0)}% |`);
+  }
+}
+
+main();
