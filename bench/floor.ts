@@ -13,6 +13,8 @@
 // reach it. Winograd does fewer multiplications for 3x3 stride-1 convolutions (ResNet-152 runs
 // below its floor with F(2x2,3x3)); EfficientNets have none (1x1, depthwise, and a stride-2 stem).
 import {readFileSync} from 'node:fs';
+import {resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
 import {nativeInfo, setIsaLevel} from '../src/index.js';
@@ -127,4 +129,11 @@ function main(): void {
   }
 }
 
-main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    main();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  }
+}

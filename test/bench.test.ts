@@ -7,7 +7,10 @@ import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 
 import {escapeXml, logDomain, renderChart, resultSeries} from '../bench/chart.js';
+import {floorCounts, floorMs, SWISH_SLOTS} from '../bench/floor.js';
 import {machineInfo} from '../bench/machine.js';
+import {countMultiplyAdds, layerSummary} from '../src/models/count.js';
+import {efficientNetBlocks, efficientNetConfig, roundFilters} from '../src/models/scaling.js';
 import {onnxFile, ORT_INSTALL_HINT} from '../bench/peers/ort.js';
 import {bar, formatDuration, Progress} from '../bench/progress.js';
 import {formatJson, formatLatency, formatMarkdown, nativeLatency, type Table4Result} from '../bench/report.js';
@@ -342,5 +345,37 @@ describe('a tiny run', () => {
     expect(svg.match(/class="point"/g)).toHaveLength(ok.length);
     expect(JSON.parse(readFileSync(join(scratch, 'tiny.json'), 'utf8')).models[0].key).toBe('b0@32');
     expect(readFileSync(join(scratch, 'tiny.md'), 'utf8')).toContain('| EfficientNet-B0 | 32 |');
+  });
+});
+
+describe('floor', () => {
+  it('counts multiply-adds and swish outputs of the model definitions', () => {
+    const config = efficientNetConfig('b0');
+    const c = floorCounts(layerSummary(config));
+    expect(c.multiplyAdds).toBe(countMultiplyAdds(config));
+    // Swish outputs from the block list: stem, each expand, depthwise and SE-reduce conv, head.
+    let h = config.resolution / 2;
+    let swish = h * h * roundFilters(32, config.width);
+    let depthwise = 0;
+    for (const b of efficientNetBlocks(config)) {
+      const ho = Math.ceil(h / b.stride);
+      if (b.expandRatio !== 1) swish += h * h * b.expandedChannels;
+      swish += ho * ho * b.expandedChannels + b.seChannels;
+      depthwise += ho * ho * b.expandedChannels * b.kernelSize ** 2;
+      h = ho;
+    }
+    swish += h * h * roundFilters(1280, config.width);
+    expect(c.swishOutputs).toBe(swish);
+    expect(c.depthwiseMultiplyAdds).toBe(depthwise);
+    const resnet = floorCounts(layerSummary(modelSetup('resnet152').config));
+    expect(resnet.swishOutputs).toBe(0);
+    expect(resnet.depthwiseMultiplyAdds).toBe(0);
+  });
+
+  it('prices multiply-adds at the peak and swish at its vector slots', () => {
+    const c = {multiplyAdds: 1e9, depthwiseMultiplyAdds: 0, swishOutputs: 16e6};
+    // 2 GFLOP at 100 GFLOP/s = 20 ms; 1M vectors * SWISH_SLOTS slots * 32 FLOP per slot.
+    expect(floorMs(c, 100, 16)).toBeCloseTo(20 + (1e6 * SWISH_SLOTS * 32) / 1e8, 9);
+    expect(floorMs({...c, swishOutputs: 0}, 50, 8)).toBeCloseTo(40, 9);
   });
 });
