@@ -35,6 +35,26 @@ int64_t OptionReader::integer(const char* key) const {
 
 int64_t OptionReader::integer_or(const char* key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
 
+size_t OptionReader::size(const char* key) const {
+  const int64_t v = integer(key);
+  if (v < 0) fail("negative size");
+  return static_cast<size_t>(v);
+}
+
+size_t OptionReader::non_negative(const char* key) const {
+  const int64_t v = integer(key);
+  if (v < 0) fail(std::string("option '") + key + "' must be >= 0, got " + std::to_string(v));
+  return static_cast<size_t>(v);
+}
+
+void OptionReader::integer_fields(std::initializer_list<IntegerField> fields) const {
+  for (const IntegerField& f : fields) *f.field = integer(f.key);
+}
+
+void OptionReader::integer_fields_or(int64_t fallback, std::initializer_list<IntegerField> fields) const {
+  for (const IntegerField& f : fields) *f.field = integer_or(f.key, fallback);
+}
+
 double OptionReader::number(const char* key) const {
   Napi::Value v = get(key);
   if (!v.IsNumber()) fail(std::string("option '") + key + "' must be a number");
@@ -108,23 +128,42 @@ size_t element_count(const std::vector<int64_t>& shape, const char* op) {
   return n;
 }
 
+namespace {
+
+// Calls `fn`, turning every C++ exception into a JavaScript Error.
+template <typename Fn>
+Napi::Value call_entry(const Napi::CallbackInfo& info, const Fn& fn) {
+  try {
+    return fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(info.Env(), "out of memory in native code");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  } catch (...) {
+    throw Napi::Error::New(info.Env(), "unknown native error");
+  }
+}
+
+}  // namespace
+
 void export_entry(Napi::Env env, Napi::Object exports, const char* name, Entry fn) {
   exports.Set(name, Napi::Function::New(
-                        env,
-                        [fn](const Napi::CallbackInfo& info) -> Napi::Value {
-                          try {
-                            return fn(info);
-                          } catch (const Napi::Error&) {
-                            throw;
-                          } catch (const std::bad_alloc&) {
-                            throw Napi::Error::New(info.Env(), "out of memory in native code");
-                          } catch (const std::exception& e) {
-                            throw Napi::Error::New(info.Env(), e.what());
-                          } catch (...) {
-                            throw Napi::Error::New(info.Env(), "unknown native error");
-                          }
-                        },
+                        env, [fn](const Napi::CallbackInfo& info) { return call_entry(info, [&] { return fn(info); }); },
                         name));
+}
+
+void export_entries(Napi::Env env, Napi::Object exports, const std::vector<EntryName>& names, KernelEntry fn) {
+  for (const EntryName& n : names) {
+    const char* op = n.op;
+    exports.Set(n.entry, Napi::Function::New(
+                             env,
+                             [fn, op](const Napi::CallbackInfo& info) {
+                               return call_entry(info, [&] { return fn(info, op); });
+                             },
+                             n.entry));
+  }
 }
 
 }  // namespace binding

@@ -5,12 +5,19 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "effnet/common.h"
 
 namespace binding {
+
+// One integer option read into a struct field: `key` -> `*field`.
+struct IntegerField {
+  const char* key;
+  int64_t* field;
+};
 
 class OptionReader {
  public:
@@ -21,6 +28,14 @@ class OptionReader {
   bool has(const char* key) const;
   int64_t integer(const char* key) const;
   int64_t integer_or(const char* key, int64_t fallback) const;
+  // integer(key), checked to be >= 0.
+  size_t non_negative(const char* key) const;
+  // integer(key) as an element count: "negative size" when below 0.
+  size_t size(const char* key) const;
+  // integer(key) into each field, in the order given.
+  void integer_fields(std::initializer_list<IntegerField> fields) const;
+  // integer_or(key, fallback) into each field, in the order given.
+  void integer_fields_or(int64_t fallback, std::initializer_list<IntegerField> fields) const;
   double number(const char* key) const;
   double number_or(const char* key, double fallback) const;
   bool boolean_or(const char* key, bool fallback) const;
@@ -61,6 +76,24 @@ class BasicArgs : public OptionReader {
     return b;
   }
 
+  // The whole buffer in `key`, with `*elements` set to how many elements of `type` it holds (for ops
+  // that check every address against the size themselves).
+  BufferPtr whole_buffer(const char* key, effnet::DType type, size_t* elements) const {
+    BufferPtr b = buffer(key, 0, type);
+    *elements = b->bytes() / effnet::dtype_size(type);
+    return b;
+  }
+
+  // The buffer with id `id` taken from a list option; `name` ("input 2", "inputs[2]") names it in errors.
+  BufferPtr buffer_at(int64_t id, const std::string& name) const {
+    if (id <= 0 || id > 0xffffffffLL) fail(name + " is not a buffer id");
+    try {
+      return Registry::get(static_cast<uint32_t>(id));
+    } catch (const effnet::Error& e) {
+      fail(name + ": " + e.what());
+    }
+  }
+
   // Typed data pointer of buffer(key, ...); the buffer goes into `keep`, which the caller holds
   // while the pointer is in use.
   template <typename T>
@@ -71,11 +104,31 @@ class BasicArgs : public OptionReader {
   }
 };
 
+// The tfjs kernel name in an entry's `op` option (binary, unary, reduce, argReduce take one); the
+// entry's own name prefixes the error when it is missing.
+inline std::string kernel_option(const Napi::CallbackInfo& info, const char* entry) {
+  return OptionReader(info, entry).string("op");
+}
+
+// The buffers an entry looked up with `Args` (a BasicArgs): held while their pointers are in use.
+template <typename Args>
+using BufferList = std::vector<typename Args::BufferPtr>;
+
 // Product of dims, with a clear error on negative dims or overflow.
 size_t element_count(const std::vector<int64_t>& shape, const char* op);
 
 using Entry = Napi::Value (*)(const Napi::CallbackInfo&);
 // Exports `fn` as `name`, wrapped so that every C++ exception becomes a JavaScript Error.
 void export_entry(Napi::Env env, Napi::Object exports, const char* name, Entry fn);
+
+// An entry that serves several tfjs kernels: called with the kernel's name `op`.
+using KernelEntry = Napi::Value (*)(const Napi::CallbackInfo&, const char* op);
+// One addon entry name and the tfjs kernel it serves.
+struct EntryName {
+  const char* entry;
+  const char* op;
+};
+// Exports `fn` once per name, each called with its kernel name (and wrapped as export_entry does).
+void export_entries(Napi::Env env, Napi::Object exports, const std::vector<EntryName>& names, KernelEntry fn);
 
 }  // namespace binding

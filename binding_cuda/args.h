@@ -15,6 +15,7 @@ struct CudaRegistry {
 using Args = binding::BasicArgs<CudaRegistry>;
 using binding::element_count;
 using binding::Entry;
+using binding::export_entries;
 using binding::export_entry;
 
 }  // namespace cuda_binding
