@@ -1,7 +1,9 @@
 // DepthwiseConv2dNative and FusedDepthwiseConv2D entries: unpack the options, call the engine.
+#include <array>
 #include <vector>
 
 #include "args.h"
+#include "depthwise_operands.h"
 #include "effnet/depthwise.h"
 #include "families.h"
 #include "shape_options.h"
@@ -16,10 +18,9 @@ Napi::Value Run(const Napi::CallbackInfo& info, const char* op) {
   Args args(info, op);
   effnet::DepthwiseConv2DParams p;
   read_depthwise_shape(args, p);
-  const int64_t act = args.integer_or("activation", 0);
-  if (act < 0 || act > 7) args.fail("unknown activation code " + std::to_string(act));
-  p.activation = static_cast<effnet::Activation>(act);
-  p.leakyrelu_alpha = static_cast<float>(args.number_or("alpha", 0.2));
+  const DepthwiseActivation act = read_depthwise_activation(args);
+  p.activation = static_cast<effnet::Activation>(act.code);
+  p.leakyrelu_alpha = act.alpha;
 
   const size_t x_n = element_count({p.batch, p.in_h, p.in_w, p.channels}, op);
   const size_t f_n = element_count({p.filter_h, p.filter_w, p.channels, p.multiplier}, op);
@@ -28,31 +29,13 @@ Napi::Value Run(const Napi::CallbackInfo& info, const char* op) {
   const float* x = args.data<float>("x", x_n, effnet::DType::kFloat32, keep);
   effnet::BufferPtr filter = args.buffer("filter", f_n, effnet::DType::kFloat32);
   float* out = args.data<float>("out", o_n, effnet::DType::kFloat32, keep);
-  // bias / prelu: `<key>Size` values; optional `<key>Strides` [4] broadcast them against the output
-  // (see effnet::DepthwiseOperand), otherwise 1 value or one per output channel.
-  const int64_t dims[4] = {p.batch, p.out_h, p.out_w, p.channels * p.multiplier};
+  // bias / prelu: broadcast against the output (see effnet::DepthwiseOperand).
+  const std::array<int64_t, 4> dims{p.batch, p.out_h, p.out_w, p.channels * p.multiplier};
   auto operand = [&](const char* key, const char* size_key, const char* strides_key) {
+    const DepthwiseOperandOptions read = read_depthwise_operand(args, key, size_key, strides_key, dims, keep);
     effnet::DepthwiseOperand o;
-    if (!args.has(key)) return o;
-    const int64_t size = args.integer(size_key);
-    if (size < 1) args.fail(std::string("'") + size_key + "' must be >= 1");
-    o.data = args.data<float>(key, static_cast<size_t>(size), effnet::DType::kFloat32, keep);
-    if (args.has(strides_key)) {
-      const std::vector<int64_t> strides = args.integers(strides_key);
-      if (strides.size() != 4) args.fail(std::string("'") + strides_key + "' must have 4 entries");
-      int64_t last = 0;
-      for (int i = 0; i < 4; ++i) {
-        if (strides[i] < 0 || strides[i] > size) args.fail(std::string("'") + strides_key + "' out of range");
-        o.strides[i] = strides[i];
-        if (dims[i] > 0) last += (dims[i] - 1) * strides[i];
-      }
-      if (last >= size) args.fail(std::string("'") + key + "' is too small for its broadcast strides");
-    } else if (size == 1) {
-      o.strides[3] = 0;
-    } else if (size != dims[3]) {
-      args.fail(std::string("'") + key + "' must have 1 or " + std::to_string(dims[3]) + " values, got " +
-                std::to_string(size));
-    }
+    o.data = read.data;
+    for (int i = 0; i < 4; ++i) o.strides[i] = read.strides[i];
     return o;
   };
   const effnet::DepthwiseOperand bias = operand("bias", "biasSize", "biasStrides");

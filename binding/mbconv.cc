@@ -15,21 +15,11 @@ namespace {
 Napi::Value MBConv(const Napi::CallbackInfo& info) {
   Args args(info, "EffnetMBConv");
   effnet::MBConvParams p;
-  p.batch = args.integer("batch");
-  p.in_h = args.integer("inH");
-  p.in_w = args.integer("inW");
-  p.in_channels = args.integer("inChannels");
-  p.expanded_channels = args.integer("expandedChannels");
-  p.se_channels = args.integer("seChannels");
-  p.out_channels = args.integer("outChannels");
-  p.kernel_size = args.integer("kernelSize");
-  p.stride = args.integer("stride");
-  p.pad_top = args.integer("padTop");
-  p.pad_bottom = args.integer("padBottom");
-  p.pad_left = args.integer("padLeft");
-  p.pad_right = args.integer("padRight");
-  p.out_h = args.integer("outH");
-  p.out_w = args.integer("outW");
+  args.integer_fields({{"batch", &p.batch}, {"inH", &p.in_h}, {"inW", &p.in_w}, {"inChannels", &p.in_channels},
+                       {"expandedChannels", &p.expanded_channels}, {"seChannels", &p.se_channels},
+                       {"outChannels", &p.out_channels}, {"kernelSize", &p.kernel_size}, {"stride", &p.stride},
+                       {"padTop", &p.pad_top}, {"padBottom", &p.pad_bottom}, {"padLeft", &p.pad_left},
+                       {"padRight", &p.pad_right}, {"outH", &p.out_h}, {"outW", &p.out_w}});
   p.has_expand = args.boolean_or("hasExpand", false);
   p.residual = args.boolean_or("residual", false);
   effnet::mbconv_validate(p);  // its errors start with "EffnetMBConv: "

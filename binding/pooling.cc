@@ -4,6 +4,7 @@
 #include "args.h"
 #include "effnet/pooling.h"
 #include "families.h"
+#include "shape_options.h"
 
 namespace binding {
 namespace {
@@ -14,18 +15,7 @@ Napi::Value Run(const Napi::CallbackInfo& info, const char* op, effnet::PoolType
   Args args(info, op);
   effnet::Pool2DParams p;
   p.type = type;
-  p.batch = args.integer("batch");
-  p.in_h = args.integer("inH");
-  p.in_w = args.integer("inW");
-  p.channels = args.integer("channels");
-  p.filter_h = args.integer("filterH");
-  p.filter_w = args.integer("filterW");
-  p.stride_h = args.integer("strideH");
-  p.stride_w = args.integer("strideW");
-  p.pad_top = args.integer("padTop");
-  p.pad_left = args.integer("padLeft");
-  p.out_h = args.integer("outH");
-  p.out_w = args.integer("outW");
+  read_pool2d_shape(args, p);
   const size_t x_n = element_count({p.batch, p.in_h, p.in_w, p.channels}, op);
   const size_t o_n = element_count({p.batch, p.out_h, p.out_w, p.channels}, op);
   std::vector<effnet::BufferPtr> keep;
