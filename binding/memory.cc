@@ -5,56 +5,39 @@
 #include "effnet/isa.h"
 #include "effnet/threadpool.h"
 #include "families.h"
+#include "memory_options.h"
 #include "registry.h"
 
 namespace binding {
 namespace {
 
-uint32_t id_arg(const Napi::CallbackInfo& info, size_t index, const char* what) {
-  if (info.Length() <= index || !info[index].IsNumber()) {
-    throw effnet::Error(std::string(what) + ": expected a buffer id as argument " + std::to_string(index + 1));
-  }
-  return info[index].As<Napi::Number>().Uint32Value();
-}
-
 // alloc(bytes) -> id of a zero-filled buffer.
 Napi::Value Alloc(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsNumber()) throw effnet::Error("alloc: expected a byte count");
-  double bytes = info[0].As<Napi::Number>().DoubleValue();
-  if (!(bytes >= 0) || bytes > 9.0e15) throw effnet::Error("alloc: invalid byte count " + std::to_string(bytes));
-  auto buffer = std::make_shared<effnet::Buffer>(static_cast<size_t>(bytes));
+  auto buffer = std::make_shared<effnet::Buffer>(alloc_bytes_arg(info));
   return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
 }
 
 // create(typedArray) -> id of a new buffer holding a copy of the array's bytes.
 Napi::Value Create(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsTypedArray()) throw effnet::Error("create: expected a typed array");
-  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
-  size_t bytes = array.ByteLength();
-  auto buffer = std::make_shared<effnet::Buffer>(bytes);
-  const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-  if (bytes > 0) std::memcpy(buffer->data(), src, bytes);
+  const HostBytes array = typed_array_arg(info, 0, "create");
+  auto buffer = std::make_shared<effnet::Buffer>(array.bytes);
+  if (array.bytes > 0) std::memcpy(buffer->data(), array.data, array.bytes);
   return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
 }
 
 // write(id, typedArray): copies the array into the buffer (sizes must match).
 Napi::Value Write(const Napi::CallbackInfo& info) {
-  uint32_t id = id_arg(info, 0, "write");
-  if (info.Length() < 2 || !info[1].IsTypedArray()) throw effnet::Error("write: expected a typed array");
-  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+  const uint32_t id = buffer_id_arg(info, 0, "write");
+  const HostBytes array = typed_array_arg(info, 1, "write");
   auto buffer = registry_get(id);
-  if (array.ByteLength() != buffer->bytes()) {
-    throw effnet::Error("write: buffer " + std::to_string(id) + " holds " + std::to_string(buffer->bytes()) +
-                        " bytes, the array has " + std::to_string(array.ByteLength()));
-  }
-  const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-  if (array.ByteLength() > 0) std::memcpy(buffer->data(), src, array.ByteLength());
+  check_write_size(id, buffer->bytes(), array.bytes);
+  if (array.bytes > 0) std::memcpy(buffer->data(), array.data, array.bytes);
   return info.Env().Undefined();
 }
 
 // read(id) -> ArrayBuffer with a copy of the buffer's bytes.
 Napi::Value Read(const Napi::CallbackInfo& info) {
-  auto buffer = registry_get(id_arg(info, 0, "read"));
+  auto buffer = registry_get(buffer_id_arg(info, 0, "read"));
   Napi::ArrayBuffer out = Napi::ArrayBuffer::New(info.Env(), buffer->bytes());
   if (buffer->bytes() > 0) std::memcpy(out.Data(), buffer->data(), buffer->bytes());
   return out;
@@ -62,7 +45,7 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
 
 // free(id) -> whether the id existed.
 Napi::Value Free(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), registry_remove(id_arg(info, 0, "free")));
+  return Napi::Boolean::New(info.Env(), registry_remove(buffer_id_arg(info, 0, "free")));
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
