@@ -1,5 +1,8 @@
 // Buffer lifetime and host <-> device copies of the CUDA addon, device information, and the
 // settings entries of the CPU addon (accepted and reported so the two addons share one interface).
+#include <memory>
+#include <string>
+
 #include "args.h"
 #include "families.h"
 #include "memory_options.h"
@@ -42,6 +45,78 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer out = Napi::ArrayBuffer::New(info.Env(), buffer->bytes());
   effnet::cuda::download(*buffer, out.Data(), buffer->bytes());
   return out;
+}
+
+// The worker behind readAsync: the copy (and the wait for the ops queued before it) runs on a
+// libuv thread into an ArrayBuffer made on the JavaScript thread beforehand; the promise resolves with
+// a typed array over it. The device buffer is held until the copy ends, so freeing the id meanwhile
+// (disposing the tensor) is safe.
+class ReadWorker : public Napi::AsyncWorker {
+ public:
+  ReadWorker(Napi::Env env, effnet::cuda::DeviceBufferPtr buffer, effnet::DType type)
+      : Napi::AsyncWorker(env, "effnetReadAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        download_(std::make_unique<effnet::cuda::PendingDownload>(std::move(buffer))),
+        type_(type) {
+    Napi::ArrayBuffer host = Napi::ArrayBuffer::New(env, download_->bytes());
+    data_ = host.Data();
+    host_ = Napi::Persistent(host);
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      download_->run(data_, download_->bytes());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+
+  void OnOK() override {
+    download_.reset();
+    Napi::Env env = Env();
+    Napi::ArrayBuffer host = host_.Value();
+    const size_t bytes = host.ByteLength();
+    switch (type_) {
+      case effnet::DType::kFloat32: deferred_.Resolve(Napi::Float32Array::New(env, bytes / 4, host, 0)); break;
+      case effnet::DType::kInt32: deferred_.Resolve(Napi::Int32Array::New(env, bytes / 4, host, 0)); break;
+      case effnet::DType::kBool: deferred_.Resolve(Napi::Uint8Array::New(env, bytes, host, 0)); break;
+    }
+  }
+
+  void OnError(const Napi::Error& error) override {
+    download_.reset();
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<effnet::cuda::PendingDownload> download_;
+  effnet::DType type_;
+  Napi::Reference<Napi::ArrayBuffer> host_;
+  void* data_ = nullptr;
+};
+
+// readAsync(id, dtype) -> Promise of a Float32Array, Int32Array or Uint8Array (dtype 'float32', 'int32',
+// 'bool') with a copy of the buffer's bytes, taken after every op queued before the call. The wait
+// and the copy run off the JavaScript thread; CUDA errors reject the promise.
+Napi::Value ReadAsync(const Napi::CallbackInfo& info) {
+  const uint32_t id = buffer_id_arg(info, 0, "readAsync");
+  if (info.Length() < 2 || !info[1].IsString()) {
+    throw effnet::Error("readAsync: expected a dtype ('float32', 'int32' or 'bool') as argument 2");
+  }
+  const std::string name = info[1].As<Napi::String>().Utf8Value();
+  effnet::DType type;
+  if (name == "float32") type = effnet::DType::kFloat32;
+  else if (name == "int32") type = effnet::DType::kInt32;
+  else if (name == "bool") type = effnet::DType::kBool;
+  else throw effnet::Error("readAsync: unsupported dtype '" + name + "'; supported: float32, int32, bool");
+  auto* worker = new ReadWorker(info.Env(), registry_get(id), type);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 // free(id) -> whether the id existed.
@@ -113,6 +188,7 @@ void init_memory(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "create", Create);
   export_entry(env, exports, "write", Write);
   export_entry(env, exports, "read", Read);
+  export_entry(env, exports, "readAsync", ReadAsync);
   export_entry(env, exports, "free", Free);
   export_entry(env, exports, "info", Info);
   export_entry(env, exports, "deviceInfo", DeviceInfoEntry);

@@ -1,7 +1,9 @@
 // Caching device allocator: blocks from cudaMalloc are kept on free lists keyed by size and reused,
 // so ops never call cudaMalloc/cudaFree in steady state. Every op runs on the engine's one stream,
 // so a block freed after queuing work and handed out again is only touched by later work on the same
-// stream: stream order keeps reuse safe without events.
+// stream: stream order keeps reuse safe without events. Asynchronous downloads (download.cu) read on a
+// stream of their own but hold their buffer until the copy has finished, so its block is not cached
+// (and handed out again) while they read it.
 #include <map>
 #include <mutex>
 

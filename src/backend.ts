@@ -151,7 +151,7 @@ export class NativeCpuBackend extends KernelBackend {
 
   // ---- helpers for kernels -----------------------------------------------------------------
 
-  private entry(dataId: DataId): TensorData {
+  protected entry(dataId: DataId): TensorData {
     const entry = this.data.get(dataId);
     if (entry == null) throw new Error('native-cpu: tensor data not found (was the tensor disposed?)');
     return entry;

@@ -1,7 +1,8 @@
 // The `native-cuda` tfjs backend: the native-cpu backend's storage and kernels (src/kernels/ call one
 // addon entry each) over the CUDA addon, whose entries take the same option objects. Tensors live in
-// device memory: write() uploads, read() downloads, nothing else crosses the bus. A kernel whose entry
-// the CUDA addon lacks throws an Error naming the kernel: nothing falls back to the host silently.
+// device memory: write() uploads, read() and readSync() download, nothing else crosses the bus. A
+// kernel whose entry the CUDA addon lacks throws an Error naming the kernel: nothing falls back to the
+// host silently.
 import {backend_util, BackendTimingInfo, DataId, util} from '@tensorflow/tfjs-core';
 
 import {NativeCpuBackend} from './backend.js';
@@ -22,11 +23,14 @@ export class NativeCudaBackend extends NativeCpuBackend {
   }
 
   /**
-   * Downloads the tensor. For now this is a promise around the synchronous download (which waits for
-   * every queued kernel); the event loop is blocked while the GPU finishes.
+   * Downloads the tensor without blocking the event loop: the wait for the kernels queued so far and
+   * the copy run on a worker thread. The device buffer is held until the copy ends, so the tensor may
+   * be disposed as soon as read() has been called. readSync() stays a blocking download.
    */
   override async read(dataId: DataId): Promise<backend_util.BackendValues> {
-    return this.readSync(dataId);
+    const entry = this.entry(dataId);
+    if (entry.strings != null) return entry.strings;
+    return this.cuda.readAsync(entry.buffer!, entry.dtype as 'float32' | 'int32' | 'bool');
   }
 
   /** Times `f` including the GPU work it queued (waits for the stream before stopping the clock). */

@@ -2,7 +2,7 @@
 // Candidates are tried by native.ts's loader (EFFNET_NATIVE_CUDA_BINARY, build/Release, prebuilds).
 // The addon links the CUDA runtime statically and needs only the NVIDIA driver; loading it never
 // touches the GPU. Without a driver or a GPU, cudaStatus() says why and `native` runs on the CPU.
-import {LoadAttempt, NativeAddon, tryLoadAddon} from './native.js';
+import {BufferId, LoadAttempt, NativeAddon, tryLoadAddon} from './native.js';
 
 /** What the CUDA addon's deviceInfo() entry reports about device 0. */
 export interface CudaDeviceInfo {
@@ -30,6 +30,11 @@ export interface CudaDeviceInfo {
 
 /** The CUDA addon's entries beyond the CPU addon's interface. */
 export interface CudaAddon extends NativeAddon {
+  /**
+   * Copies the buffer to the host off the JavaScript thread, after every op queued before the call;
+   * the buffer may be freed meanwhile. Rejects with the CUDA error.
+   */
+  readAsync(id: BufferId, dtype: 'float32' | 'int32' | 'bool'): Promise<Float32Array | Int32Array | Uint8Array>;
   deviceInfo(): CudaDeviceInfo;
   synchronize(): void;
   emptyCache(): void;

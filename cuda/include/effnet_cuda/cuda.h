@@ -57,6 +57,27 @@ void download(const DeviceBuffer& src, void* dst, size_t bytes);
 // Waits until every queued op has finished; throws the first asynchronous error.
 void synchronize();
 
+// A download in two steps, so that the wait and the copy can run off the thread that queues ops.
+// The constructor (on the thread that queues ops) marks the end of the work queued so far on the
+// engine's stream and holds `src`, so the block is not reused while the copy may still read it;
+// run() (on any thread, once) waits for the marked work and copies on a stream of its own, then waits
+// for the copy. Ops queued after the constructor are not waited for.
+class PendingDownload {
+ public:
+  explicit PendingDownload(DeviceBufferPtr src);
+  ~PendingDownload();
+  PendingDownload(const PendingDownload&) = delete;
+  PendingDownload& operator=(const PendingDownload&) = delete;
+  size_t bytes() const { return src_->bytes(); }
+  // Copies the first `bytes` bytes of src into host memory at dst; throws effnet::Error with the
+  // CUDA error (an op's asynchronous fault included).
+  void run(void* dst, size_t bytes);
+
+ private:
+  DeviceBufferPtr src_;
+  void* event_ = nullptr;  // cudaEvent_t recorded after the work queued before the constructor
+};
+
 struct MemoryStats {
   size_t bytes_in_use = 0;    // bytes of live buffers (as requested)
   size_t blocks_in_use = 0;
