@@ -12,19 +12,22 @@ OptionReader::OptionReader(const Napi::CallbackInfo& info, const char* op) : op_
 
 void OptionReader::fail(const std::string& message) const { throw effnet::Error(std::string(op_) + ": " + message); }
 
+// One property lookup per read (each lookup makes and internalizes the key string): a missing
+// property reads as undefined, which counts as absent like null.
 bool OptionReader::has(const char* key) const {
-  if (!object_.Has(key)) return false;
   Napi::Value v = object_.Get(key);
   return !v.IsUndefined() && !v.IsNull();
 }
 
 Napi::Value OptionReader::get(const char* key) const {
-  if (!has(key)) fail(std::string("missing option '") + key + "'");
-  return object_.Get(key);
+  Napi::Value v = object_.Get(key);
+  if (v.IsUndefined() || v.IsNull()) fail(std::string("missing option '") + key + "'");
+  return v;
 }
 
-int64_t OptionReader::integer(const char* key) const {
-  Napi::Value v = get(key);
+int64_t OptionReader::integer(const char* key) const { return integer_value(key, get(key)); }
+
+int64_t OptionReader::integer_value(const char* key, const Napi::Value& v) const {
   if (!v.IsNumber()) fail(std::string("option '") + key + "' must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (d != static_cast<double>(static_cast<int64_t>(d))) {
@@ -33,7 +36,10 @@ int64_t OptionReader::integer(const char* key) const {
   return static_cast<int64_t>(d);
 }
 
-int64_t OptionReader::integer_or(const char* key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
+int64_t OptionReader::integer_or(const char* key, int64_t fallback) const {
+  Napi::Value v = object_.Get(key);
+  return v.IsUndefined() || v.IsNull() ? fallback : integer_value(key, v);
+}
 
 size_t OptionReader::size(const char* key) const {
   const int64_t v = integer(key);
@@ -55,17 +61,21 @@ void OptionReader::integer_fields_or(int64_t fallback, std::initializer_list<Int
   for (const IntegerField& f : fields) *f.field = integer_or(f.key, fallback);
 }
 
-double OptionReader::number(const char* key) const {
-  Napi::Value v = get(key);
+double OptionReader::number(const char* key) const { return number_value(key, get(key)); }
+
+double OptionReader::number_value(const char* key, const Napi::Value& v) const {
   if (!v.IsNumber()) fail(std::string("option '") + key + "' must be a number");
   return v.As<Napi::Number>().DoubleValue();
 }
 
-double OptionReader::number_or(const char* key, double fallback) const { return has(key) ? number(key) : fallback; }
+double OptionReader::number_or(const char* key, double fallback) const {
+  Napi::Value v = object_.Get(key);
+  return v.IsUndefined() || v.IsNull() ? fallback : number_value(key, v);
+}
 
 bool OptionReader::boolean_or(const char* key, bool fallback) const {
-  if (!has(key)) return fallback;
   Napi::Value v = object_.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
   if (!v.IsBoolean()) fail(std::string("option '") + key + "' must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }

@@ -50,6 +50,9 @@ class OptionReader {
   [[noreturn]] void fail(const std::string& message) const;
 
  private:
+  // `v` (the value of option `key`) as an integer / a number, or an error naming the option.
+  int64_t integer_value(const char* key, const Napi::Value& v) const;
+  double number_value(const char* key, const Napi::Value& v) const;
   Napi::Value get(const char* key) const;
   const char* op_;
   Napi::Object object_;
