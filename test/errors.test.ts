@@ -58,7 +58,7 @@ describe('memory entries reject bad input with a clear Error', () => {
     expect(() => call('free', {})).toThrowError(/free: expected a buffer id/);
   });
 
-  it('setThreads / setIsa: out-of-range and unknown values', () => {
+  it('setThreads / setIsa / winogradMode: out-of-range and unknown values', () => {
     const before = addon.info();
     expect(() => call('setThreads')).toThrowError(/setThreads: expected a thread count/);
     expect(() => call('setThreads', 0)).toThrowError(/setThreads: thread count must be an integer from 1 to 1024, got 0/);
@@ -66,6 +66,8 @@ describe('memory entries reject bad input with a clear Error', () => {
     expect(() => call('setThreads', 1e9)).toThrowError(/setThreads: thread count must be an integer from 1 to 1024/);
     expect(() => call('setIsa', 'sse9')).toThrowError(/setIsa: unknown ISA level 'sse9'; supported: portable, avx2, avx512/);
     expect(() => call('setIsa', 3)).toThrowError(/setIsa: expected 'portable', 'avx2' or 'avx512'/);
+    expect(() => call('winogradMode', 'f3')).toThrowError(/winogradMode: unknown mode 'f3'; supported: f2, f4, off/);
+    expect(() => call('winogradMode', 3)).toThrowError(/winogradMode: expected 'f2', 'f4' or 'off'/);
     expect(addon.info().threads).toBe(before.threads);
     expect(addon.info().isa).toBe(before.isa);
   });
@@ -133,7 +135,7 @@ describe('op entries reject bad options with a clear Error', () => {
     // Run in a child process: a crash there fails this test instead of taking the test runner down.
     const binary = cpuAddonCandidates().find((p) => existsSync(p));
     expect(binary, 'no built addon found').toBeDefined();
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'info', 'setThreads', 'setIsa'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'info', 'setThreads', 'setIsa', 'winogradMode'];
     const script = `
       const addon = require(process.argv[1]);
       const skip = new Set(${JSON.stringify(memoryEntries)});
@@ -277,7 +279,7 @@ describe('native entries called with mutated options from real tfjs calls', () =
     const calls = await recordNativeCalls();
     // Every op entry of the addon is exercised (benchmark probes aside).
     const recorded = new Set(calls.map((c) => c.entry));
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'info', 'setThreads', 'setIsa', 'peakGflops', 'copyGbps'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps'];
     const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
     expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
     const binary = cpuAddonCandidates().find((p) => existsSync(p))!;
