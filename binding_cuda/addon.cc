@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   cuda_binding::init_layout(env, exports);
   cuda_binding::init_reduce(env, exports);
   cuda_binding::init_conv(env, exports);
+  cuda_binding::init_mbconv(env, exports);
   return exports;
 }
 }  // namespace

@@ -9,4 +9,5 @@ void init_elementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc: 
 void init_layout(Napi::Env env, Napi::Object exports);       // layout.cc: strided copies, concat, cast, fill
 void init_reduce(Napi::Env env, Napi::Object exports);       // reduce.cc: reduce, argReduce, softmax
 void init_conv(Napi::Env env, Napi::Object exports);         // conv.cc: conv, depthwise, matmul, pooling, batchNorm, resize
+void init_mbconv(Napi::Env env, Napi::Object exports);       // mbconv.cc: the fused MBConv block (EffnetMBConv)
 }  // namespace cuda_binding
