@@ -7,6 +7,7 @@ registerNativeBackends();
 export {NativeCpuBackend} from './backend.js';
 export {NativeCudaBackend} from './backend_cuda.js';
 export {cudaStatus} from './native_cuda.js';
+export {getCudaMBConvFusion, setCudaMBConvFusion} from './cuda_mbconv.js';
 export type {CudaDeviceInfo, CudaStatus} from './native_cuda.js';
 export {BACKEND_NAMES, kernelConfigs, registerNativeBackends} from './register.js';
 export type {NativeBackendName} from './register.js';

@@ -3,6 +3,7 @@ import {findBackendFactory, getKernel, registerBackend, registerKernel} from '@t
 
 import {NativeCpuBackend} from './backend.js';
 import {CUDA_UNREGISTERED_KERNELS, NativeCudaBackend} from './backend_cuda.js';
+import {applyCudaMBConvEnvironment} from './cuda_mbconv.js';
 import {_fusedMatMulConfig} from './kernels/_FusedMatMul.js';
 import {batchMatMulConfig} from './kernels/BatchMatMul.js';
 import {conv2DConfig} from './kernels/Conv2D.js';
@@ -260,4 +261,5 @@ export function registerNativeBackends(): void {
       }
     }
   }
+  applyCudaMBConvEnvironment();
 }
