@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GPU check of the native-cuda backend, run on the GPU machine from the project root:
 #   1. correctness: npm run test:gpu's files one by one (device/storage, kernels vs tfjs-backend-cpu,
-#      whole models vs native-cpu, 1,000-prediction memory check, tfjs-core's conformance suite);
+#      whole models vs native-cpu, 1,000-prediction memory check, tfjs-core's conformance suite, the
+#      fused MBConv block, which the test switches on);
 #   2. timing: EfficientNet-B0 batch 1 on native-cuda (median of warm runs);
 #   3. a short table of what passed, last.
 # Logs go to $OUT (or ./gpu-check-out). Before sending, on the build machine:
@@ -27,10 +28,10 @@ export NO_COLOR=1 FORCE_COLOR=0
 } 2>&1 | tee "$OUT/device.log"
 
 VITEST="node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts --reporter=verbose"
-# Limits add up to under 9 minutes (one device command may run 10): run with timeout_s 590.
-declare -A LIMIT=([device]=45 [kernels]=100 [models]=150 [memory]=90 [conformance]=100)
+# Limits add up to 575 s (one device command may run 10 minutes): run with timeout_s 590.
+declare -A LIMIT=([device]=45 [kernels]=100 [models]=150 [memory]=90 [conformance]=100 [mbconv]=45)
 declare -A RESULT
-for name in device kernels models memory conformance; do
+for name in device kernels models memory conformance mbconv; do
   echo "== test/gpu/$name.test.ts"
   timeout "${LIMIT[$name]}" $VITEST "test/gpu/$name.test.ts" > "$OUT/$name.log" 2>&1
   rc=$?
@@ -45,4 +46,4 @@ grep -E "^\s*(timing|B0)" "$OUT/timing.log" | head -10
 echo
 echo "== summary"
 printf '%-14s %s\n' file result | tee "$OUT/summary.txt"
-for name in device kernels models memory conformance timing; do printf '%-14s %s\n' "$name" "${RESULT[$name]}"; done | tee -a "$OUT/summary.txt"
+for name in device kernels models memory conformance mbconv timing; do printf '%-14s %s\n' "$name" "${RESULT[$name]}"; done | tee -a "$OUT/summary.txt"

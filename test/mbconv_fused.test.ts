@@ -9,146 +9,26 @@ import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/effici
 import {
   hasFusedMBConv,
   MBCONV_KERNEL,
-  type MBConvConfig,
   type MBConvWeights,
   mbconv,
   mbconvAttrs,
-  mbconvComposite,
   setMBConvFusion,
 } from '../src/models/mbconv.js';
-import {efficientNetBlocks, efficientNetConfig, type PaddingMode} from '../src/models/scaling.js';
-import {type Evaluated, evalOn, expectClose, forEachIsa, tf} from './util/reference.js';
+import {efficientNetConfig} from '../src/models/scaling.js';
+import {
+  type BlockShape,
+  type Group,
+  input,
+  largeReferenceGroups,
+  MODEL_SHAPES,
+  ODD_SHAPES,
+  rawWeights,
+  referenceGroups,
+  tensors,
+} from './util/mbconv_blocks.js';
+import {evalOn, expectClose, forEachIsa, tf} from './util/reference.js';
 
 const NATIVE = 'native-cpu';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function floats(n: number, seed: number, scale: number): Float32Array {
-  const r = rng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * scale;
-  return out;
-}
-
-interface BlockShape {
-  label: string;
-  k: number;
-  stride: number;
-  expand: number;
-  cin: number;
-  cout: number;
-  cse: number;
-  residual: boolean;
-}
-
-/** Raw weight values of one block (scaled so activations stay O(1) through the block). */
-interface RawWeights {
-  [name: string]: {values: Float32Array; shape: number[]};
-}
-
-function rawWeights(b: BlockShape, seed: number): RawWeights {
-  const cexp = b.cin * b.expand;
-  const w: RawWeights = {
-    depthwiseKernel: {values: floats(b.k * b.k * cexp, seed + 3, 1.5 / b.k), shape: [b.k, b.k, cexp, 1]},
-    depthwiseBias: {values: floats(cexp, seed + 4, 0.2), shape: [cexp]},
-    seReduceKernel: {values: floats(cexp * b.cse, seed + 5, 2 / Math.sqrt(cexp)), shape: [1, 1, cexp, b.cse]},
-    seReduceBias: {values: floats(b.cse, seed + 6, 0.2), shape: [b.cse]},
-    seExpandKernel: {values: floats(b.cse * cexp, seed + 7, 2 / Math.sqrt(b.cse)), shape: [1, 1, b.cse, cexp]},
-    seExpandBias: {values: floats(cexp, seed + 8, 0.2), shape: [cexp]},
-    projectKernel: {values: floats(cexp * b.cout, seed + 9, 1.7 / Math.sqrt(cexp)), shape: [1, 1, cexp, b.cout]},
-    projectBias: {values: floats(b.cout, seed + 10, 0.2), shape: [b.cout]},
-  };
-  if (b.expand !== 1) {
-    w.expandKernel = {values: floats(b.cin * cexp, seed + 1, 1.7 / Math.sqrt(b.cin)), shape: [1, 1, b.cin, cexp]};
-    w.expandBias = {values: floats(cexp, seed + 2, 0.2), shape: [cexp]};
-  }
-  return w;
-}
-
-function tensors(raw: RawWeights): MBConvWeights {
-  const out: Record<string, tf.Tensor> = {};
-  for (const [name, {values, shape}] of Object.entries(raw)) out[name] = tf.tensor(values, shape);
-  return out as unknown as MBConvWeights;
-}
-
-/**
- * Every distinct block shape of B0-B7 (kernel, stride, expand ratio, residual), with the channel
- * counts of its first occurrence, plus two with channel counts that are not multiples of 8.
- */
-function modelBlockShapes(): BlockShape[] {
-  const seen = new Map<string, BlockShape>();
-  for (const variant of ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']) {
-    for (const b of efficientNetBlocks(efficientNetConfig(variant))) {
-      const key = `k${b.kernelSize} s${b.stride} e${b.expandRatio} ${b.residual ? 'residual' : 'plain'}`;
-      if (!seen.has(key)) {
-        seen.set(key, {
-          label: `${key} (${variant} block ${b.index}: ${b.inChannels}->${b.outChannels})`,
-          k: b.kernelSize,
-          stride: b.stride,
-          expand: b.expandRatio,
-          cin: b.inChannels,
-          cout: b.outChannels,
-          cse: b.seChannels,
-          residual: b.residual,
-        });
-      }
-    }
-  }
-  return [...seen.values()];
-}
-
-const MODEL_SHAPES = modelBlockShapes();
-const ODD_SHAPES: BlockShape[] = [
-  {label: 'k3 s1 e3 residual, 7 channels', k: 3, stride: 1, expand: 3, cin: 7, cout: 7, cse: 1, residual: true},
-  {label: 'k5 s2 e1 plain, 13->9 channels', k: 5, stride: 2, expand: 1, cin: 13, cout: 9, cse: 3, residual: false},
-  // Kernel sizes outside B0-B7 (the generic depthwise row kernel).
-  {label: 'k7 s2 e2 plain, 6->10 channels', k: 7, stride: 2, expand: 2, cin: 6, cout: 10, cse: 1, residual: false},
-  {label: 'k1 s1 e4 residual, 5 channels', k: 1, stride: 1, expand: 4, cin: 5, cout: 5, cse: 1, residual: true},
-];
-
-// Input sizes: odd and even, square and not, both padding rules (they differ for stride 2 on even sizes).
-const SIZES: Array<{h: number; w: number; padding: PaddingMode}> = [
-  {h: 7, w: 9, padding: 'same'},
-  {h: 8, w: 6, padding: 'same'},
-  {h: 6, w: 8, padding: 'symmetric'},
-];
-
-function input(shape: number[], seed: number): Float32Array {
-  return floats(shape.reduce((a, b) => a * b, 1), seed, 1.5);
-}
-
-/** The composite block on tfjs-backend-cpu. */
-async function reference(b: BlockShape, raw: RawWeights, x: Float32Array, xShape: number[], config: MBConvConfig): Promise<Evaluated[]> {
-  return evalOn('cpu', () => {
-    const w = tensors(raw);
-    const y = mbconvComposite(tf.tensor4d(x, xShape as [number, number, number, number]), w, config);
-    tf.dispose(Object.values(w) as tf.Tensor[]);
-    return y;
-  });
-}
-
-interface Case {
-  label: string;
-  x: Float32Array;
-  xShape: number[];
-  config: MBConvConfig;
-  expected: Evaluated[];
-}
-
-/** Cases that share one block's weights. */
-interface Group {
-  raw: RawWeights;
-  cases: Case[];
-}
 
 /**
  * The fused kernel on native-cpu at every ISA level with `threads` threads against the references.
@@ -203,37 +83,9 @@ describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
   // (each change restarts the thread pool's workers).
   const groups: Group[] = [];
   beforeAll(async () => {
-    for (const [i, shape] of [...MODEL_SHAPES, ...ODD_SHAPES].entries()) {
-      const raw = rawWeights(shape, 100 * i);
-      const cases: Case[] = [];
-      for (const [j, size] of SIZES.entries()) {
-        for (const batch of [1, 2]) {
-          const xShape = [batch, size.h, size.w, shape.cin];
-          const x = input(xShape, 7 + 31 * i + j);
-          const config: MBConvConfig = {kernelSize: shape.k, stride: shape.stride, padding: size.padding, residual: shape.residual};
-          const expected = await reference(shape, raw, x, xShape, config);
-          cases.push({label: `${shape.label} ${size.h}x${size.w} ${size.padding} batch=${batch}`, x, xShape, config, expected});
-        }
-      }
-      groups.push({raw, cases});
-    }
+    groups.push(...(await referenceGroups([...MODEL_SHAPES, ...ODD_SHAPES])));
     // Larger images: the ring of expanded rows wraps around and threads split rows inside an image.
-    const large: Array<{shape: BlockShape; h: number; w: number}> = [
-      {shape: {label: 'k3 s2 e6 40x50 (ring wraps)', k: 3, stride: 2, expand: 6, cin: 16, cout: 24, cse: 4, residual: false}, h: 40, w: 50},
-      {shape: {label: 'k5 s1 e6 residual 31x40 (ring wraps)', k: 5, stride: 1, expand: 6, cin: 24, cout: 24, cse: 6, residual: true}, h: 31, w: 40},
-    ];
-    for (const [i, {shape, h, w}] of large.entries()) {
-      const raw = rawWeights(shape, 5000 + i);
-      const cases: Case[] = [];
-      for (const batch of [1, 2]) {
-        const xShape = [batch, h, w, shape.cin];
-        const x = input(xShape, 77 + i);
-        const config: MBConvConfig = {kernelSize: shape.k, stride: shape.stride, padding: 'same', residual: shape.residual};
-        const expected = await reference(shape, raw, x, xShape, config);
-        cases.push({label: `${shape.label} batch=${batch}`, x, xShape, config, expected});
-      }
-      groups.push({raw, cases});
-    }
+    groups.push(...(await largeReferenceGroups()));
   });
 
   for (const threads of [1, 2, 3]) {

@@ -1,0 +1,193 @@
+// The fused EffnetMBConv kernel on native-cuda (switched on with setCudaMBConvFusion) against
+// native-cpu's fused kernel and the composite block on tfjs-backend-cpu: every block shape of B0-B7,
+// odd channel counts, kernel sizes 1, 7 and 31, batch 1 and 2, within 1e-4; run-to-run identical
+// results; a whole B0 on native-cuda (fused) against native-cpu; bad input.
+import {afterAll, beforeAll, expect, it} from 'vitest';
+
+import type {NativeCudaBackend} from '../../src/backend_cuda.js';
+import {getCudaMBConvFusion, setCudaMBConvFusion} from '../../src/index.js';
+import {buildEfficientNet, randomEfficientNetWeights} from '../../src/models/efficientnet.js';
+import {hasFusedMBConv, MBCONV_KERNEL, type MBConvWeights, mbconv, mbconvAttrs} from '../../src/models/mbconv.js';
+import {efficientNetBlocks, efficientNetConfig} from '../../src/models/scaling.js';
+import {
+  type BlockShape,
+  type Case,
+  type Group,
+  input,
+  largeReferenceGroups,
+  MODEL_SHAPES,
+  ODD_SHAPES,
+  rawWeights,
+  reference,
+  referenceGroups,
+  tensors,
+} from '../util/mbconv_blocks.js';
+import {evalOn, type Evaluated, expectClose} from '../util/reference.js';
+import {describeGpu, tf} from './gpu_util.js';
+
+const GPU = 'native-cuda';
+
+/** Kernel sizes far from B0-B7's: blocks of 8 expanded channels, patches of up to 46x46 pixels. */
+const LARGE_KERNELS: Array<{shape: BlockShape; h: number; w: number}> = [
+  {shape: {label: 'k31 s1 e3 plain, 6->5 channels', k: 31, stride: 1, expand: 3, cin: 6, cout: 5, cse: 2, residual: false}, h: 20, w: 19},
+  {shape: {label: 'k31 s2 e1 plain, 5->7 channels', k: 31, stride: 2, expand: 1, cin: 5, cout: 7, cse: 1, residual: false}, h: 20, w: 21},
+];
+
+async function largeKernelGroups(): Promise<Group[]> {
+  const groups: Group[] = [];
+  for (const [i, {shape, h, w}] of LARGE_KERNELS.entries()) {
+    const raw = rawWeights(shape, 7000 + i);
+    const cases: Case[] = [];
+    for (const batch of [1, 2]) {
+      const xShape = [batch, h, w, shape.cin];
+      const x = input(xShape, 91 + i);
+      const config = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const, residual: shape.residual};
+      cases.push({label: `${shape.label} ${h}x${w} batch=${batch}`, x, xShape, config, expected: await reference(raw, x, xShape, config)});
+    }
+    groups.push({raw, cases});
+  }
+  return groups;
+}
+
+/** The fused block of `c` on `backend`, weights made there. */
+function fusedOn(backend: string, raw: Group['raw'], c: Case): Promise<Evaluated[]> {
+  return evalOn(backend, () => mbconv(tf.tensor4d(c.x, c.xShape as [number, number, number, number]), tensors(raw), c.config));
+}
+
+let previous = false;
+beforeAll(() => {
+  previous = setCudaMBConvFusion(true);
+});
+afterAll(() => {
+  setCudaMBConvFusion(previous);
+});
+
+describeGpu('EffnetMBConv (fused) on native-cuda', () => {
+  it('is registered only while switched on', () => {
+    expect(getCudaMBConvFusion()).toBe(true);
+    expect(hasFusedMBConv(GPU)).toBe(true);
+    expect(setCudaMBConvFusion(false)).toBe(true);
+    expect(hasFusedMBConv(GPU)).toBe(false);
+    expect(hasFusedMBConv('native-cpu')).toBe(true);
+    setCudaMBConvFusion(true);
+    expect(hasFusedMBConv(GPU)).toBe(true);
+  });
+
+  it('runs as one kernel', async () => {
+    await tf.setBackend(GPU);
+    const shape = MODEL_SHAPES[1];
+    const w = tensors(rawWeights(shape, 9));
+    const x = tf.tensor4d(input([1, 6, 6, shape.cin], 3), [1, 6, 6, shape.cin]);
+    const profile = await tf.profile(() => mbconv(x, w, {kernelSize: shape.k, stride: shape.stride, padding: 'same'}));
+    expect(profile.kernelNames).toEqual([MBCONV_KERNEL]);
+    tf.dispose([x, ...(Object.values(w) as tf.Tensor[])]);
+  });
+
+  const groups: Group[] = [];
+  beforeAll(async () => {
+    groups.push(...(await referenceGroups([...MODEL_SHAPES, ...ODD_SHAPES])));
+    groups.push(...(await largeReferenceGroups()));
+    groups.push(...(await largeKernelGroups()));
+  });
+
+  it('matches the composite block on cpu and the fused block on native-cpu within 1e-4 (every B0-B7 block shape)', async () => {
+    let checked = 0;
+    for (const g of groups) {
+      for (const c of g.cases) {
+        const got = await fusedOn(GPU, g.raw, c);
+        expectClose(got, c.expected, 1e-4, 1e-4, `${c.label} [native-cuda vs cpu composite]`);
+        const cpuFused = await fusedOn('native-cpu', g.raw, c);
+        expectClose(got, cpuFused, 1e-4, 1e-4, `${c.label} [native-cuda vs native-cpu fused]`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual((MODEL_SHAPES.length + ODD_SHAPES.length) * 6);
+  });
+
+  it('gives the same bits on every run', async () => {
+    for (const g of [groups[1], groups[groups.length - 3]]) {
+      const c = g.cases[g.cases.length - 1];
+      const first = await fusedOn(GPU, g.raw, c);
+      const second = await fusedOn(GPU, g.raw, c);
+      expect(Array.from(second[0].values as Float32Array)).toEqual(Array.from(first[0].values as Float32Array));
+    }
+  });
+});
+
+describeGpu('EffnetMBConv in a whole network on native-cuda', () => {
+  it('B0 at 224x224, batch 1, fused on native-cuda matches native-cpu within 1e-4 relative', async () => {
+    const config = efficientNetConfig('b0');
+    const logits = async (backend: string): Promise<{values: Float32Array; kernels: string[]}> => {
+      await tf.setBackend(backend);
+      const weights = randomEfficientNetWeights(config, 1);
+      const model = buildEfficientNet(config, weights);
+      tf.dispose([...weights.values()]);
+      const x = tf.tensor4d(input([1, 224, 224, 3], 11), [1, 224, 224, 3]);
+      let values: Float32Array = new Float32Array(0);
+      const profile = await tf.profile(async () => {
+        const y = model.predict(x);
+        values = (await y.data()) as Float32Array;
+        y.dispose();
+      });
+      model.dispose();
+      x.dispose();
+      return {values, kernels: profile.kernels.map((k) => k.name)};
+    };
+    const gpu = await logits(GPU);
+    const cpu = await logits('native-cpu');
+    const fusedBlocks = efficientNetBlocks(config).length;
+    expect(gpu.kernels.filter((k) => k === MBCONV_KERNEL).length).toBe(fusedBlocks);
+    let scale = 0;
+    let worst = 0;
+    for (let i = 0; i < cpu.values.length; i++) scale = Math.max(scale, Math.abs(cpu.values[i]));
+    for (let i = 0; i < cpu.values.length; i++) {
+      expect(Number.isFinite(gpu.values[i]), `logit ${i}`).toBe(true);
+      worst = Math.max(worst, Math.abs(gpu.values[i] - cpu.values[i]) / Math.max(Math.abs(cpu.values[i]), scale * 1e-2));
+    }
+    expect(scale).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describeGpu('EffnetMBConv bad input on native-cuda', () => {
+  it('gives the CPU entry\'s errors', async () => {
+    await tf.setBackend(GPU);
+    const backend = tf.backend() as NativeCudaBackend;
+    const shape: BlockShape = {label: '', k: 3, stride: 1, expand: 6, cin: 8, cout: 8, cse: 2, residual: true};
+    const w = tensors(rawWeights(shape, 2)) as unknown as Record<string, tf.Tensor>;
+    const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
+    const out = tf.zeros([1, 5, 5, 8]);
+    const base = (): Record<string, number | boolean> => {
+      const o: Record<string, number | boolean> = {
+        x: backend.bufferOf(x, 'test'), out: backend.bufferOf(out, 'test'), batch: 1, inH: 5, inW: 5,
+        inChannels: 8, expandedChannels: 48, seChannels: 2, outChannels: 8, kernelSize: 3, stride: 1,
+        padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, outH: 5, outW: 5, hasExpand: true, residual: true,
+      };
+      for (const [name, t] of Object.entries(w)) o[name] = backend.bufferOf(t, 'test');
+      return o;
+    };
+    expect(() => backend.run('mbconv', base())).not.toThrow();
+    const bad: Array<[Record<string, number | boolean>, RegExp]> = [
+      [{stride: 3}, /EffnetMBConv: stride 3; supported: 1, 2/],
+      [{kernelSize: 2}, /EffnetMBConv: kernelSize 2; supported: odd/],
+      [{kernelSize: 33, padTop: 16, padBottom: 16, padLeft: 16, padRight: 16}, /EffnetMBConv: kernelSize 33; supported: odd sizes 1..31/],
+      [{outH: 4}, /EffnetMBConv: output size 4x5 does not match/],
+      [{padLeft: 3}, /EffnetMBConv: pads .*supported/],
+      [{batch: 2}, /EffnetMBConv: .*x/],
+      [{expandedChannels: 96}, /EffnetMBConv: .*expandKernel/],
+      [{hasExpand: false}, /EffnetMBConv: without an expand conv/],
+      [{outChannels: 16, residual: false}, /EffnetMBConv: .*(out|projectKernel)/],
+      [{x: backend.bufferOf(out, 'test')}, /EffnetMBConv: out must not be x/],
+      [{seReduceKernel: 999999}, /EffnetMBConv: 'seReduceKernel'/],
+    ];
+    for (const [change, pattern] of bad) {
+      expect(() => backend.run('mbconv', {...base(), ...change}), JSON.stringify(change)).toThrow(pattern);
+    }
+    // The kernel's own checks (src/kernels/EffnetMBConv.ts) run before the addon on native-cuda too.
+    const attrs = {...mbconvAttrs(x, w as unknown as MBConvWeights, {kernelSize: 3, stride: 1, padding: 'same'}), stride: 2};
+    expect(() => tf.engine().runKernel(MBCONV_KERNEL, {x, ...w}, attrs as unknown as tf.NamedAttrMap)).toThrow(
+      /EffnetMBConv: residual needs stride 1/,
+    );
+    tf.dispose([x, out, ...Object.values(w)]);
+  });
+});
