@@ -10,7 +10,8 @@ import type {CudaAddon, CudaDeviceInfo} from './native_cuda.js';
 
 /**
  * Kernels of native-cpu not registered on native-cuda: models compose these from other kernels when
- * the backend lacks them (the fused MBConv block has no CUDA implementation yet).
+ * the backend lacks them. The fused MBConv block's CUDA kernel is experimental: setCudaMBConvFusion(true)
+ * or EFFNET_CUDA_MBCONV=1 registers it (src/cuda_mbconv.ts).
  */
 export const CUDA_UNREGISTERED_KERNELS: readonly string[] = ['EffnetMBConv'];
 
