@@ -89,6 +89,7 @@ __global__ void __launch_bounds__(kBlockThreads) expand_depthwise_kernel(ExpandD
     const int group = tid % kGroups, lane = tid / kGroups;
     for (int p0 = 0; p0 < pixels; p0 += kChunk) {
       const int count = min(kChunk, pixels - p0);
+      const int rows = (count + kLanes - 1) / kLanes;  // rows of this chunk with pixels (the same in every warp)
       float acc[kRows][4];
 #pragma unroll
       for (int i = 0; i < kRows; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.f;
@@ -115,6 +116,7 @@ __global__ void __launch_bounds__(kBlockThreads) expand_depthwise_kernel(ExpandD
           const float4 w4 = *reinterpret_cast<const float4*>(ws + kk * CB + group * 4);
 #pragma unroll
           for (int i = 0; i < kRows; ++i) {
+            if (i >= rows) break;
             const float xv = xs[kk * (kChunk + 1) + lane + kLanes * i];
             acc[i][0] = fmaf(xv, w4.x, acc[i][0]);
             acc[i][1] = fmaf(xv, w4.y, acc[i][1]);
@@ -258,51 +260,69 @@ size_t smem_bytes(int cb, int th, int tw, int k, int stride) {
   return static_cast<size_t>(patch_region(pixels, cb) + kSliceRegion + kSliceK * cb) * sizeof(float);
 }
 
-// The largest shared memory a block may opt into on device 0 (sm_80: 163 KiB, sm_86/89: 99 KiB,
-// sm_90: 227 KiB).
-size_t shared_memory_limit() {
+// What the tiling depends on, from device 0: the largest shared memory a block may opt into (sm_80:
+// 163 KiB, sm_86/89: 99 KiB, sm_90: 227 KiB) and the number of multiprocessors.
+struct DeviceLimits {
+  size_t shared_memory = 48 * 1024;
+  int multiprocessors = 1;
+};
+
+const DeviceLimits& device_limits() {
   static std::once_flag once;
-  static size_t limit = 48 * 1024;
+  static DeviceLimits limits;
   std::call_once(once, [] {
-    int device = 0, optin = 0;
+    int device = 0, optin = 0, sms = 0;
     if (cudaGetDevice(&device) == cudaSuccess &&
-        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) == cudaSuccess && optin > 0) {
-      limit = static_cast<size_t>(optin);
+        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) == cudaSuccess &&
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) == cudaSuccess && optin > 0 && sms > 0) {
+      limits.shared_memory = static_cast<size_t>(optin);
+      limits.multiprocessors = sms;
     } else {
       (void)cudaGetLastError();
     }
   });
-  return limit;
+  return limits;
 }
 
-// Output tiles of up to 16x16 (stride 1) or 8x8 (stride 2) pixels, halved while the patch does not
-// fit in the shared memory budget; 8 channels a block when 32 do not fit even for one output pixel
-// (kernels larger than about 21x21) or when there are no more than 8 expanded channels.
-Plan plan_tiles(const MBConvParams& p) {
+// Output tiles of up to 16x16 (stride 1) or 8x8 (stride 2) pixels for `cb` channels a block, halved
+// while the patch does not fit in `budget` bytes of shared memory. False when even one output pixel
+// does not fit.
+bool plan_for(const MBConvParams& p, int cb, size_t budget, Plan* plan) {
   const int k = static_cast<int>(p.kernel_size), s = static_cast<int>(p.stride);
   const int ho = static_cast<int>(p.out_h), wo = static_cast<int>(p.out_w);
-  const size_t budget = std::min<size_t>(shared_memory_limit(), 96 * 1024);
-  Plan plan;
-  for (int cb : {32, 8}) {
-    if (cb == 32 && p.expanded_channels <= 8) continue;
-    int th = std::min(ho, s == 1 ? 16 : 8), tw = std::min(wo, s == 1 ? 16 : 8);
-    while (smem_bytes(cb, th, tw, k, s) > budget && (th > 1 || tw > 1)) {
-      if (th >= tw) {
-        th = th / 2;
-      } else {
-        tw = tw / 2;
-      }
+  int th = std::min(ho, s == 1 ? 16 : 8), tw = std::min(wo, s == 1 ? 16 : 8);
+  while (smem_bytes(cb, th, tw, k, s) > budget && (th > 1 || tw > 1)) {
+    if (th >= tw) {
+      th = th / 2;
+    } else {
+      tw = tw / 2;
     }
-    if (smem_bytes(cb, th, tw, k, s) > budget) continue;
-    plan.cb = cb;
-    plan.th = th;
-    plan.tw = tw;
-    plan.tiles_h = (ho + th - 1) / th;
-    plan.tiles_w = (wo + tw - 1) / tw;
-    plan.smem = smem_bytes(cb, th, tw, k, s);
-    return plan;
   }
-  throw Error(std::string(kOp) + "a " + std::to_string(k) + "x" + std::to_string(k) +
+  if (smem_bytes(cb, th, tw, k, s) > budget) return false;
+  plan->cb = cb;
+  plan->th = th;
+  plan->tw = tw;
+  plan->tiles_h = (ho + th - 1) / th;
+  plan->tiles_w = (wo + tw - 1) / tw;
+  plan->smem = smem_bytes(cb, th, tw, k, s);
+  return true;
+}
+
+// 32 channels a block; 8 when that gives fewer blocks than the GPU has multiprocessors (small images
+// at small batches), when 32 do not fit even for one output pixel (kernels larger than about 21x21),
+// or when there are no more than 8 expanded channels.
+Plan plan_tiles(const MBConvParams& p) {
+  const DeviceLimits& limits = device_limits();
+  const size_t budget = std::min<size_t>(limits.shared_memory, 96 * 1024);
+  Plan wide, narrow;
+  const bool wide_fits = p.expanded_channels > 8 && plan_for(p, 32, budget, &wide);
+  const bool narrow_fits = plan_for(p, 8, budget, &narrow);
+  if (wide_fits) {
+    const int64_t blocks = int64_t(wide.tiles_h) * wide.tiles_w * ((p.expanded_channels + 31) / 32) * p.batch;
+    if (blocks >= limits.multiprocessors || !narrow_fits) return wide;
+  }
+  if (narrow_fits) return narrow;
+  throw Error(std::string(kOp) + "a " + std::to_string(p.kernel_size) + "x" + std::to_string(p.kernel_size) +
               " kernel needs more shared memory than the GPU has");
 }
 
