@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "gemm.h"
+#include "kernels/vec-avx2.inc"
 
 namespace {
 
@@ -18,22 +19,15 @@ static inline __m256i lane_mask(long rem) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(clamped)), idx);
 }
 
-// exp(x) in f32: Cephes polynomial on r = x - n*ln2, times 2^n built in the exponent field.
-// x is clamped to [-87.3, 88] (2^n stays a normal number); NaN passes through. About 1 ulp.
+// exp(x) in f32: the Cephes polynomial of Vec (vec-common.inc) on r = x - n*ln2, times 2^n built in
+// the exponent field. x is clamped to [-87.3, 88] (2^n stays a normal number); NaN passes through.
+// About 1 ulp.
 static inline __m256 exp_avx2(__m256 x) {
   x = _mm256_min_ps(_mm256_set1_ps(88.f), x);  // min/max return x when x is NaN
   x = _mm256_max_ps(_mm256_set1_ps(-87.3f), x);
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  const __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.f));
+  __m256 n;
+  const __m256 r = Vec::exp_reduce(x, &n);
+  const __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(Vec::exp_poly(r), r), r, r), _mm256_set1_ps(1.f));
   const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
 }
