@@ -369,13 +369,13 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvDeviceWeights& w,
     throw Error(op + "dimensions beyond the GPU kernels' range (output pixels <= " +
                 std::to_string(int64_t(kMaxGridYZ) * kGemmBM) + ", channels <= 2^24)");
   }
+  cudaStream_t st = stream();  // throws unless CUDA is usable; the tiling queries the device
   const Plan plan = plan_tiles(p);
   const int64_t tiles = static_cast<int64_t>(plan.tiles_h) * plan.tiles_w;
   if (tiles > 0x7fffffff || (Cexp + plan.cb - 1) / plan.cb > kMaxGridYZ || (Cse + 31) / 32 > kMaxGridYZ) {
     throw Error(op + "dimensions beyond the GPU kernels' range");
   }
 
-  cudaStream_t st = stream();
   // Scratch: freed blocks go back to the caching allocator; later work on the engine's one stream
   // is ordered after the kernels queued here, so reuse is safe.
   DeviceBuffer d(checked_count({N, Ho, Wo, Cexp}) * sizeof(float));
