@@ -42,6 +42,7 @@ done
 echo "== timing: EfficientNet-B0, batch 1 (test/gpu/timing.test.ts)"
 timeout 45 $VITEST test/gpu/timing.test.ts > "$OUT/timing.log" 2>&1 && RESULT[timing]=done || RESULT[timing]="FAIL (see timing.log)"
 grep -E "^\s*(timing|B0)" "$OUT/timing.log" | head -10
+grep -h "B0 batch 1 on native-cuda: fused MBConv" "$OUT/mbconv.log" 2>/dev/null
 
 echo
 echo "== summary"

@@ -1,7 +1,8 @@
 // The fused EffnetMBConv kernel on native-cuda (switched on with setCudaMBConvFusion) against
 // native-cpu's fused kernel and the composite block on tfjs-backend-cpu: every block shape of B0-B7,
 // odd channel counts, kernel sizes 1, 7 and 31, batch 1 and 2, within 1e-4; run-to-run identical
-// results; a whole B0 on native-cuda (fused) against native-cpu; bad input.
+// results; a whole B0 on native-cuda (fused) against native-cpu, and its latency fused and composed
+// (logged); bad input.
 import {afterAll, beforeAll, expect, it} from 'vitest';
 
 import type {NativeCudaBackend} from '../../src/backend_cuda.js';
@@ -146,6 +147,34 @@ describeGpu('EffnetMBConv in a whole network on native-cuda', () => {
     }
     expect(scale).toBeGreaterThan(0);
     expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('B0 at 224x224, batch 1: latency fused and composed on native-cuda (logged, not asserted)', async () => {
+    await tf.setBackend(GPU);
+    const config = efficientNetConfig('b0');
+    const weights = randomEfficientNetWeights(config, 1);
+    const model = buildEfficientNet(config, weights);
+    tf.dispose([...weights.values()]);
+    const x = tf.tensor4d(input([1, 224, 224, 3], 11), [1, 224, 224, 3]);
+    const median = async (fused: boolean): Promise<number> => {
+      setCudaMBConvFusion(fused);
+      const times: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const start = performance.now();
+        const y = model.predict(x);
+        await y.data();
+        y.dispose();
+        if (i >= 2) times.push(performance.now() - start);
+      }
+      times.sort((a, b) => a - b);
+      return times[times.length >> 1];
+    };
+    const composed = await median(false);
+    const fused = await median(true);
+    console.log(`B0 batch 1 on native-cuda: fused MBConv ${fused.toFixed(3)} ms, composed ${composed.toFixed(3)} ms (median of 10)`);
+    model.dispose();
+    x.dispose();
+    expect(getCudaMBConvFusion()).toBe(true);
   });
 });
 
