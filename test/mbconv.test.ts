@@ -4,23 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 
+import {mulberry32} from '../src/models/graph.js';
 import {padAmounts, tfPadding} from '../src/models/layers.js';
 import {backendFusesSwish, MBCONV_KERNEL, type MBConvAttrs, type MBConvWeights, mbconv, mbconvComposite} from '../src/models/mbconv.js';
 import type {PaddingMode} from '../src/models/scaling.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function floats(n: number, seed: number, scale = 1): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * scale;
   return out;

@@ -477,8 +477,8 @@ function hashName(name: string, seed: number): number {
   return h >>> 0;
 }
 
-/** mulberry32: uniform floats in [0, 1). */
-function mulberry32(seed: number): () => number {
+/** mulberry32: uniform floats in [0, 1), the same sequence for the same seed. */
+export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -2,21 +2,11 @@
 // fused-block tests of native-cpu (test/mbconv_fused.test.ts) and native-cuda (test/gpu/mbconv.test.ts).
 import {type MBConvConfig, type MBConvWeights, mbconvComposite} from '../../src/models/mbconv.js';
 import {efficientNetBlocks, efficientNetConfig, type PaddingMode} from '../../src/models/scaling.js';
-import {type Evaluated, evalOn, tf} from './reference.js';
+import {type Evaluated, evalOn, seededRandom, tf} from './reference.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function floats(n: number, seed: number, scale: number): Float32Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * scale;
   return out;

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import {expect} from 'vitest';
 
 import {nativeInfo, setIsaLevel} from '../../src/index.js';
+import {mulberry32} from '../../src/models/graph.js';
 import type {IsaLevel} from '../../src/native.js';
 
 export {tf};
@@ -88,17 +89,8 @@ export function expectClose(actual: Evaluated[], expected: Evaluated[], rtol = 1
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (mulberry32, the generator of the models' random weights). */
+export const seededRandom = mulberry32;
 
 /** `size` uniform floats in [lo, hi) from `seed`. */
 export function randomFloats(size: number, seed: number, lo = -1, hi = 1): Float32Array {
