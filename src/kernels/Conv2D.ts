@@ -2,6 +2,7 @@ import {backend_util, Conv2D, Conv2DAttrs, TensorInfo, util} from '@tensorflow/t
 
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
+import {windowOptions} from './window_options.js';
 
 /** Throws `<kernel>: <what> has dtype '<d>'; supported: float32` for non-float32 operands. */
 export function requireFloat32(kernel: string, what: string, t: TensorInfo): void {
@@ -105,21 +106,9 @@ export function runConv2D(
     x: backend.bufferOf(x, kernel),
     filter: backend.bufferOf(filter, kernel),
     out: backend.bufferOf(out, kernel),
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
+    ...windowOptions(info),
     inC: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
     outC: info.outChannels,
-    filterH: info.filterHeight,
-    filterW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    dilationH: info.dilationHeight,
-    dilationW: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
     ...extra,
   });
   return out;

@@ -2,6 +2,7 @@ import {backend_util, DepthwiseConv2dNative, DepthwiseConv2dNativeAttrs, TensorI
 
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
+import {windowOptions} from './window_options.js';
 
 /** Attributes shared by DepthwiseConv2dNative and FusedDepthwiseConv2D. */
 export interface DepthwiseAttrs {
@@ -105,21 +106,9 @@ export function runDepthwise(
     x: backend.bufferOf(x, kernel),
     filter: backend.bufferOf(filter, kernel),
     out: backend.bufferOf(out, kernel),
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
+    ...windowOptions(info),
     channels: info.inChannels,
     multiplier: info.outChannels / info.inChannels,
-    filterH: info.filterHeight,
-    filterW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    dilationH: info.dilationHeight,
-    dilationW: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-    outH: info.outHeight,
-    outW: info.outWidth,
     ...extra,
   });
   return out;

@@ -2,6 +2,7 @@
 import {backend_util, TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import type {NativeKernelArgs} from './types.js';
+import {windowOptions} from './window_options.js';
 
 interface PoolAttrs {
   filterSize: [number, number] | number;
@@ -37,18 +38,8 @@ export function pool2d(kernel: 'AvgPool' | 'MaxPool', entry: 'avgPool' | 'maxPoo
   backend.run(entry, {
     x: backend.bufferOf(x, kernel),
     out: backend.bufferOf(out, kernel),
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
+    ...windowOptions(info),
     channels: info.inChannels,
-    filterH: info.filterHeight,
-    filterW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-    outH: info.outHeight,
-    outW: info.outWidth,
   });
   return out;
 }
