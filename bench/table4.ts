@@ -316,7 +316,8 @@ export function pairsFor(models: ModelInfo[]): Table4Pair[] {
   return pairs;
 }
 
-function buildModel(config: ModelConfig, weights: Map<string, tf.Tensor>): Model<ModelConfig> {
+/** Builds a model of any family from canonical weights on the active backend. */
+export function buildModel(config: ModelConfig, weights: Map<string, tf.Tensor>): Model<ModelConfig> {
   switch (config.family) {
     case 'efficientnet':
       return buildEfficientNet(config, weights) as Model<ModelConfig>;
