@@ -18,6 +18,7 @@ import {efficientNetConfig} from '../src/models/scaling.js';
 import {
   type BlockShape,
   type Group,
+  expectMBConvEntryChecks,
   input,
   largeReferenceGroups,
   MODEL_SHAPES,
@@ -203,35 +204,6 @@ describe('EffnetMBConv bad input', () => {
 
   it('is checked natively too', async () => {
     await tf.setBackend(NATIVE);
-    const backend = tf.backend() as NativeCpuBackend;
-    const w = tensors(rawWeights(shape, 2)) as unknown as Record<string, tf.Tensor>;
-    const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
-    const out = tf.zeros([1, 5, 5, 8]);
-    const base = (): Record<string, number | boolean> => {
-      const o: Record<string, number | boolean> = {
-        x: backend.bufferOf(x, 'test'), out: backend.bufferOf(out, 'test'), batch: 1, inH: 5, inW: 5,
-        inChannels: 8, expandedChannels: 48, seChannels: 2, outChannels: 8, kernelSize: 3, stride: 1,
-        padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, outH: 5, outW: 5, hasExpand: true, residual: true,
-      };
-      for (const [name, t] of Object.entries(w)) o[name] = backend.bufferOf(t, 'test');
-      return o;
-    };
-    // The baseline is valid.
-    expect(() => backend.run('mbconv', base())).not.toThrow();
-    const bad: Array<[Record<string, number | boolean>, RegExp]> = [
-      [{stride: 3}, /EffnetMBConv: stride 3; supported: 1, 2/],
-      [{kernelSize: 2}, /EffnetMBConv: kernelSize 2; supported: odd/],
-      [{outH: 4}, /EffnetMBConv: output size 4x5 does not match/],
-      [{padLeft: 3}, /EffnetMBConv: pads .*supported/],
-      [{batch: 2}, /EffnetMBConv: .*x/],
-      [{expandedChannels: 96}, /EffnetMBConv: .*expandKernel/],
-      [{hasExpand: false}, /EffnetMBConv: without an expand conv/],
-      [{outChannels: 16, residual: false}, /EffnetMBConv: .*(out|projectKernel)/],
-      [{x: backend.bufferOf(out, 'test')}, /EffnetMBConv: out must not be x/],
-    ];
-    for (const [change, pattern] of bad) {
-      expect(() => backend.run('mbconv', {...base(), ...change}), JSON.stringify(change)).toThrow(pattern);
-    }
-    tf.dispose([x, out, ...Object.values(w)]);
+    expectMBConvEntryChecks(tf.backend() as NativeCpuBackend);
   });
 });

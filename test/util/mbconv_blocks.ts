@@ -2,8 +2,9 @@
 // fused-block tests of native-cpu (test/mbconv_fused.test.ts) and native-cuda (test/gpu/mbconv.test.ts).
 import {type MBConvConfig, type MBConvWeights, mbconvComposite} from '../../src/models/mbconv.js';
 import {efficientNetBlocks, efficientNetConfig, type PaddingMode} from '../../src/models/scaling.js';
-import {type Evaluated, evalOn, seededRandom, tf} from './reference.js';
+import {expect} from 'vitest';
 
+import {type Evaluated, evalOn, seededRandom, tf} from './reference.js';
 
 export function floats(n: number, seed: number, scale: number): Float32Array {
   const r = seededRandom(seed);
@@ -170,4 +171,53 @@ export async function largeReferenceGroups(): Promise<Group[]> {
     groups.push({raw, cases});
   }
   return groups;
+}
+
+/** What the addon-entry checks need of a native backend (native-cpu and native-cuda both have it). */
+interface EntryBackend {
+  bufferOf(t: tf.TensorInfo, kernel: string): number;
+  run(entry: string, options: object): void;
+}
+
+/**
+ * The `mbconv` addon entry of `backend` (the active tfjs backend) runs a valid 5x5x8 block and
+ * rejects each bad option with the CPU op's message (the entry validates natively, whatever calls it).
+ */
+export function expectMBConvEntryChecks(backend: EntryBackend, extra: Array<[Record<string, number | boolean>, RegExp]> = []): void {
+  const shape: BlockShape = {label: '', k: 3, stride: 1, expand: 6, cin: 8, cout: 8, cse: 2, residual: true};
+  const w = tensors(rawWeights(shape, 2)) as unknown as Record<string, tf.Tensor>;
+  const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
+  const out = tf.zeros([1, 5, 5, 8]);
+  const base = (): Record<string, number | boolean> => {
+    const o: Record<string, number | boolean> = {
+      x: backend.bufferOf(x, 'test'), out: backend.bufferOf(out, 'test'), batch: 1, inH: 5, inW: 5,
+      inChannels: 8, expandedChannels: 48, seChannels: 2, outChannels: 8, kernelSize: 3, stride: 1,
+      padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, outH: 5, outW: 5, hasExpand: true, residual: true,
+    };
+    for (const [name, t] of Object.entries(w)) o[name] = backend.bufferOf(t, 'test');
+    return o;
+  };
+  try {
+    // The baseline is valid.
+    expect(() => backend.run('mbconv', base())).not.toThrow();
+    const bad: Array<[Record<string, number | boolean>, RegExp]> = [
+      [{stride: 3}, /EffnetMBConv: stride 3; supported: 1, 2/],
+      [{kernelSize: 2}, /EffnetMBConv: kernelSize 2; supported: odd/],
+      [{kernelSize: 33, padTop: 16, padBottom: 16, padLeft: 16, padRight: 16}, /EffnetMBConv: kernelSize 33; supported: odd sizes 1..31/],
+      [{outH: 4}, /EffnetMBConv: output size 4x5 does not match/],
+      [{padLeft: 3}, /EffnetMBConv: pads .*supported/],
+      [{batch: 2}, /EffnetMBConv: .*x/],
+      [{expandedChannels: 96}, /EffnetMBConv: .*expandKernel/],
+      [{hasExpand: false}, /EffnetMBConv: without an expand conv/],
+      [{outChannels: 16, residual: false}, /EffnetMBConv: .*(out|projectKernel)/],
+      [{x: backend.bufferOf(out, 'test')}, /EffnetMBConv: out must not be x/],
+      [{seReduceKernel: 999999}, /EffnetMBConv: 'seReduceKernel'/],
+      ...extra,
+    ];
+    for (const [change, pattern] of bad) {
+      expect(() => backend.run('mbconv', {...base(), ...change}), JSON.stringify(change)).toThrow(pattern);
+    }
+  } finally {
+    tf.dispose([x, out, ...Object.values(w)]);
+  }
 }
