@@ -2,7 +2,7 @@
 // checks and the markdown/JSON on fixed results, the whole measuring loop on native-cpu through a
 // stand-in for the CUDA addon, and the real script exiting with one line where native-cuda is unusable.
 import {execFileSync, spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
@@ -41,7 +41,7 @@ import {
 import {machineInfo} from '../bench/machine.js';
 import {modelSetup} from '../bench/table4.js';
 import {cudaStatus, type CudaStatus} from '../src/index.js';
-import {ROOT} from './util/dist.js';
+import {ensureDist, ROOT} from './util/dist.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'effnet-bench-gpu-'));
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
@@ -377,13 +377,33 @@ describe('bench:gpu measuring loop (native-cpu standing in for the GPU)', () => 
   });
 });
 
-/** dist/bench/gpu.js, compiled again when older than its sources (npm ci builds it fresh). */
+/**
+ * dist/bench/gpu.js, compiled again when older than its sources (npm ci builds it fresh), under the
+ * lock folder test/util/dist.ts's ensureDist() uses, so two test files never run tsc at once.
+ */
 function compiledScript(): string {
+  ensureDist();
   const script = join(ROOT, 'dist', 'bench', 'gpu.js');
   const sources = ['gpu.ts', 'gpu_report.ts', 'table4.ts', 'report.ts', 'machine.ts'].map((f) => join(ROOT, 'bench', f));
-  const stale = !existsSync(script) || sources.some((s) => statSync(s).mtimeMs > statSync(script).mtimeMs);
-  if (stale) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], {cwd: ROOT, stdio: 'pipe'});
+  const stale = () => !existsSync(script) || sources.some((s) => statSync(s).mtimeMs > statSync(script).mtimeMs);
+  if (!stale()) return script;
+  const lock = join(ROOT, 'dist', '.build-lock');
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${lock} is held for too long (remove it if no build is running)`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    if (stale()) {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], {cwd: ROOT, stdio: 'pipe'});
+    }
+  } finally {
+    rmSync(lock, {recursive: true, force: true});
   }
   return script;
 }
