@@ -301,7 +301,8 @@ export function formatGpuMarkdown(r: GpuBenchResult): string {
         `${iterations} | ${py ? `${formatLatency(py.eagerFp32)} / ${formatLatency(py.graphFp32)}` : '-'} |`,
     );
   }
-  const notMeasured = r.cells.filter((c) => c.status !== 'ok' && c.reason != null);
+  // Skipped and failed cells, and measured ones cut short by an interruption.
+  const notMeasured = r.cells.filter((c) => c.reason != null);
   if (notMeasured.length > 0) {
     lines.push('', 'Cells not measured (or not completely):');
     for (const c of notMeasured) {

@@ -204,7 +204,7 @@ function fakeResult(): GpuBenchResult {
   const models = ['b0', 'b1', 'b7'].map((k) => modelSetup(k).info);
   const cells: GpuCell[] = [
     {model: 'b0', batch: 1, fused: true, status: 'ok', device: stats(0.15), host: stats(0.4)},
-    {model: 'b0', batch: 1, fused: false, status: 'ok', device: stats(0.25), host: stats(0.5)},
+    {model: 'b0', batch: 1, fused: false, status: 'ok', device: stats(0.25), host: stats(0.5, 7), reason: 'interrupted: fewer iterations than asked'},
     {model: 'b0', batch: 256, fused: true, status: 'ok', device: stats(25.6, 20), host: stats(60, 20)},
     {model: 'b0', batch: 256, fused: false, status: 'skipped', reason: 'not enough GPU memory: needs about 200.0 GiB (800 MiB per image, measured at batch 1 and 2, plus 20%), 130.0 GiB available'},
     {model: 'b1', batch: 1, fused: true, status: 'ok', device: stats(3.0), host: stats(3.5)},
@@ -273,6 +273,8 @@ describe('bench:gpu report', () => {
       '- EfficientNet-B0, batch 256, MBConv fused off: skipped: not enough GPU memory: needs about 200.0 GiB (800 MiB per image, measured at batch 1 and 2, plus 20%), 130.0 GiB available',
     );
     expect(md).toContain('- EfficientNet-B7, batch 1, MBConv fused on: error: CUDA error: an illegal memory access was encountered');
+    expect(md).toContain('- EfficientNet-B0, batch 1, MBConv fused off: ok: interrupted: fewer iterations than asked');
+    expect(md).toContain('| EfficientNet-B0 | 224 | 5.29M | 0.39B | 1 | off | 0.250 ms | 0.225 ms - 0.300 ms | 4,000 img/s | 0.500 ms | 0.450 ms - 0.600 ms | 100 / 7 | 4.72 ms / 0.770 ms |');
     expect(md).toContain('- a note');
     // Every table row has as many cells as its header.
     for (const table of md.split('\n\n').filter((b) => b.startsWith('| '))) {
