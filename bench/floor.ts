@@ -96,6 +96,7 @@ function main(): void {
     cells.find((c) => c.model === model && c.backend === backend && c.status === 'ok')?.medianMs;
 
   console.log(`Machine: ${machineLine(machineInfo())}`);
+  console.log(`Command: \`npm run bench:floor -- ${process.argv.slice(2).join(' ')}\``);
   console.log(`Measured FMA peak, one core, ${isa}: ${peak.toFixed(1)} GFLOP/s; swish at ${SWISH_SLOTS} vector slots per ${lanes} outputs`);
   if (values.results) console.log(`Measured latencies: ${values.results}`);
   console.log('');
