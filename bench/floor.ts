@@ -13,14 +13,13 @@
 // reach it. Winograd does fewer multiplications for 3x3 stride-1 convolutions (ResNet-152 runs
 // below its floor with F(2x2,3x3)); EfficientNets have none (1x1, depthwise, and a stride-2 stem).
 import {readFileSync} from 'node:fs';
-import {resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
 import {nativeInfo, setIsaLevel} from '../src/index.js';
 import {layerSummary} from '../src/models/count.js';
 import type {LayerRecord} from '../src/models/graph.js';
 import {IsaLevel, loadCpuAddon} from '../src/native.js';
+import {parseOrExit, runIfMain} from './cli.js';
 import {machineInfo, machineLine} from './machine.js';
 import {modelSetup} from './table4.js';
 
@@ -73,8 +72,18 @@ interface Cell {
   medianMs?: number;
 }
 
-function main(): void {
+const FLOOR_HELP = 'usage: npm run bench:floor -- [--models b0,b1,b7,resnet152] [--isa avx512|avx2] [--results table4.json]';
+
+interface FloorOptions {
+  models: string;
+  isa?: string;
+  results?: string;
+  help: boolean;
+}
+
+export function parseFloorOptions(argv: string[]): FloorOptions {
   const {values} = parseArgs({
+    args: argv,
     options: {
       models: {type: 'string', default: 'b0,b1,b7,resnet152'},
       isa: {type: 'string'},
@@ -82,12 +91,17 @@ function main(): void {
       help: {type: 'boolean', default: false},
     },
   });
-  if (values.help) {
-    console.log('usage: npm run bench:floor -- [--models b0,b1,b7,resnet152] [--isa avx512|avx2] [--results table4.json]');
-    return;
+  if (values.isa != null && values.isa !== 'avx512' && values.isa !== 'avx2') {
+    throw new Error(`--isa: '${values.isa}'; supported: avx512, avx2 (the floor needs a vector ISA)`);
   }
+  return {models: values.models, isa: values.isa, results: values.results, help: values.help};
+}
+
+function main(): void {
+  const values = parseOrExit(() => parseFloorOptions(process.argv.slice(2)), FLOOR_HELP, 'bench:floor: ');
+  if (values == null) return;
   const isa = values.isa ? setIsaLevel(values.isa as IsaLevel) : nativeInfo().isa;
-  if (isa === 'portable') throw new Error('--isa: the floor needs a vector ISA; supported: avx512, avx2');
+  if (isa === 'portable') throw new Error('bench:floor: this CPU has no AVX2; the floor needs a vector ISA');
   const lanes = isa === 'avx512' ? 16 : 8;
   const addon = loadCpuAddon() as unknown as {peakGflops(o: {isa: string; seconds: number}): number};
   const peak = addon.peakGflops({isa, seconds: 0.5});
@@ -130,11 +144,4 @@ function main(): void {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    main();
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  }
-}
+runIfMain(import.meta.url, main);

@@ -8,9 +8,8 @@
 //
 // Writes <out>/gpu-<date>.json and .md and prints the markdown. Without a usable GPU it exits with
 // status 1 and one line saying why.
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join, relative, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -39,6 +38,7 @@ import {
   imagesPerSecond,
   seriesStats,
 } from './gpu_report.js';
+import {abortOnSignals, parseOrExit, runIfMain, writeFiles} from './cli.js';
 import {machineInfo} from './machine.js';
 import {formatLatency} from './report.js';
 import {buildModel, modelSetup, parseModelKey} from './table4.js';
@@ -579,39 +579,21 @@ export function summaryLine(r: Pick<GpuBenchResult, 'cells' | 'targets'>): strin
 
 /** Writes the result as JSON and markdown into `dir`; returns the paths. */
 export function writeGpuResults(result: GpuBenchResult, dir: string, stem = `gpu-${result.date.slice(0, 10)}`): string[] {
-  mkdirSync(dir, {recursive: true});
-  const files = [
-    [join(dir, `${stem}.json`), formatGpuJson(result)],
-    [join(dir, `${stem}.md`), formatGpuMarkdown(result)],
-  ] as const;
-  for (const [path, text] of files) writeFileSync(path, text);
-  return files.map(([path]) => path);
+  return writeFiles(dir, [
+    [`${stem}.json`, formatGpuJson(result)],
+    [`${stem}.md`, formatGpuMarkdown(result)],
+  ]);
 }
 
 async function main(): Promise<void> {
-  let options: GpuBenchOptions;
-  try {
-    options = parseGpuOptions(process.argv.slice(2));
-  } catch (e) {
-    console.error(`bench:gpu: ${(e as Error).message}\nRun with --help for the options.`);
-    process.exit(2);
-  }
-  if (options.help) {
-    console.log(GPU_HELP);
-    return;
-  }
+  const options = parseOrExit(() => parseGpuOptions(process.argv.slice(2)), GPU_HELP, 'bench:gpu: ');
+  if (options == null) return;
   const unavailable = cudaUnavailableLine(cudaStatus());
   if (unavailable != null) {
     console.error(unavailable);
     process.exit(1);
   }
-  const controller = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      process.stderr.write(`\n${sig}: stopping after the current iteration and writing what was measured\n`);
-      controller.abort();
-    });
-  }
+  const controller = abortOnSignals();
   const save = (r: GpuBenchResult) => {
     if (!options.noSave) writeGpuResults(r, options.out);
   };
@@ -621,9 +603,4 @@ async function main(): Promise<void> {
   console.log(summaryLine(result));
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

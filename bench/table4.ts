@@ -7,10 +7,8 @@
 //   npm run build:ts && npm run bench -- [options]      (`npm run bench -- --help` lists them)
 //
 // Writes <out>/table4-<date>.json, .md and .svg (latency against parameters, log scales).
-import {mkdirSync, writeFileSync} from 'node:fs';
 import {loadavg} from 'node:os';
 import {join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,6 +24,7 @@ import {efficientNetConfig, type EfficientNetConfig} from '../src/models/scaling
 import {nativeInfo, setThreads} from '../src/index.js';
 import {packageRoot} from '../src/native.js';
 import {renderResultChart} from './chart.js';
+import {abortOnSignals, parseOrExit, runIfMain, writeFiles} from './cli.js';
 import {machineInfo, machineLine} from './machine.js';
 import {loadOrt, type LoadedOrt, onnxFile, ortRunner} from './peers/ort.js';
 import {setupCpuPeer, setupWasmPeer} from './peers/tfjs.js';
@@ -717,35 +716,17 @@ function estimateSkipped(result: Table4Result): void {
 
 /** Writes the result as JSON, markdown and SVG into `dir`; returns the paths. */
 export function writeResults(result: Table4Result, dir: string, stem = `table4-${result.machine.date.slice(0, 10)}`): string[] {
-  mkdirSync(dir, {recursive: true});
-  const files = [
-    [join(dir, `${stem}.json`), formatJson(result)],
-    [join(dir, `${stem}.md`), formatMarkdown(result)],
-    [join(dir, `${stem}.svg`), renderResultChart(result)],
-  ] as const;
-  for (const [path, text] of files) writeFileSync(path, text);
-  return files.map(([path]) => path);
+  return writeFiles(dir, [
+    [`${stem}.json`, formatJson(result)],
+    [`${stem}.md`, formatMarkdown(result)],
+    [`${stem}.svg`, renderResultChart(result)],
+  ]);
 }
 
 async function main(): Promise<void> {
-  let options: Table4Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (e) {
-    console.error(`${(e as Error).message}\n\nRun with --help for the options.`);
-    process.exit(2);
-  }
-  if (options.help) {
-    console.log(HELP);
-    return;
-  }
-  const controller = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      process.stderr.write(`\n${sig}: finishing the current iteration and writing what was measured\n`);
-      controller.abort();
-    });
-  }
+  const options = parseOrExit(() => parseOptions(process.argv.slice(2)), HELP);
+  if (options == null) return;
+  const controller = abortOnSignals();
   console.log(`Machine: ${machineLine(machineInfo())}`);
   const save = (r: Table4Result) => {
     if (!options.noSave) writeResults(r, options.out);
@@ -758,9 +739,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

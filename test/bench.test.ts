@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 
 import {escapeXml, logDomain, renderChart, resultSeries} from '../bench/chart.js';
-import {floorCounts, floorMs, SWISH_SLOTS} from '../bench/floor.js';
+import {floorCounts, floorMs, parseFloorOptions, SWISH_SLOTS} from '../bench/floor.js';
 import {machineInfo} from '../bench/machine.js';
 import {countMultiplyAdds, layerSummary} from '../src/models/count.js';
 import {efficientNetBlocks, efficientNetConfig, roundFilters} from '../src/models/scaling.js';
@@ -370,6 +370,13 @@ describe('floor', () => {
     const resnet = floorCounts(layerSummary(modelSetup('resnet152').config));
     expect(resnet.swishOutputs).toBe(0);
     expect(resnet.depthwiseMultiplyAdds).toBe(0);
+  });
+
+  it('parses its options and rejects bad ones', () => {
+    expect(parseFloorOptions([])).toEqual({models: 'b0,b1,b7,resnet152', isa: undefined, results: undefined, help: false});
+    expect(parseFloorOptions(['--models', 'b0', '--isa', 'avx2', '--results', 'r.json'])).toMatchObject({models: 'b0', isa: 'avx2', results: 'r.json'});
+    expect(() => parseFloorOptions(['--isa', 'portable'])).toThrow(/--isa: 'portable'; supported: avx512, avx2/);
+    expect(() => parseFloorOptions(['--bogus'])).toThrow(/Unknown option '--bogus'/);
   });
 
   it('prices multiply-adds at the peak and swish at its vector slots', () => {
