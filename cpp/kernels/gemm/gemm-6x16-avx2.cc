@@ -144,24 +144,28 @@ void gemm_6x16_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_st
         }
         break;
       }
-      case 6:    // sigmoid: 1 / (1 + exp(-x))
-      case 7: {  // swish: x / (1 + exp(-x))
+      case 6: {  // sigmoid: 1 / (1 + exp(-x))
         // 1 / d by rcp and one Newton step (~1-2 ulp) instead of a much slower division.
         const __m256 one = _mm256_set1_ps(1.f);
         const __m256 two = _mm256_set1_ps(2.f);
-        const bool swish = ep->act == 7;
 #pragma GCC unroll 8
         for (int i = 0; i < kMR; ++i) {
 #pragma GCC unroll 2
           for (int v = 0; v < kNV; ++v) {
             const __m256 den = _mm256_add_ps(one, exp_avx2(_mm256_sub_ps(zero, acc[i][v])));
-            __m256 r = _mm256_rcp_ps(den);
-            r = _mm256_mul_ps(r, _mm256_fnmadd_ps(den, r, two));
-            acc[i][v] = swish ? _mm256_mul_ps(acc[i][v], r) : r;
+            const __m256 r = _mm256_rcp_ps(den);
+            acc[i][v] = _mm256_mul_ps(r, _mm256_fnmadd_ps(den, r, two));
           }
         }
         break;
       }
+      case 7:  // swish: x / (1 + exp(-x))
+#pragma GCC unroll 8
+        for (int i = 0; i < kMR; ++i) {
+#pragma GCC unroll 2
+          for (int v = 0; v < kNV; ++v) acc[i][v] = swish_avx2(acc[i][v]);
+        }
+        break;
       default:
         break;
     }
