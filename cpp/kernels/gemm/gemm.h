@@ -44,6 +44,8 @@ void gemm_14x16_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
 // AVX2 + FMA (8 floats a vector): 16 ymm registers.
 void gemm_6x16_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                     size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_4x24_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                    size_t c_stride, bool load_c, const Epilogue* ep);
 // Plain C++.
 void gemm_4x8_portable(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
