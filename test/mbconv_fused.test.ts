@@ -19,6 +19,7 @@ import {
   type BlockShape,
   type Group,
   expectMBConvEntryChecks,
+  expectOneKernel,
   input,
   largeReferenceGroups,
   MODEL_SHAPES,
@@ -97,13 +98,7 @@ describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
   }
 
   it('runs as one kernel', async () => {
-    await tf.setBackend(NATIVE);
-    const shape = MODEL_SHAPES[1];
-    const w = tensors(rawWeights(shape, 9));
-    const x = tf.tensor4d(input([1, 6, 6, shape.cin], 3), [1, 6, 6, shape.cin]);
-    const profile = await tf.profile(() => mbconv(x, w, {kernelSize: shape.k, stride: shape.stride, padding: 'same'}));
-    expect(profile.kernelNames).toEqual([MBCONV_KERNEL]);
-    tf.dispose([x, ...(Object.values(w) as tf.Tensor[])]);
+    await expectOneKernel(NATIVE);
   });
 });
 

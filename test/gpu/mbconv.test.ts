@@ -15,6 +15,7 @@ import {
   type Case,
   type Group,
   expectMBConvEntryChecks,
+  expectOneKernel,
   input,
   largeReferenceGroups,
   MODEL_SHAPES,
@@ -76,13 +77,7 @@ describeGpu('EffnetMBConv (fused) on native-cuda', () => {
   });
 
   it('runs as one kernel', async () => {
-    await tf.setBackend(GPU);
-    const shape = MODEL_SHAPES[1];
-    const w = tensors(rawWeights(shape, 9));
-    const x = tf.tensor4d(input([1, 6, 6, shape.cin], 3), [1, 6, 6, shape.cin]);
-    const profile = await tf.profile(() => mbconv(x, w, {kernelSize: shape.k, stride: shape.stride, padding: 'same'}));
-    expect(profile.kernelNames).toEqual([MBCONV_KERNEL]);
-    tf.dispose([x, ...(Object.values(w) as tf.Tensor[])]);
+    await expectOneKernel(GPU);
   });
 
   const groups: Group[] = [];

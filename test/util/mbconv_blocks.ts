@@ -1,6 +1,6 @@
 // MBConv block shapes, seeded weights and inputs, and references on tfjs-backend-cpu, shared by the
 // fused-block tests of native-cpu (test/mbconv_fused.test.ts) and native-cuda (test/gpu/mbconv.test.ts).
-import {type MBConvConfig, type MBConvWeights, mbconvComposite} from '../../src/models/mbconv.js';
+import {MBCONV_KERNEL, mbconv, type MBConvConfig, type MBConvWeights, mbconvComposite} from '../../src/models/mbconv.js';
 import {efficientNetBlocks, efficientNetConfig, type PaddingMode} from '../../src/models/scaling.js';
 import {expect} from 'vitest';
 
@@ -220,4 +220,15 @@ export function expectMBConvEntryChecks(backend: EntryBackend, extra: Array<[Rec
   } finally {
     tf.dispose([x, out, ...Object.values(w)]);
   }
+}
+
+/** On `backend`, mbconv() of a small block runs as exactly one EffnetMBConv kernel. */
+export async function expectOneKernel(backend: string): Promise<void> {
+  await tf.setBackend(backend);
+  const shape = MODEL_SHAPES[1];
+  const w = tensors(rawWeights(shape, 9));
+  const x = tf.tensor4d(input([1, 6, 6, shape.cin], 3), [1, 6, 6, shape.cin]);
+  const profile = await tf.profile(() => mbconv(x, w, {kernelSize: shape.k, stride: shape.stride, padding: 'same'}));
+  expect(profile.kernelNames).toEqual([MBCONV_KERNEL]);
+  tf.dispose([x, ...(Object.values(w) as tf.Tensor[])]);
 }
