@@ -149,13 +149,17 @@ void conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filt
   const size_t out_h = static_cast<size_t>(s.out_h), out_w = static_cast<size_t>(s.out_w);
   const size_t tiles_h = div_up(out_h, m), tiles_w = div_up(out_w, m);
   const size_t tiles = static_cast<size_t>(s.batch) * tiles_h * tiles_w;
+  // Tiles go through the GEMMs in blocks of whole mr-row GEMM tiles ("units"), as many as keep a block's
+  // transformed input and products in L2. With threads: a multiple of `threads` blocks (at least two
+  // each) of near-equal units, so few tiles still split evenly: a 14x14 map has 49 F(2x2) tiles, 9 units
+  // of 6, which blocks of 18 tiles had split 31:18 between two threads.
   const size_t mr = std::max<size_t>(1, kernel.mr);
-  size_t block = kBlockBytes / (elems * (cin + n) * sizeof(float));
-  block = std::min(kMaxBlockTiles, std::max(mr, block / mr * mr));
+  const size_t units = div_up(tiles, mr);
+  const size_t fit = std::min(kMaxBlockTiles, kBlockBytes / (elems * (cin + n) * sizeof(float))) / mr;
+  size_t blocks = div_up(units, std::max<size_t>(1, fit));
   const size_t threads = static_cast<size_t>(num_threads());
-  if (threads > 1) block = std::min(block, std::max(mr, div_up(div_up(tiles, threads * 2), mr) * mr));
-  block = std::min(block, tiles);
-  const size_t blocks = div_up(tiles, block);
+  if (threads > 1) blocks = std::min(units, div_up(std::max(blocks, threads * 2), threads) * threads);
+  const size_t block = div_up(units, blocks) * mr;  // tiles in the largest block
 
   int act = 0;
   if (ep.act == Activation::kRelu) act = 1;
@@ -173,7 +177,8 @@ void conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filt
     float* y[16];
     const float* res[16];
     for (size_t bi = begin; bi < end; ++bi) {
-      const size_t t0 = bi * block, t1 = std::min(tiles, t0 + block), count = t1 - t0;
+      const size_t t0 = bi * units / blocks * mr, t1 = std::min(tiles, (bi + 1) * units / blocks * mr);
+      const size_t count = t1 - t0;
       for (size_t ti = t0; ti < t1; ++ti) {
         const size_t b = ti / (tiles_h * tiles_w);
         const size_t ty = (ti / tiles_w) % tiles_h, tx = ti % tiles_w;
