@@ -2,7 +2,7 @@ import {backend_util, Conv2D, Conv2DAttrs, TensorInfo, util} from '@tensorflow/t
 
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
-import {windowOptions} from './window_options.js';
+import {runWindowEntry} from './window_options.js';
 
 /** Throws `<kernel>: <what> has dtype '<d>'; supported: float32` for non-float32 operands. */
 export function requireFloat32(kernel: string, what: string, t: TensorInfo): void {
@@ -100,18 +100,7 @@ export function runConv2D(
   info: backend_util.Conv2DInfo,
   extra: Record<string, unknown> = {},
 ): TensorInfo {
-  const out = backend.makeOutput(info.outShape, 'float32');
-  if (util.sizeFromShape(info.outShape) === 0) return out;
-  backend.run(entry, {
-    x: backend.bufferOf(x, kernel),
-    filter: backend.bufferOf(filter, kernel),
-    out: backend.bufferOf(out, kernel),
-    ...windowOptions(info),
-    inC: info.inChannels,
-    outC: info.outChannels,
-    ...extra,
-  });
-  return out;
+  return runWindowEntry(backend, kernel, entry, x, filter, info, {inC: info.inChannels, outC: info.outChannels, ...extra});
 }
 
 /** 2-D convolution, NHWC, on the native GEMM engine. */

@@ -2,7 +2,7 @@ import {backend_util, DepthwiseConv2dNative, DepthwiseConv2dNativeAttrs, TensorI
 
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
-import {windowOptions} from './window_options.js';
+import {runWindowEntry} from './window_options.js';
 
 /** Attributes shared by DepthwiseConv2dNative and FusedDepthwiseConv2D. */
 export interface DepthwiseAttrs {
@@ -100,18 +100,11 @@ export function runDepthwise(
   info: backend_util.Conv2DInfo,
   extra: Record<string, number | number[]>,
 ): TensorInfo {
-  const out = backend.makeOutput(info.outShape, 'float32');
-  if (util.sizeFromShape(info.outShape) === 0) return out;
-  backend.run(entry, {
-    x: backend.bufferOf(x, kernel),
-    filter: backend.bufferOf(filter, kernel),
-    out: backend.bufferOf(out, kernel),
-    ...windowOptions(info),
+  return runWindowEntry(backend, kernel, entry, x, filter, info, {
     channels: info.inChannels,
     multiplier: info.outChannels / info.inChannels,
     ...extra,
   });
-  return out;
 }
 
 export const depthwiseConv2dNativeConfig: NativeKernelConfig = {

@@ -1,4 +1,6 @@
-import type {backend_util} from '@tensorflow/tfjs-core';
+import {type backend_util, type TensorInfo, util} from '@tensorflow/tfjs-core';
+
+import type {NativeCpuBackend} from '../backend.js';
 
 /**
  * The sliding-window geometry the native convolution, depthwise and pooling entries read: batch,
@@ -21,4 +23,30 @@ export function windowOptions(info: backend_util.Conv2DInfo): Record<string, num
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
   };
+}
+
+/**
+ * Runs a native sliding-window entry over `x` and `filter` into a new float32 tensor of
+ * `info.outShape` (none of the work for an empty output): the buffers, the window geometry and the
+ * entry's own `fields`.
+ */
+export function runWindowEntry(
+  backend: NativeCpuBackend,
+  kernel: string,
+  entry: string,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  fields: Record<string, unknown>,
+): TensorInfo {
+  const out = backend.makeOutput(info.outShape, 'float32');
+  if (util.sizeFromShape(info.outShape) === 0) return out;
+  backend.run(entry, {
+    x: backend.bufferOf(x, kernel),
+    filter: backend.bufferOf(filter, kernel),
+    out: backend.bufferOf(out, kernel),
+    ...windowOptions(info),
+    ...fields,
+  });
+  return out;
 }
