@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common.cuh"
+#include "effnet/broadcast.h"
 
 namespace effnet {
 namespace cuda {
@@ -123,50 +124,14 @@ __global__ void binary_f32_kernel(Plan p, const float* __restrict__ a, const flo
 }
 
 Plan make_plan(const std::string& what, const Shape& a, const Shape& b, const Shape& out) {
-  const size_t rank = out.size();
-  auto fail = [&] {
-    throw Error(what + ": shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast to " + shape_str(out));
-  };
-  if (a.size() > rank || b.size() > rank) fail();
-  std::vector<int64_t> sa(rank, 0), sb(rank, 0);
-  int64_t ca = 1, cb = 1;
-  for (size_t k = 0; k < rank; ++k) {
-    const size_t i = rank - 1 - k;
-    const int64_t d = out[i];
-    const int64_t da = k < a.size() ? a[a.size() - 1 - k] : 1;
-    const int64_t db = k < b.size() ? b[b.size() - 1 - k] : 1;
-    if ((da != d && da != 1) || (db != d && db != 1) || d < 0) fail();
-    sa[i] = da == 1 ? 0 : ca;
-    sb[i] = db == 1 ? 0 : cb;
-    ca *= da;
-    cb *= db;
-  }
-  // Merge neighbouring dims where both operands stay contiguous; drop size-1 dims.
-  std::vector<int64_t> dims, pa, pb;  // innermost first
-  for (size_t k = 0; k < rank; ++k) {
-    const size_t i = rank - 1 - k;
-    const int64_t d = out[i];
-    if (d == 1) continue;
-    if (!dims.empty() && sa[i] == pa.back() * dims.back() && sb[i] == pb.back() * dims.back()) {
-      dims.back() *= d;
-      continue;
-    }
-    dims.push_back(d);
-    pa.push_back(sa[i]);
-    pb.push_back(sb[i]);
-  }
-  if (dims.empty()) {
-    dims.push_back(1);
-    pa.push_back(0);
-    pb.push_back(0);
-  }
-  if (dims.size() > static_cast<size_t>(kMaxDims)) throw Error(what + ": too many dimensions after broadcasting");
+  const BroadcastPlan bp = plan_broadcast(what, a, b, out);
+  if (bp.dims.size() > static_cast<size_t>(kMaxDims)) throw Error(what + ": too many dimensions after broadcasting");
   Plan p{};
-  p.rank = static_cast<int>(dims.size());
+  p.rank = static_cast<int>(bp.dims.size());
   for (int k = 0; k < p.rank; ++k) {
-    p.dims[k] = dims[p.rank - 1 - k];
-    p.sa[k] = pa[p.rank - 1 - k];
-    p.sb[k] = pb[p.rank - 1 - k];
+    p.dims[k] = bp.dims[k];
+    p.sa[k] = bp.sa[k];
+    p.sb[k] = bp.sb[k];
   }
   return p;
 }

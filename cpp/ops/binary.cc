@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "effnet/broadcast.h"
 #include "effnet/elementwise.h"
 #include "effnet/threadpool.h"
 #include "ops/elementwise_internal.h"
@@ -31,57 +32,12 @@ struct Plan {
   size_t rows = 1;  // product of all dims but the last
 };
 
-std::string shape_str(const Shape& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
 Plan make_plan(const char* what, const Shape& a, const Shape& b, const Shape& out) {
-  const size_t rank = out.size();
-  if (a.size() > rank || b.size() > rank) {
-    throw Error(std::string(what) + ": shapes " + shape_str(a) + " and " + shape_str(b) +
-                " do not broadcast to " + shape_str(out));
-  }
-  std::vector<size_t> sa(rank, 0), sb(rank, 0);
-  size_t ca = 1, cb = 1;
-  for (size_t k = 0; k < rank; ++k) {
-    const size_t i = rank - 1 - k;
-    const int64_t d = out[i];
-    const int64_t da = k < a.size() ? a[a.size() - 1 - k] : 1;
-    const int64_t db = k < b.size() ? b[b.size() - 1 - k] : 1;
-    if ((da != d && da != 1) || (db != d && db != 1) || d < 0) {
-      throw Error(std::string(what) + ": shapes " + shape_str(a) + " and " + shape_str(b) +
-                  " do not broadcast to " + shape_str(out));
-    }
-    sa[i] = da == 1 ? 0 : ca;
-    sb[i] = db == 1 ? 0 : cb;
-    ca *= static_cast<size_t>(da);
-    cb *= static_cast<size_t>(db);
-  }
+  const BroadcastPlan bp = plan_broadcast(what, a, b, out);
   Plan p;
-  // Walk from the innermost dim outwards, merging where possible.
-  std::vector<size_t> dims, pa, pb;  // innermost first
-  for (size_t k = 0; k < rank; ++k) {
-    const size_t i = rank - 1 - k;
-    const size_t d = static_cast<size_t>(out[i]);
-    if (d == 1) continue;
-    if (!dims.empty() && sa[i] == pa.back() * dims.back() && sb[i] == pb.back() * dims.back()) {
-      dims.back() *= d;
-      continue;
-    }
-    dims.push_back(d);
-    pa.push_back(sa[i]);
-    pb.push_back(sb[i]);
-  }
-  if (dims.empty()) {
-    dims.push_back(1);
-    pa.push_back(0);
-    pb.push_back(0);
-  }
-  p.dims.assign(dims.rbegin(), dims.rend());
-  p.sa.assign(pa.rbegin(), pa.rend());
-  p.sb.assign(pb.rbegin(), pb.rend());
+  p.dims.assign(bp.dims.begin(), bp.dims.end());
+  p.sa.assign(bp.sa.begin(), bp.sa.end());
+  p.sb.assign(bp.sb.begin(), bp.sb.end());
   for (size_t i = 0; i + 1 < p.dims.size(); ++i) p.rows *= p.dims[i];
   return p;
 }
