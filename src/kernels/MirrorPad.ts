@@ -1,7 +1,7 @@
-import {MirrorPad, MirrorPadAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {MirrorPad, MirrorPadAttrs, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {checkDtype, runInto} from './layout_util.js';
-import {paddedShape} from './PadV2.js';
+import {checkDtype} from './layout_util.js';
+import {paddedShape, runPad} from './PadV2.js';
 import type {NativeKernelConfig} from './types.js';
 
 /** MirrorPad: 'reflect' (edge not repeated) or 'symmetric' (edge repeated) padding. */
@@ -24,16 +24,6 @@ export const mirrorPadConfig: NativeKernelConfig = {
         );
       }
     });
-    const out = backend.makeOutput(outShape, x.dtype);
-    if (util.sizeFromShape(outShape) === 0) return out;
-    return runInto(backend, 'mirrorPad', {
-      x: backend.bufferOf(x, MirrorPad),
-      out: backend.bufferOf(out, MirrorPad),
-      dtype: x.dtype,
-      shape: x.shape,
-      before: paddings.map((p) => p[0]),
-      after: paddings.map((p) => p[1]),
-      offset,
-    }, out);
+    return runPad(backend, MirrorPad, 'mirrorPad', x, outShape, paddings, {offset});
   },
 };
