@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   binding::init_layout(env, exports);
   binding::init_diagnostics(env, exports);
   binding::init_mbconv(env, exports);
+  binding::init_head(env, exports);
   return exports;
 }
 }  // namespace

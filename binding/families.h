@@ -14,4 +14,5 @@ void init_reduce(Napi::Env env, Napi::Object exports);       // reduce.cc: Sum, 
 void init_layout(Napi::Env env, Napi::Object exports);       // layout.cc: Transpose, Concat, Slice, Pad, ...
 void init_diagnostics(Napi::Env env, Napi::Object exports);  // diagnostics.cc: machine ceilings for benchmarks
 void init_mbconv(Napi::Env env, Napi::Object exports);       // mbconv.cc: EffnetMBConv (fused MBConv block)
+void init_head(Napi::Env env, Napi::Object exports);         // head.cc: EffnetHead (fused EfficientNet head)
 }  // namespace binding

@@ -13,6 +13,7 @@ import {fusedConv2DConfig} from './kernels/FusedConv2D.js';
 import {fusedDepthwiseConv2DConfig} from './kernels/FusedDepthwiseConv2D.js';
 import {effnetMBConvConfig} from './kernels/EffnetMBConv.js';
 import {effnetConv2DResidualConfig} from './kernels/EffnetConv2DResidual.js';
+import {effnetHeadConfig} from './kernels/EffnetHead.js';
 import {fusedBatchNormConfig} from './kernels/FusedBatchNorm.js';
 import {identityConfig} from './kernels/Identity.js';
 import {maxPoolConfig} from './kernels/MaxPool.js';
@@ -212,6 +213,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   fusedDepthwiseConv2DConfig,
   effnetMBConvConfig,
   effnetConv2DResidualConfig,
+  effnetHeadConfig,
   avgPoolConfig,
   maxPoolConfig,
   fusedBatchNormConfig,

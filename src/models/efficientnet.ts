@@ -30,6 +30,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
 import {buildModel, type Model, type ModelGraph, type Ops, randomWeights, traceGraph, type WeightSpec} from './graph.js';
+import type {ConvSpec} from './layers.js';
 import {
   B0_HEAD_CHANNELS,
   B0_STEM_CHANNELS,
@@ -51,17 +52,20 @@ export const efficientNetGraph: ModelGraph<EfficientNetConfig> = <T>(g: Ops<T>, 
     activation: 'swish',
   });
   for (const block of efficientNetBlocks(config)) h = g.mbconv(h, block, padding);
-  h = g.conv(h, {
+  const headConv: ConvSpec = {
     name: 'head/conv',
     filters: roundFilters(B0_HEAD_CHANNELS, config.width),
     kernel: 1,
     padding,
     bn: {name: 'head/bn'},
     activation: 'swish',
-  });
-  if (!config.includeTop) return h;
-  // Dropout before the classifier is an identity at inference.
-  return g.dense(g.globalAvgPool(h), 'classifier', config.numClasses);
+  };
+  // Without the top the output is the head's feature map (class activation maps use it).
+  if (!config.includeTop) return g.conv(h, headConv);
+  // Dropout before the classifier is an identity at inference. The head conv, pooling and classifier
+  // are one step where the ops have it (the fused EffnetHead kernel; src/models/head.ts).
+  if (g.head) return g.head(h, headConv, 'classifier', config.numClasses);
+  return g.dense(g.globalAvgPool(g.conv(h, headConv)), 'classifier', config.numClasses);
 };
 
 /** Canonical names and shapes of every weight (see the file header). */

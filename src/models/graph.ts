@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {type ConvSpec, type LayerPadding, outputSize, padAmounts, tfPadding} from './layers.js';
 import {type ConvResidualActivation, convResidual} from './conv_residual.js';
+import {head, headFusionActive} from './head.js';
 import {type MBConvWeights, mbconv, mbconvLayers, swishActivation} from './mbconv.js';
 import type {MBConvBlockSpec, PaddingMode} from './scaling.js';
 
@@ -39,6 +40,11 @@ export interface Ops<T> {
   globalAvgPool(x: T): T;
   /** Fully connected layer: weights `${name}/kernel` [in, units] and `${name}/bias` [units]. */
   dense(x: T, name: string, units: number): T;
+  /**
+   * Optional: dense(globalAvgPool(conv(x, spec)), name, units) in one step (EfficientNet's head:
+   * the feature map need not be stored); definitions fall back to the three ops without it.
+   */
+  head?(x: T, spec: ConvSpec, name: string, units: number): T;
 }
 
 /** A model definition: maps the input image batch to the output. */
@@ -407,6 +413,26 @@ export class TensorOps implements Ops<tf.Tensor> {
   dense(x: tf.Tensor, name: string, _units: number): tf.Tensor {
     const {kernel, bias} = this.layer(name);
     return tf.fused.matMul({a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias: bias ?? undefined});
+  }
+
+  /**
+   * The backend's fused head kernel (src/models/head.ts) for a 1x1 stride-1 conv with batch norm
+   * (or bias) and swish when the backend has it; conv, globalAvgPool and dense otherwise.
+   */
+  head(x: tf.Tensor, spec: ConvSpec, name: string, units: number): tf.Tensor {
+    const conv = this.layer(spec.name);
+    const dense = this.layer(name);
+    const fusable =
+      x.rank === 4 && spec.kernel === 1 && (spec.stride ?? 1) === 1 && !spec.depthwise && spec.activation === 'swish' &&
+      conv.bias != null && dense.bias != null && dense.kernel.rank === 2 &&
+      padAmounts(spec.padding, 1, 1, spec.dilation ?? 1, x.shape[1]!, x.shape[2]!).every((p) => p === 0);
+    if (!fusable || !headFusionActive()) return this.dense(this.globalAvgPool(this.conv(x, spec)), name, units);
+    return head(x as tf.Tensor4D, {
+      convKernel: conv.kernel as tf.Tensor4D,
+      convBias: conv.bias as tf.Tensor1D,
+      denseKernel: dense.kernel as tf.Tensor2D,
+      denseBias: dense.bias as tf.Tensor1D,
+    });
   }
 }
 
