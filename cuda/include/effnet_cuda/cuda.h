@@ -88,6 +88,22 @@ MemoryStats memory_stats();
 // Returns cached free blocks to the driver.
 void empty_cache();
 
+// ---- arithmetic of the GEMMs ---------------------------------------------------------------------
+// How Conv2D / FusedConv2D (every filter size), BatchMatMul / _FusedMatMul and the fused MBConv
+// block's projection multiply: kFp32 on the SIMT cores in float32 (the default; within 1e-4 relative of
+// native-cpu), or on the tensor cores with the inputs rounded to TF32 (10-bit mantissa), fp16 or bf16
+// and float32 accumulation. Tensors stay float32 in memory either way. A process-wide setting read
+// when an op is queued; depthwise convolutions and the MBConv expand conv always run in float32.
+enum class Precision : int { kFp32 = 0, kTf32 = 1, kFp16 = 2, kBf16 = 3 };
+void set_precision(Precision p);
+Precision precision();
+// "fp32", "tf32", "fp16", "bf16".
+const char* precision_name(Precision p);
+// False (and *out untouched) when `name` is none of precision_name's.
+bool parse_precision(const std::string& name, Precision* out);
+// "fp32, tf32, fp16, bf16": the accepted names, for error messages.
+const char* precision_names();
+
 // ---- ops (float32 unless stated; shapes as vectors of dims) -----------------------------------
 using Shape = std::vector<int64_t>;
 
