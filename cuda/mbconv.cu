@@ -12,15 +12,17 @@
 //  2. se_mean_kernel: mean [N, Cexp] from the partial sums (in double, tiles in order).
 //  3. se_reduce_kernel: hidden [N, Cse] = swish(mean * Wr + br).
 //  4. se_gate_kernel: gate [N, Cexp] = sigmoid(hidden * Wx + bx).
-//  5. The projection GEMM (gemm.cuh) per image: A = d with the gate applied to its channels as
-//     they are loaded, B = Wp, bias and residual in the epilogue.
+//  5. The projection GEMM per image, in the engine's precision (precision(): gemm.cuh's float32
+//     kernel, or the tensor-core kernel of gemm_tensor_core.cuh): A = d with the gate applied to its
+//     channels as they are loaded, B = Wp, bias and residual in the epilogue. The expand conv of step
+//     1 always runs in float32.
 #include <algorithm>
 #include <initializer_list>
 #include <mutex>
 #include <string>
 
 #include "effnet_cuda/mbconv.h"
-#include "gemm.cuh"
+#include "gemm_tensor_core.cuh"
 
 namespace effnet {
 namespace cuda {
@@ -420,6 +422,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvDeviceWeights& w,
   const unsigned cexp_blocks = static_cast<unsigned>((Cexp + kBlockThreads - 1) / kBlockThreads);
   const unsigned cse_blocks = static_cast<unsigned>((Cse + 31) / 32);
   const double inv_count = 1.0 / static_cast<double>(pixels);
+  const Precision gemm_precision = precision();  // one setting for every image of this call
 
   for (int64_t n0 = 0; n0 < N; n0 += kMaxGridYZ) {
     const int images = static_cast<int>(std::min<int64_t>(kMaxGridYZ, N - n0));
@@ -444,7 +447,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvDeviceWeights& w,
     ep.residual = p.residual ? x + n0 * in_image : nullptr;
     const DeviceEpilogue dep = to_device(ep);
     const GatedLoad gated{d_p + n0 * pixels * Cexp, gate_p + n0 * Cexp, pixels, Cexp};
-    launch_gemm(gated, project, out + n0 * pixels * Cout, images, pixels, Cout, Cexp, dep, st);
+    launch_gemm_in(gemm_precision, gated, project, out + n0 * pixels * Cout, images, pixels, Cout, Cexp, dep,
+                   st);
   }
 }
 
