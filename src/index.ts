@@ -1,13 +1,17 @@
 // effnet-native: importing this module registers the `native` and `native-cpu` tfjs backends.
 import {registerNativeBackends} from './register.js';
+import {applyCudaPrecisionEnvironment} from './cuda_precision.js';
 import {IsaLevel, loadCpuAddon, NativeInfo, WinogradMode} from './native.js';
 
 registerNativeBackends();
+applyCudaPrecisionEnvironment();
 
 export {NativeCpuBackend} from './backend.js';
 export {NativeCudaBackend} from './backend_cuda.js';
 export {cudaStatus} from './native_cuda.js';
 export {getCudaMBConvFusion, setCudaMBConvFusion} from './cuda_mbconv.js';
+export {CUDA_PRECISIONS, getCudaPrecision, setCudaPrecision} from './cuda_precision.js';
+export type {CudaPrecision} from './cuda_precision.js';
 export type {CudaDeviceInfo, CudaStatus} from './native_cuda.js';
 export {BACKEND_NAMES, kernelConfigs, registerNativeBackends} from './register.js';
 export type {NativeBackendName} from './register.js';
