@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   cuda_binding::init_reduce(env, exports);
   cuda_binding::init_conv(env, exports);
   cuda_binding::init_mbconv(env, exports);
+  cuda_binding::init_head(env, exports);
   cuda_binding::init_precision(env, exports);
   return exports;
 }

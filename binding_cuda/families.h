@@ -10,5 +10,6 @@ void init_layout(Napi::Env env, Napi::Object exports);       // layout.cc: strid
 void init_reduce(Napi::Env env, Napi::Object exports);       // reduce.cc: reduce, argReduce, softmax
 void init_conv(Napi::Env env, Napi::Object exports);         // conv.cc: conv, depthwise, matmul, pooling, batchNorm, resize
 void init_mbconv(Napi::Env env, Napi::Object exports);       // mbconv.cc: the fused MBConv block (EffnetMBConv)
+void init_head(Napi::Env env, Napi::Object exports);         // head.cc: the fused EfficientNet head (EffnetHead)
 void init_precision(Napi::Env env, Napi::Object exports);    // precision.cc: setCudaPrecision, getCudaPrecision
 }  // namespace cuda_binding
