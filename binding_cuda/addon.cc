@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   cuda_binding::init_mbconv(env, exports);
   cuda_binding::init_head(env, exports);
   cuda_binding::init_precision(env, exports);
+  cuda_binding::init_graph(env, exports);
   return exports;
 }
 }  // namespace

@@ -12,4 +12,5 @@ void init_conv(Napi::Env env, Napi::Object exports);         // conv.cc: conv, d
 void init_mbconv(Napi::Env env, Napi::Object exports);       // mbconv.cc: the fused MBConv block (EffnetMBConv)
 void init_head(Napi::Env env, Napi::Object exports);         // head.cc: the fused EfficientNet head (EffnetHead)
 void init_precision(Napi::Env env, Napi::Object exports);    // precision.cc: setCudaPrecision, getCudaPrecision
+void init_graph(Napi::Env env, Napi::Object exports);        // graph.cc: CUDA graph capture and replay
 }  // namespace cuda_binding

@@ -137,6 +137,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("blocksInUse", static_cast<double>(m.blocks_in_use));
   out.Set("bytesReserved", static_cast<double>(m.bytes_reserved));
   out.Set("bytesCached", static_cast<double>(m.bytes_cached));
+  out.Set("bytesInGraphs", static_cast<double>(m.bytes_in_graphs));
   return out;
 }
 

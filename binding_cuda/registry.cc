@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "effnet/common.h"
+#include "effnet_cuda/graph.h"
 
 namespace effnet {
 const char* dtype_name(DType t) {
@@ -33,12 +34,18 @@ uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer) {
 }
 
 effnet::cuda::DeviceBufferPtr registry_get(uint32_t id) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = g_buffers.find(id);
-  if (it == g_buffers.end()) {
-    throw effnet::Error("no CUDA buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
+  effnet::cuda::DeviceBufferPtr buffer;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_buffers.find(id);
+    if (it == g_buffers.end()) {
+      throw effnet::Error("no CUDA buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
+    }
+    buffer = it->second;
   }
-  return it->second;
+  // Every op reaches its buffers through here: a graph being captured holds the ones it may read.
+  effnet::cuda::hold_for_capture(buffer);
+  return buffer;
 }
 
 bool registry_remove(uint32_t id) {

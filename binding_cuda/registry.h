@@ -8,7 +8,8 @@ namespace cuda_binding {
 
 // Adds a buffer and returns its id (never 0).
 uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer);
-// The buffer for `id`; throws effnet::Error naming the id when there is none.
+// The buffer for `id`; throws effnet::Error naming the id when there is none. During a graph capture
+// the graph holds the buffer when it was made before the capture (effnet_cuda/graph.h).
 effnet::cuda::DeviceBufferPtr registry_get(uint32_t id);
 // Drops the table's reference; the block returns to the allocator's cache.
 bool registry_remove(uint32_t id);

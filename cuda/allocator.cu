@@ -4,9 +4,16 @@
 // stream: stream order keeps reuse safe without events. Asynchronous downloads (download.cu) read on a
 // stream of their own but hold their buffer until the copy has finished, so its block is not cached
 // (and handed out again) while they read it.
+//
+// Graph capture (graph.cu) adds pools: while one is active, blocks handed out belong to it, and when
+// freed they go back to it rather than to the cache, so a captured graph's memory is never shared with
+// buffers made outside its capture. Released with its graph, a pool's blocks rejoin the cache.
+#include <cstring>
 #include <map>
 #include <mutex>
+#include <vector>
 
+#include "capture_pool.cuh"
 #include "common.cuh"
 
 namespace effnet {
@@ -23,39 +30,78 @@ size_t round_block(size_t bytes) {
   return (bytes + r - 1) / r * r;
 }
 
+}  // namespace
+
+struct CapturePool {
+  std::multimap<size_t, void*> free_blocks;  // blocks of this pool not in use: size -> pointer
+  size_t bytes = 0;                          // every block the pool owns, in use or free
+  std::vector<void*> host_copies;            // pinned copies of the uploads recorded by the capture
+  bool released = false;
+};
+
+namespace {
+
+// A block of `block` bytes from `blocks`: the same size, or for big requests one at most twice as
+// large. Returns end() when there is none.
+std::multimap<size_t, void*>::iterator find_block(std::multimap<size_t, void*>& blocks, size_t block) {
+  auto it = blocks.lower_bound(block);
+  if (it != blocks.end() && (it->first == block || (block > kSmall && it->first <= 2 * block))) return it;
+  return blocks.end();
+}
+
 struct Allocator {
   std::mutex mutex;
   std::multimap<size_t, void*> free_blocks;  // size -> pointer
   MemoryStats stats;
+  std::shared_ptr<CapturePool> active;       // the pool of the capture in progress, if any
+  std::vector<void*> deferred_host_copies;   // pinned copies to free once no capture is in progress
 
-  // A block of at least `*block` bytes; *block is set to the block's true size.
-  void* take(size_t* block) {
+  // A block of at least `*block` bytes; *block is set to the block's true size, *pool to the active
+  // capture's pool (null outside captures).
+  void* take(size_t* block, std::shared_ptr<CapturePool>* pool) {
     std::lock_guard<std::mutex> lock(mutex);
-    // Reuse a cached block of the same size, or one at most twice as large for big requests.
-    auto it = free_blocks.lower_bound(*block);
-    if (it != free_blocks.end() && (it->first == *block || (*block > kSmall && it->first <= 2 * *block))) {
-      void* p = it->second;
+    *pool = active;
+    if (active != nullptr) {
+      auto it = find_block(active->free_blocks, *block);
+      if (it != active->free_blocks.end()) {
+        void* p = it->second;
+        *block = it->first;
+        stats.bytes_in_graphs -= it->first;
+        active->free_blocks.erase(it);
+        return p;
+      }
+    }
+    void* p = nullptr;
+    auto it = find_block(free_blocks, *block);
+    if (it != free_blocks.end()) {
+      p = it->second;
       *block = it->first;
       stats.bytes_cached -= it->first;
       free_blocks.erase(it);
-      return p;
+    } else {
+      cudaError_t err = cudaMalloc(&p, *block);
+      // cudaFree synchronises the device, which a capture in progress cannot record: no retry then.
+      if (err == cudaErrorMemoryAllocation && active == nullptr) {
+        (void)cudaGetLastError();
+        release_cached_locked();
+        err = cudaMalloc(&p, *block);
+      }
+      if (err != cudaSuccess) {
+        throw_cuda_error(err, ("cudaMalloc of " + std::to_string(*block) + " bytes").c_str(), __FILE__, __LINE__);
+      }
+      stats.bytes_reserved += *block;
     }
-    void* p = nullptr;
-    cudaError_t err = cudaMalloc(&p, *block);
-    if (err == cudaErrorMemoryAllocation) {
-      (void)cudaGetLastError();
-      release_cached_locked();
-      err = cudaMalloc(&p, *block);
-    }
-    if (err != cudaSuccess) {
-      throw_cuda_error(err, ("cudaMalloc of " + std::to_string(*block) + " bytes").c_str(), __FILE__, __LINE__);
-    }
-    stats.bytes_reserved += *block;
+    if (active != nullptr) active->bytes += *block;
     return p;
   }
 
-  void give(void* p, size_t block) {
+  void give(void* p, size_t block, CapturePool* pool) {
     std::lock_guard<std::mutex> lock(mutex);
+    if (pool != nullptr && !pool->released) {
+      pool->free_blocks.emplace(block, p);
+      stats.bytes_in_graphs += block;
+      return;
+    }
     free_blocks.emplace(block, p);
     stats.bytes_cached += block;
   }
@@ -79,21 +125,21 @@ Allocator& allocator() {
 
 }  // namespace
 
-DeviceBuffer::DeviceBuffer(size_t bytes) : bytes_(bytes) {
+DeviceBuffer::DeviceBuffer(size_t bytes, bool zero_fill) : bytes_(bytes) {
   cudaStream_t s = stream();
   Allocator& a = allocator();
   size_t block = round_block(bytes);
-  data_ = a.take(&block);
+  data_ = a.take(&block, &pool_);
   block_ = block;
   {
     std::lock_guard<std::mutex> lock(a.mutex);
     a.stats.bytes_in_use += bytes_;
     a.stats.blocks_in_use += 1;
   }
-  if (bytes_ > 0) {
+  if (bytes_ > 0 && zero_fill) {
     cudaError_t err = cudaMemsetAsync(data_, 0, bytes_, s);
     if (err != cudaSuccess) {
-      a.give(data_, block_);
+      a.give(data_, block_, pool_.get());
       std::lock_guard<std::mutex> lock(a.mutex);
       a.stats.bytes_in_use -= bytes_;
       a.stats.blocks_in_use -= 1;
@@ -106,7 +152,7 @@ DeviceBuffer::DeviceBuffer(size_t bytes) : bytes_(bytes) {
 DeviceBuffer::~DeviceBuffer() {
   if (data_ == nullptr) return;
   Allocator& a = allocator();
-  a.give(data_, block_);
+  a.give(data_, block_, pool_.get());
   std::lock_guard<std::mutex> lock(a.mutex);
   a.stats.bytes_in_use -= bytes_;
   a.stats.blocks_in_use -= 1;
@@ -115,12 +161,32 @@ DeviceBuffer::~DeviceBuffer() {
 void upload(DeviceBuffer& dst, const void* src, size_t bytes) {
   if (bytes > dst.bytes()) throw Error("upload: " + std::to_string(bytes) + " bytes into a buffer of " + std::to_string(dst.bytes()));
   if (bytes == 0) return;
+  cudaStream_t s = stream();
+  if (capturing()) {
+    // A graph cannot record a copy from pageable memory: copy into pinned memory the pool keeps, and
+    // record the copy from there (every replay repeats it).
+    Allocator& a = allocator();
+    void* pinned = nullptr;
+    CUDA_CHECK(cudaMallocHost(&pinned, bytes));
+    std::memcpy(pinned, src, bytes);
+    {
+      std::lock_guard<std::mutex> lock(a.mutex);
+      if (a.active != nullptr) {
+        a.active->host_copies.push_back(pinned);
+      } else {
+        a.deferred_host_copies.push_back(pinned);
+      }
+    }
+    CUDA_CHECK(cudaMemcpyAsync(dst.data(), pinned, bytes, cudaMemcpyHostToDevice, s));
+    return;
+  }
   // From pageable memory the copy is staged before cudaMemcpyAsync returns: src may be reused.
-  CUDA_CHECK(cudaMemcpyAsync(dst.data(), src, bytes, cudaMemcpyHostToDevice, stream()));
+  CUDA_CHECK(cudaMemcpyAsync(dst.data(), src, bytes, cudaMemcpyHostToDevice, s));
 }
 
 void download(const DeviceBuffer& src, void* dst, size_t bytes) {
   if (bytes > src.bytes()) throw Error("download: " + std::to_string(bytes) + " bytes from a buffer of " + std::to_string(src.bytes()));
+  check_not_capturing("reading tensor data");
   cudaStream_t s = stream();
   if (bytes > 0) CUDA_CHECK(cudaMemcpyAsync(dst, src.data(), bytes, cudaMemcpyDeviceToHost, s));
   CUDA_CHECK(cudaStreamSynchronize(s));
@@ -134,10 +200,73 @@ MemoryStats memory_stats() {
 
 void empty_cache() {
   if (!device_info().usable) return;
+  check_not_capturing("emptyCache");
   CUDA_CHECK(cudaStreamSynchronize(stream()));
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mutex);
   a.release_cached_locked();
+}
+
+std::shared_ptr<CapturePool> activate_capture_pool() {
+  Allocator& a = allocator();
+  std::lock_guard<std::mutex> lock(a.mutex);
+  if (a.active != nullptr) throw Error("graph capture: a capture is already in progress");
+  a.active = std::make_shared<CapturePool>();
+  return a.active;
+}
+
+void deactivate_capture_pool() {
+  Allocator& a = allocator();
+  std::lock_guard<std::mutex> lock(a.mutex);
+  a.active = nullptr;
+}
+
+void release_capture_pool(CapturePool& pool) {
+  Allocator& a = allocator();
+  std::vector<void*> host_copies;
+  {
+    std::lock_guard<std::mutex> lock(a.mutex);
+    if (pool.released) return;
+    pool.released = true;
+    if (a.active.get() == &pool) a.active = nullptr;
+    // Work queued later on the engine's stream runs after the graph's last replay: the blocks can be
+    // handed out again at once.
+    for (auto& kv : pool.free_blocks) {
+      a.free_blocks.emplace(kv.first, kv.second);
+      a.stats.bytes_in_graphs -= kv.first;
+      a.stats.bytes_cached += kv.first;
+    }
+    pool.free_blocks.clear();
+    host_copies.swap(pool.host_copies);
+    // cudaFreeHost synchronises the device, which a capture in progress cannot record.
+    if (capturing()) {
+      a.deferred_host_copies.insert(a.deferred_host_copies.end(), host_copies.begin(), host_copies.end());
+      host_copies.clear();
+    }
+  }
+  if (!host_copies.empty()) {
+    // A replay still queued may be reading them.
+    (void)cudaStreamSynchronize(stream());
+    for (void* p : host_copies) cudaFreeHost(p);
+  }
+}
+
+size_t capture_pool_bytes(const CapturePool& pool) {
+  std::lock_guard<std::mutex> lock(allocator().mutex);
+  return pool.bytes;
+}
+
+void free_deferred_host_copies() {
+  Allocator& a = allocator();
+  std::vector<void*> host_copies;
+  {
+    std::lock_guard<std::mutex> lock(a.mutex);
+    if (capturing()) return;
+    host_copies.swap(a.deferred_host_copies);
+  }
+  if (host_copies.empty()) return;
+  (void)cudaStreamSynchronize(stream());
+  for (void* p : host_copies) cudaFreeHost(p);
 }
 
 }  // namespace cuda

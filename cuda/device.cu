@@ -2,6 +2,7 @@
 #include <mutex>
 #include <string>
 
+#include "capture_pool.cuh"
 #include "common.cuh"
 
 namespace effnet {
@@ -116,12 +117,16 @@ void require_device() {
 
 cudaStream_t stream() {
   require_device();
+  check_capture_thread();
   std::call_once(g_stream_once, [] { CUDA_CHECK(cudaStreamCreateWithFlags(&g_stream, cudaStreamNonBlocking)); });
   if (g_stream == nullptr) throw Error("CUDA error: the engine's stream could not be created");
   return g_stream;
 }
 
-void synchronize() { CUDA_CHECK(cudaStreamSynchronize(stream())); }
+void synchronize() {
+  check_not_capturing("synchronize");
+  CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
 
 }  // namespace cuda
 }  // namespace effnet

@@ -1,5 +1,6 @@
 // Downloads that wait off the thread that queues ops (PendingDownload, effnet_cuda/cuda.h): an event
 // marks the point in the engine's stream the copy must follow; the copy runs on its own stream.
+#include "capture_pool.cuh"
 #include "common.cuh"
 
 namespace effnet {
@@ -7,6 +8,7 @@ namespace cuda {
 
 PendingDownload::PendingDownload(DeviceBufferPtr src) : src_(std::move(src)) {
   if (src_ == nullptr) throw Error("download: no buffer");
+  check_not_capturing("reading tensor data");
   cudaStream_t s = stream();
   cudaEvent_t event = nullptr;
   CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));

@@ -169,6 +169,14 @@ export class NativeCpuBackend extends KernelBackend {
     return {dataId: this.write(null, shape, dtype), shape, dtype};
   }
 
+  /** A tensor backed by `buffer`, a buffer an addon entry has just made; the tensor takes it over. */
+  adoptBuffer(buffer: BufferId, shape: number[], dtype: DataType): TensorInfo {
+    if (!NATIVE_DTYPES.includes(dtype)) throw unsupportedDtype('adoptBuffer', dtype);
+    const dataId = {id: this.nextDataId++};
+    this.data.set(dataId, {buffer, strings: null, dtype, refCount: 1});
+    return {dataId, shape, dtype};
+  }
+
   /** A tensor holding `values` (used by kernels whose result is computed in JavaScript). */
   makeTensorInfo(shape: number[], dtype: DataType, values?: backend_util.BackendValues | string[]): TensorInfo {
     if (dtype === 'string' && values != null && values.length > 0 && typeof values[0] === 'string') {

@@ -28,8 +28,19 @@ export interface CudaDeviceInfo {
   runtimeVersion: number;
 }
 
+/** The CUDA addon's graph entries (binding_cuda/graph.cc). */
+export interface CudaGraphEntries {
+  captureBegin(): void;
+  captureEnd(inputId: number, outputId: number): {graph: number; nodes: number; poolBytes: number};
+  captureAbort(): boolean;
+  capturing(): boolean;
+  graphLaunch(graphId: number, xId: number): number;
+  graphDispose(graphId: number): boolean;
+  graphCount(): number;
+}
+
 /** The CUDA addon's entries beyond the CPU addon's interface. */
-export interface CudaAddon extends NativeAddon {
+export interface CudaAddon extends NativeAddon, CudaGraphEntries {
   /**
    * Copies the buffer to the host off the JavaScript thread, after every op queued before the call;
    * the buffer may be freed meanwhile. Rejects with the CUDA error.

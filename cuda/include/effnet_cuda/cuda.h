@@ -32,26 +32,37 @@ DeviceInfo device_info();
 // Throws effnet::Error with device_info().reason unless CUDA is usable.
 void require_device();
 
-// A block of device memory from the caching allocator; returned to the cache when destroyed.
+// The blocks of one captured CUDA graph (graph.h): allocated while it was captured and reused only
+// by that capture, so no other buffer shares memory the graph writes when it is replayed.
+struct CapturePool;
+
+// A block of device memory from the caching allocator; returned to the cache when destroyed (or to
+// its graph's pool, when allocated during a capture and the graph still lives).
 class DeviceBuffer {
  public:
-  explicit DeviceBuffer(size_t bytes);  // zero-filled (on the engine's stream)
+  // Zero-filled on the engine's stream unless zero_fill is false (for buffers about to be overwritten).
+  explicit DeviceBuffer(size_t bytes, bool zero_fill = true);
   ~DeviceBuffer();
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   void* data() { return data_; }
   const void* data() const { return data_; }
   size_t bytes() const { return bytes_; }
+  // The pool of the graph whose capture allocated this buffer; null outside captures.
+  const CapturePool* capture_pool() const { return pool_.get(); }
 
  private:
   void* data_ = nullptr;
   size_t bytes_ = 0;
   size_t block_ = 0;  // size of the cached block backing this buffer
+  std::shared_ptr<CapturePool> pool_;
 };
 using DeviceBufferPtr = std::shared_ptr<DeviceBuffer>;
 
 // Host <-> device copies on the engine's stream. download() waits for the stream (and so for every
-// op queued before it); upload() returns once the host memory may be reused.
+// op queued before it); upload() returns once the host memory may be reused. During a graph capture
+// an upload is recorded from a pinned copy the graph keeps (it is repeated on every replay) and a
+// download throws.
 void upload(DeviceBuffer& dst, const void* src, size_t bytes);
 void download(const DeviceBuffer& src, void* dst, size_t bytes);
 // Waits until every queued op has finished; throws the first asynchronous error.
@@ -83,6 +94,7 @@ struct MemoryStats {
   size_t blocks_in_use = 0;
   size_t bytes_reserved = 0;  // bytes held from cudaMalloc: in use plus cached
   size_t bytes_cached = 0;    // free blocks kept for reuse
+  size_t bytes_in_graphs = 0; // free blocks kept for the captured graphs that own them
 };
 MemoryStats memory_stats();
 // Returns cached free blocks to the driver.
