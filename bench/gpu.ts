@@ -1,8 +1,11 @@
 // EfficientNet-B0, B1, B4, B7 and ResNet-152 on native-cuda through the public TypeScript API:
-// latency with the input already on the GPU (predict, then synchronise the device) and host to host
-// (upload, predict, download), at batch 1 and at batch 256 (B0, ResNet-152), beside the targets for
-// one H200 and PyTorch's numbers on it. native-cuda runs fp32, op by op (eager); EfficientNets are
-// timed with the experimental fused MBConv kernel on and off.
+// latency with the input already on the GPU, eager (predict, then synchronise the device) and as a
+// CUDA-graph replay (predict captured once per cell with captureCudaGraph, then graph.run and
+// synchronise), and host to host (upload, predict, download), at batch 1 and at batch 256 (B0,
+// ResNet-152), beside the targets for one H200 and PyTorch's numbers on it. Every cell runs in one
+// GEMM precision (setCudaPrecision): by default fp32 and TF32, and fp16 at batch 256 too (the
+// batch-256 targets are for half precision). EfficientNets are timed with the experimental fused
+// MBConv kernel on and off.
 //
 //   npm run build:ts && npm run bench:gpu -- [options]      (`npm run bench:gpu -- --help` lists them)
 //
@@ -15,16 +18,24 @@ import {parseArgs} from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {
+  captureCudaGraph,
+  CUDA_PRECISIONS,
+  type CudaGraph,
+  type CudaPrecision,
   cudaStatus,
   type CudaStatus,
   getCudaMBConvFusion,
+  getCudaPrecision,
   type NativeCudaBackend,
   randomWeights,
   setCudaMBConvFusion,
+  setCudaPrecision,
   weightSpec,
 } from '../src/index.js';
 import {packageRoot} from '../src/native.js';
+import type {CudaGraphEntries} from '../src/native_cuda.js';
 import {
+  bestDeviceSeries,
   checkTargets,
   formatBytes,
   formatGpuJson,
@@ -36,6 +47,8 @@ import {
   type GpuCell,
   type GpuDeviceSummary,
   imagesPerSecond,
+  precisionsText,
+  precisionText,
   seriesStats,
 } from './gpu_report.js';
 import {abortOnSignals, parseOrExit, runIfMain, writeFiles} from './cli.js';
@@ -50,6 +63,10 @@ export interface GpuBenchOptions {
   models: string[];
   /** Batch sizes per model key, ascending. */
   batches: Record<string, number[]>;
+  /** GEMM precisions per batch size (every batch size of the run), in CUDA_PRECISIONS order. */
+  precisions: Record<number, CudaPrecision[]>;
+  /** Time a CUDA-graph replay series per cell. */
+  graph: boolean;
   /** Timed iterations per series. */
   iterations: number;
   /** Untimed iterations before each series. */
@@ -68,14 +85,24 @@ export const DEFAULT_GPU_MODELS = ['b0', 'b1', 'b4', 'b7', 'resnet152'];
 export const DEFAULT_GPU_BATCH = '1,b0:256,resnet152:256';
 export const QUICK_GPU_MODELS = ['b0', 'resnet152'];
 export const QUICK_GPU_BATCH = '1,b0:256';
+/** fp32 and TF32 for every batch (the batch-1 targets take either), fp16 too at batch 256 (its targets are half precision). */
+export const DEFAULT_GPU_PRECISION = 'fp32,tf32,256:fp16';
+/** One precision per batch: fp32 at batch 1, fp16 at batch 256 (as many cells as before precisions). */
+export const QUICK_GPU_PRECISION = '1:fp32,256:fp16';
 
 export const GPU_HELP = `Usage: npm run bench:gpu -- [options]      (after npm run build:ts; or node dist/bench/gpu.js)
 
 Times models on the native-cuda backend (one GPU) through the public API, beside the targets for one
-NVIDIA H200 and PyTorch's numbers on it. Mode: ${GPU_MODE}.
-Per series: warm-up iterations, then timed ones; median and p10/p90 per batch.
-  device        input tensor made on the GPU once; per iteration predict, then synchronise the GPU
+NVIDIA H200 and PyTorch's numbers on it.
+Mode: ${GPU_MODE}.
+A cell is one model, batch, precision and MBConv path; it has three series, each warm-up iterations,
+then timed ones; median and p10/p90 per batch:
+  eager         input tensor made on the GPU once; per iteration predict, then synchronise the GPU
   host to host  per iteration tf.tensor from a Float32Array (upload), predict, await data() (download)
+  graph replay  predict captured once for the cell's input shape (captureCudaGraph); per iteration
+                graph.run on the same GPU input, then synchronise; the graph is freed after the cell
+Targets: batch 1 (fp32 or TF32 cells) and batch 256 (fp16 or bf16 cells) each take the lowest
+device-resident median, eager or graph replay, and say which one it was.
 Needs a usable NVIDIA GPU (compute capability 8.0 or newer) and the CUDA addon; without one it exits
 with status 1 and one line saying why.
 
@@ -88,9 +115,15 @@ Options:
   --iterations N       timed iterations per series (default 100)
   --warmup N           untimed iterations before each series (default 10)
   --max-seconds S      stop a series (and its warm-up) after S seconds, keeping what was timed (default 30)
+  --precision LIST     GEMM precisions (setCudaPrecision: fp32, tf32, fp16, bf16): MODE for every
+                       batch size, N:MODE for batch N (default ${DEFAULT_GPU_PRECISION}); a batch size
+                       without an entry runs fp32; the precision at start is restored at the end
+  --graph on|off       time a CUDA-graph replay series per cell (default on); where the CUDA addon has
+                       no graph entries, or a capture fails, the cell says why and keeps its other series
   --fused on|off|both  EfficientNets with the fused MBConv kernel (experimental on native-cuda) on,
                        off, or both (default both); other models have no MBConv blocks
-  --quick              short run: ${QUICK_GPU_MODELS.join(',')}, batch ${QUICK_GPU_BATCH}, 20 iterations, 3 warm-up,
+  --quick              short run: ${QUICK_GPU_MODELS.join(',')}, batch ${QUICK_GPU_BATCH}, precision ${QUICK_GPU_PRECISION}
+                       (fp32 at batch 1, fp16 only at batch 256), graph on, 20 iterations, 3 warm-up,
                        --max-seconds 3
   --seed N             weight and input seed (default 0)
   --out DIR            where to write gpu-<date>.{json,md} (default bench/results)
@@ -153,6 +186,42 @@ export function parseBatches(text: string, models: string[], strict: boolean): R
   return out;
 }
 
+/**
+ * Precisions per batch size from a --precision list: 'MODE' applies to every batch size, 'N:MODE' to
+ * batch N. Entries naming a batch size not in the run are an error when `strict` (given by the user)
+ * and ignored otherwise (the defaults). A batch size without an entry runs fp32. Each list is in
+ * CUDA_PRECISIONS order, without duplicates.
+ */
+export function parsePrecisions(text: string, batchSizes: readonly number[], strict: boolean): Record<number, CudaPrecision[]> {
+  const entries = splitList(text);
+  if (entries.length === 0) throw new Error('--precision: no precisions given');
+  const sets = new Map<number, Set<CudaPrecision>>(batchSizes.map((b) => [b, new Set<CudaPrecision>()]));
+  for (const entry of entries) {
+    const parts = entry.split(':');
+    if (parts.length > 2) throw new Error(`--precision: '${entry}': expected MODE or N:MODE`);
+    const [size, mode] = parts.length === 2 ? parts : [null, parts[0]];
+    if (!(CUDA_PRECISIONS as readonly string[]).includes(mode)) {
+      throw new Error(`--precision: '${entry}': unknown precision '${mode}'; supported: ${CUDA_PRECISIONS.join(', ')}`);
+    }
+    const p = mode as CudaPrecision;
+    if (size == null) {
+      for (const s of sets.values()) s.add(p);
+      continue;
+    }
+    const n = Number(size);
+    if (size.trim() === '' || !Number.isInteger(n) || n < 1) throw new Error(`--precision: '${entry}': the batch size must be an integer >= 1`);
+    const set = sets.get(n);
+    if (set == null) {
+      if (strict) throw new Error(`--precision: '${entry}': batch ${n} is not among the batch sizes of the run (${batchSizes.join(', ')})`);
+      continue;
+    }
+    set.add(p);
+  }
+  const out: Record<number, CudaPrecision[]> = {};
+  for (const [b, s] of [...sets].sort(([a], [c]) => a - c)) out[b] = s.size === 0 ? ['fp32'] : CUDA_PRECISIONS.filter((p) => s.has(p));
+  return out;
+}
+
 /** Parses command-line arguments; throws an Error naming the option on bad input. */
 export function parseGpuOptions(argv: string[]): GpuBenchOptions {
   const {values} = parseArgs({
@@ -166,6 +235,8 @@ export function parseGpuOptions(argv: string[]): GpuBenchOptions {
       warmup: {type: 'string'},
       'max-seconds': {type: 'string'},
       fused: {type: 'string'},
+      precision: {type: 'string'},
+      graph: {type: 'string'},
       quick: {type: 'boolean', default: false},
       seed: {type: 'string'},
       out: {type: 'string'},
@@ -181,6 +252,13 @@ export function parseGpuOptions(argv: string[]): GpuBenchOptions {
     values.batch != null ? parseBatches(values.batch, models, true) : parseBatches(quick ? QUICK_GPU_BATCH : DEFAULT_GPU_BATCH, models, false);
   const fused = (values.fused ?? 'both').trim().toLowerCase();
   if (fused !== 'on' && fused !== 'off' && fused !== 'both') throw new Error(`--fused: expected on, off or both, got '${values.fused}'`);
+  const batchSizes = [...new Set(Object.values(batches).flat())].sort((a, b) => a - b);
+  const precisions =
+    values.precision != null
+      ? parsePrecisions(values.precision, batchSizes, true)
+      : parsePrecisions(quick ? QUICK_GPU_PRECISION : DEFAULT_GPU_PRECISION, batchSizes, false);
+  const graph = (values.graph ?? 'on').trim().toLowerCase();
+  if (graph !== 'on' && graph !== 'off') throw new Error(`--graph: expected on or off, got '${values.graph}'`);
   let maxSeconds = quick ? 3 : 30;
   if (values['max-seconds'] != null) {
     maxSeconds = Number(values['max-seconds']);
@@ -191,6 +269,8 @@ export function parseGpuOptions(argv: string[]): GpuBenchOptions {
   return {
     models,
     batches,
+    precisions,
+    graph: graph === 'on',
     iterations: intOption('iterations', values.iterations, quick ? 20 : 100, 1),
     warmup: intOption('warmup', values.warmup, quick ? 3 : 10, 0),
     maxSeconds,
@@ -315,8 +395,25 @@ export function memoryEstimate(batch1Bytes: number, batch2Bytes: number): {fixed
 /** Margin over the probed estimate before a batch counts as fitting. */
 export const MEMORY_MARGIN = 1.2;
 
-/** The CUDA addon entries the benchmark uses. */
-export type GpuControl = Pick<NativeCudaBackend['cuda'], 'synchronize' | 'emptyCache' | 'info' | 'deviceInfo'>;
+/**
+ * The CUDA addon entries the benchmark uses. The graph entries are optional: without captureBegin the
+ * addon has no CUDA graphs, and cells say so instead of timing a replay.
+ */
+export type GpuControl = Pick<NativeCudaBackend['cuda'], 'synchronize' | 'emptyCache' | 'info' | 'deviceInfo'> &
+  Partial<Pick<CudaGraphEntries, 'captureBegin' | 'capturing' | 'captureAbort'>>;
+
+/** What the benchmark uses of a captured graph. */
+export type GpuGraph = Pick<CudaGraph, 'run' | 'dispose' | 'nodes' | 'poolBytes'>;
+
+/** Captures `forward` for one input shape (captureCudaGraph by default). */
+export type GraphCapture = (forward: (x: tf.Tensor) => tf.Tensor, inputShape: readonly number[]) => GpuGraph;
+
+/** The GEMM precision setting (getCudaPrecision / setCudaPrecision by default). */
+export interface PrecisionControl {
+  get(): CudaPrecision;
+  /** Sets the precision; returns the previous one. Throws where the mode cannot be used. */
+  set(mode: CudaPrecision): CudaPrecision;
+}
 
 /** Where the benchmark runs: native-cuda by default; tests pass a stand-in to run the loop on the CPU. */
 export interface GpuTarget {
@@ -324,6 +421,10 @@ export interface GpuTarget {
   status: CudaStatus;
   /** Default: the native-cuda backend's addon. */
   control?: GpuControl;
+  /** Default: captureCudaGraph. Used only where the control has captureBegin. */
+  capture?: GraphCapture;
+  /** Default: the package's getCudaPrecision / setCudaPrecision. */
+  precision?: PrecisionControl;
 }
 
 export interface GpuRunHooks {
@@ -349,7 +450,16 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
   const cuda: GpuControl = target.control ?? (tf.backend() as NativeCudaBackend).cuda;
   const sync = () => cuda.synchronize();
   const allocator = () => cuda.info() as ReturnType<typeof cuda.info> & {bytesReserved?: number; bytesCached?: number};
+  const capture: GraphCapture = target.capture ?? ((forward, shape) => captureCudaGraph(forward, shape));
+  const precision: PrecisionControl = target.precision ?? {get: getCudaPrecision, set: setCudaPrecision};
+  /** Why no cell gets a graph series, or null when they do. */
+  const noGraphs = !options.graph
+    ? null
+    : typeof cuda.captureBegin !== 'function'
+      ? 'unavailable: the CUDA addon has no graph entries (captureBegin); rebuild it'
+      : null;
   const fusionAtStart = getCudaMBConvFusion();
+  const precisionAtStart = precision.get();
 
   const setups = options.models.map((k) => ({key: k, ...modelSetup(k)}));
   const cells: GpuCell[] = [];
@@ -363,7 +473,9 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
     settings: {
       mode: GPU_MODE,
       fused: options.fused,
+      graph: options.graph,
       batches: options.batches,
+      precisions: Object.fromEntries(Object.entries(options.precisions)),
       iterations: options.iterations,
       warmup: options.warmup,
       maxSeconds: options.maxSeconds,
@@ -389,11 +501,34 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
     }
   }
   for (const {setup, fused} of [...jobs].sort((a, b) => options.models.indexOf(a.setup.key) - options.models.indexOf(b.setup.key))) {
-    for (const batch of options.batches[setup.key]) cells.push({model: setup.key, batch, fused, status: 'skipped', reason: 'not reached (interrupted)'});
+    for (const batch of options.batches[setup.key]) {
+      for (const p of options.precisions[batch] ?? ['fp32']) {
+        cells.push({model: setup.key, batch, fused, precision: p, status: 'skipped', reason: 'not reached (interrupted)'});
+      }
+    }
   }
   const budget = {iterations: options.iterations, warmup: options.warmup, maxSeconds: options.maxSeconds};
   /** Set when the device stays in error after a failure (a sticky CUDA error): nothing more can run. */
   let broken: string | null = null;
+
+  /**
+   * After a failed capture: captureCudaGraph ends a capture it began, which capturing() confirms. A
+   * capture still open would record every later op instead of running it: it is aborted, and if it
+   * stays open nothing more runs. Returns the text added to the cell's reason.
+   */
+  const captureLeftOpen = (): string => {
+    if (typeof cuda.capturing !== 'function') return '';
+    try {
+      if (!cuda.capturing()) return ' (no capture left open)';
+      cuda.captureAbort?.();
+      const still = cuda.capturing();
+      result.notes.push(`A failed CUDA-graph capture left a capture open; it was ${still ? 'not closed by captureAbort' : 'aborted'}.`);
+      if (still) broken = 'a CUDA-graph capture stayed open after a failed capture';
+      return still ? '; a capture stayed open' : '; a capture was left open (aborted)';
+    } catch (e) {
+      return `; capturing() failed: ${firstLine(e)}`;
+    }
+  };
 
   const runJob = async (s: (typeof setups)[number], fused: boolean | null): Promise<void> => {
     const m = s.info;
@@ -423,6 +558,60 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
       fail(jobCells, 'building the model: ', e);
       return;
     }
+    /**
+     * The cell's graph replay: predict captured once for the cell's input shape, then graph.run on the
+     * device-resident input per iteration. A failure is recorded on the cell (graphReason) only.
+     */
+    const graphSeries = async (cell: GpuCell, x: tf.Tensor, shape: number[], ctag: string): Promise<void> => {
+      if (noGraphs != null) {
+        cell.graphReason = noGraphs;
+        return;
+      }
+      if (signal.aborted) {
+        cell.graphReason = 'interrupted';
+        return;
+      }
+      let graph: GpuGraph;
+      try {
+        // The eager series' cached blocks go back to the device first: the graph holds its own memory.
+        sync();
+        cuda.emptyCache();
+        graph = capture((input) => model.predict(input), shape);
+      } catch (e) {
+        cell.graphReason = `capture failed: ${firstLine(e)}${captureLeftOpen()}`;
+        log(`  ${ctag}: CUDA graph: ${cell.graphReason}`);
+        broken ??= recover(cuda);
+        return;
+      }
+      try {
+        cell.graphNodes = graph.nodes;
+        cell.graphPoolBytes = graph.poolBytes;
+        const samples = await runSeries(
+          () => {
+            const t0 = performance.now();
+            const y = graph.run(x);
+            sync();
+            const ms = performance.now() - t0;
+            y.dispose();
+            return ms;
+          },
+          budget,
+          signal,
+        );
+        if (samples.length > 0) cell.graph = seriesStats(samples);
+        else cell.graphReason = 'interrupted';
+      } catch (e) {
+        cell.graphReason = `replay failed: ${firstLine(e)}`;
+        log(`  ${ctag}: CUDA graph: ${cell.graphReason}`);
+        broken ??= recover(cuda);
+      } finally {
+        try {
+          graph.dispose();
+        } catch (e) {
+          result.notes.push(`${ctag}: freeing the CUDA graph failed: ${firstLine(e)}`);
+        }
+      }
+    };
     try {
       // Memory probes at batch 1 and 2, each from an empty allocator cache; also the first
       // predictions (one-time costs) and a check that the output is finite.
@@ -449,8 +638,13 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
         return;
       }
       for (const cell of jobCells) {
-        if (signal.aborted || broken != null) return;
+        if (signal.aborted) return;
+        if (broken != null) {
+          Object.assign(cell, {status: 'skipped', reason: `not run: the device stayed in error after an earlier failure (${broken})`});
+          continue;
+        }
         const batch = cell.batch;
+        const ctag = `${tag}, batch ${batch}, ${precisionText(cell.precision)}`;
         delete cell.reason;
         if (estimate != null) {
           const available = cuda.deviceInfo().freeMemory + (allocator().bytesCached ?? 0);
@@ -461,14 +655,22 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
             cell.reason =
               `not enough GPU memory: needs about ${formatBytes(need)} (${formatBytes(estimate.bytesPerImage)} per image, ` +
               `measured at batch 1 and 2, plus ${Math.round((MEMORY_MARGIN - 1) * 100)}%), ${formatBytes(available)} available`;
-            log(`  ${tag}, batch ${batch}: skipped: ${cell.reason}`);
+            log(`  ${ctag}: skipped: ${cell.reason}`);
             continue;
           }
+        }
+        try {
+          precision.set(cell.precision);
+        } catch (e) {
+          cell.status = 'skipped';
+          cell.reason = `precision ${cell.precision} unavailable: ${firstLine(e)}`;
+          log(`  ${ctag}: skipped: ${cell.reason}`);
+          continue;
         }
         const shape = [batch, res, res, 3];
         const host = seededInput(batch * res * res * 3, options.seed + 1);
         try {
-          // Device-resident: the input is made on the GPU once.
+          // Device-resident: the input is made on the GPU once, for the eager and the graph series.
           const x = tf.tensor(host, shape);
           try {
             const samples = await runSeries(
@@ -484,30 +686,37 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
               signal,
             );
             if (samples.length > 0) cell.device = seriesStats(samples);
+            // Host to host: upload, predict, download.
+            const hostSamples = await runSeries(
+              async () => {
+                const t0 = performance.now();
+                const xt = tf.tensor(host, shape);
+                const y = model.predict(xt);
+                await y.data();
+                const ms = performance.now() - t0;
+                tf.dispose([xt, y]);
+                return ms;
+              },
+              budget,
+              signal,
+            );
+            if (hostSamples.length > 0) cell.host = seriesStats(hostSamples);
+            // Graph replay last: a failed capture cannot cost this cell's other series.
+            if (options.graph) await graphSeries(cell, x, shape, ctag);
           } finally {
             x.dispose();
           }
-          // Host to host: upload, predict, download.
-          const samples = await runSeries(
-            async () => {
-              const t0 = performance.now();
-              const xt = tf.tensor(host, shape);
-              const y = model.predict(xt);
-              await y.data();
-              const ms = performance.now() - t0;
-              tf.dispose([xt, y]);
-              return ms;
-            },
-            budget,
-            signal,
-          );
-          if (samples.length > 0) cell.host = seriesStats(samples);
           cell.status = cell.device != null && cell.host != null ? 'ok' : 'skipped';
           if (cell.status !== 'ok') cell.reason = 'interrupted';
           else if (signal.aborted) cell.reason = 'interrupted: fewer iterations than asked';
+          const graphPart = !options.graph
+            ? ''
+            : cell.graph != null
+              ? `, graph replay ${formatLatency(cell.graph.medianMs)} (${cell.graphNodes} nodes, ${formatBytes(cell.graphPoolBytes ?? 0)})`
+              : `, graph replay: ${cell.graphReason ?? 'none'}`;
           log(
-            `  ${tag}, batch ${batch}: device ${formatLatency(cell.device?.medianMs)} median of ${cell.device?.iterations ?? 0} ` +
-              `(${formatRate(imagesPerSecond(batch, cell.device))}), host to host ${formatLatency(cell.host?.medianMs)}`,
+            `  ${ctag}: device ${formatLatency(cell.device?.medianMs)} median of ${cell.device?.iterations ?? 0} ` +
+              `(${formatRate(imagesPerSecond(batch, bestDeviceSeries(cell)?.stats))})${graphPart}, host to host ${formatLatency(cell.host?.medianMs)}`,
           );
         } catch (e) {
           fail([cell], '', e);
@@ -533,9 +742,16 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
     }
   } finally {
     setCudaMBConvFusion(fusionAtStart);
+    try {
+      precision.set(precisionAtStart);
+    } catch (e) {
+      result.notes.push(`Restoring the precision ${precisionAtStart} failed: ${firstLine(e)}`);
+    }
   }
   result.notes.push(
-    `native-cuda today: ${GPU_MODE}. The fused MBConv kernel is experimental (setCudaMBConvFusion).`,
+    `native-cuda: ${GPU_MODE}. Precisions per batch size: ${precisionsText(options.precisions)}; ` +
+      `CUDA graph ${options.graph ? (noGraphs != null ? `asked for but ${noGraphs}` : 'on') : 'off'}. ` +
+      'The fused MBConv kernel is experimental (setCudaMBConvFusion).',
     'Weights are seeded random (He-uniform), batch norms folded at build; EfficientNets use TF SAME padding.',
     "PyTorch numbers: PyTorch 2.11 + cuDNN on one H200, torchvision's models (the project's anchors).",
   );
@@ -561,7 +777,7 @@ function recover(cuda: GpuControl): string | null {
   return null;
 }
 
-/** 'bench:gpu: 7 of 9 cells measured, 1 skipped, 1 failed; targets: 1 met, 3 not met, 2 not measurable yet'. */
+/** 'bench:gpu: 7 of 9 cells measured, 1 skipped, 1 failed; targets: 1 met, 3 not met, 2 not run'. */
 export function summaryLine(r: Pick<GpuBenchResult, 'cells' | 'targets'>): string {
   const count = <T>(list: readonly T[], pick: (x: T) => string) => {
     const m = new Map<string, number>();
@@ -570,7 +786,7 @@ export function summaryLine(r: Pick<GpuBenchResult, 'cells' | 'targets'>): strin
   };
   const cells = count(r.cells, (c) => c.status);
   const targets = count(r.targets, (t) => t.status);
-  const order = ['met', 'not met', 'not measurable yet', 'not run'] as const;
+  const order = ['met', 'not met', 'not run'] as const;
   return (
     `bench:gpu: ${cells.get('ok') ?? 0} of ${r.cells.length} cells measured, ${cells.get('skipped') ?? 0} skipped, ` +
     `${cells.get('error') ?? 0} failed; targets: ${order.filter((k) => targets.has(k)).map((k) => `${targets.get(k)} ${k}`).join(', ') || 'none'}`

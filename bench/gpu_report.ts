@@ -2,11 +2,21 @@
 // functions on fixed data (no timing, no tfjs), so the formatting and the target checks are tested
 // without a GPU. The PyTorch numbers and the targets are those of the project's anchors (one NVIDIA
 // H200, PyTorch 2.11 + cuDNN, torchvision models, batch 1 unless said).
+import type {CudaPrecision} from '../src/cuda_precision.js';
 import {type MachineInfo, machineLine} from './machine.js';
 import {formatCount, formatLatency, type ModelInfo} from './report.js';
 
-/** The only execution mode native-cuda has today. */
-export const GPU_MODE = 'fp32, eager (op by op; no CUDA graphs, no TF32, no fp16)';
+/** How native-cuda runs in this benchmark. */
+export const GPU_MODE =
+  'eager (op by op) and CUDA-graph replay (captureCudaGraph); GEMM precision per cell: fp32, TF32, fp16 or bf16 (setCudaPrecision)';
+
+/** native-cuda's GEMM precisions (setCudaPrecision). */
+export type CudaPrecisionName = CudaPrecision;
+
+/** 'fp32', 'TF32', 'fp16', 'bf16'. */
+export function precisionText(p: CudaPrecisionName): string {
+  return p === 'tf32' ? 'TF32' : p;
+}
 
 /** Latency/throughput statistics of one timed series (milliseconds per batch). */
 export interface SeriesStats {
@@ -22,17 +32,26 @@ export interface SeriesStats {
 
 export type GpuCellStatus = 'ok' | 'skipped' | 'error';
 
-/** One (model, batch, MBConv path) measurement. */
+/** One (model, batch, MBConv path, precision) measurement. */
 export interface GpuCell {
   model: string;
   batch: number;
   /** The fused MBConv kernel on (true) or off (false); null for models without MBConv blocks. */
   fused: boolean | null;
+  /** The GEMM precision the cell ran in (setCudaPrecision). */
+  precision: CudaPrecisionName;
   status: GpuCellStatus;
   /** Why the cell was skipped, or the error (first line). */
   reason?: string;
-  /** Input already on the GPU: predict, then synchronise the device. */
+  /** Input already on the GPU: predict (eager, op by op), then synchronise the device. */
   device?: SeriesStats;
+  /** Input already on the GPU: predict captured once into a CUDA graph, graph.run, then synchronise. */
+  graph?: SeriesStats;
+  /** The captured graph's node count and the device bytes it owns. */
+  graphNodes?: number;
+  graphPoolBytes?: number;
+  /** Why the cell has no graph series (graphs unavailable, capture or replay failed); absent with --graph off. */
+  graphReason?: string;
   /** Host to host: tensor from a Float32Array (upload), predict, await data() (download). */
   host?: SeriesStats;
   /** Device bytes one image needs during predict (measured at batch 1), and the estimate for this batch. */
@@ -62,15 +81,22 @@ export interface GpuBenchSettings {
   mode: string;
   /** Fused MBConv paths measured on EfficientNets. */
   fused: 'on' | 'off' | 'both';
+  /** Whether a CUDA-graph replay series was asked for. */
+  graph: boolean;
   /** Batch sizes per model key. */
   batches: Record<string, number[]>;
+  /** Precisions per batch size. */
+  precisions: Record<string, CudaPrecisionName[]>;
   iterations: number;
   warmup: number;
   maxSeconds: number;
   seed: number;
 }
 
-export type TargetStatus = 'met' | 'not met' | 'not measurable yet' | 'not run';
+export type TargetStatus = 'met' | 'not met' | 'not run';
+
+/** Which device-resident series a target was checked against. */
+export type DeviceSeries = 'eager' | 'graph';
 
 /** One performance target, checked against the run. */
 export interface TargetCheck {
@@ -84,8 +110,9 @@ export interface TargetCheck {
   /** What PyTorch does on the same GPU. */
   pytorch: string;
   status: TargetStatus;
-  /** The measurement compared (ms or images/s), and what it was. */
+  /** The measurement compared (ms or images/s), the series it came from, and what it was. */
   measured?: number;
+  measuredSeries?: DeviceSeries;
   measuredAs?: string;
   detail: string;
 }
@@ -113,30 +140,37 @@ export const PYTORCH_H200: Readonly<Record<string, {eagerFp32: number; graphFp32
   resnet152: {eagerFp32: 13.25, graphFp32: 2.72, eagerFp16: 10.45, graphFp16: 2.68},
 };
 
-/** What a target needs that native-cuda does not have yet (absent: the current mode can meet it). */
+/** One target: a model at a batch size, met by a cell in one of `precisions`. */
 export interface TargetSpec {
   model: string;
   /** The model's name when it is not in the run. */
   label: string;
   batch: number;
   precision: string;
+  /** The cell precisions that count for the target. */
+  precisions: readonly CudaPrecisionName[];
   kind: 'latency' | 'throughput';
   goal: number;
   pytorch: string;
-  needs?: string;
 }
+
+const SINGLE: readonly CudaPrecisionName[] = ['fp32', 'tf32'];
+const HALF: readonly CudaPrecisionName[] = ['fp16', 'bf16'];
 
 /** The targets for one H200. */
 export const GPU_TARGETS: readonly TargetSpec[] = [
-  {model: 'b0', label: 'EfficientNet-B0', batch: 1, precision: 'fp32/TF32', kind: 'latency', goal: 0.2,
+  {model: 'b0', label: 'EfficientNet-B0', batch: 1, precision: 'fp32/TF32', precisions: SINGLE, kind: 'latency', goal: 0.2,
     pytorch: '4.72 ms eager, 0.77 ms CUDA graph, 1.02 ms torch.compile reduce-overhead (fp32)'},
-  {model: 'b1', label: 'EfficientNet-B1', batch: 1, precision: 'fp32/TF32', kind: 'latency', goal: 0.3, pytorch: '1.17 ms CUDA graph (8.50 ms eager), fp32'},
-  {model: 'b7', label: 'EfficientNet-B7', batch: 1, precision: 'fp32/TF32', kind: 'latency', goal: 2.5, pytorch: '6.86 ms CUDA graph (21.22 ms eager), fp32'},
-  {model: 'resnet152', label: 'ResNet-152', batch: 1, precision: 'fp32/TF32', kind: 'latency', goal: 1.5, pytorch: '2.72 ms CUDA graph (13.25 ms eager), fp32'},
-  {model: 'b0', label: 'EfficientNet-B0', batch: 256, precision: 'half', kind: 'throughput', goal: 30000,
-    pytorch: '22,757 img/s fp16 channels-last, CUDA graph (fp32: 10,978 img/s)', needs: 'half-precision (fp16) kernels on native-cuda'},
-  {model: 'resnet152', label: 'ResNet-152', batch: 256, precision: 'half', kind: 'throughput', goal: 9000,
-    pytorch: '8,075 img/s fp16 channels-last, CUDA graph', needs: 'half-precision (fp16) kernels on native-cuda'},
+  {model: 'b1', label: 'EfficientNet-B1', batch: 1, precision: 'fp32/TF32', precisions: SINGLE, kind: 'latency', goal: 0.3,
+    pytorch: '1.17 ms CUDA graph (8.50 ms eager), fp32'},
+  {model: 'b7', label: 'EfficientNet-B7', batch: 1, precision: 'fp32/TF32', precisions: SINGLE, kind: 'latency', goal: 2.5,
+    pytorch: '6.86 ms CUDA graph (21.22 ms eager), fp32'},
+  {model: 'resnet152', label: 'ResNet-152', batch: 1, precision: 'fp32/TF32', precisions: SINGLE, kind: 'latency', goal: 1.5,
+    pytorch: '2.72 ms CUDA graph (13.25 ms eager), fp32'},
+  {model: 'b0', label: 'EfficientNet-B0', batch: 256, precision: 'half (fp16/bf16)', precisions: HALF, kind: 'throughput', goal: 30000,
+    pytorch: '22,757 img/s fp16 channels-last, CUDA graph (fp32: 10,978 img/s)'},
+  {model: 'resnet152', label: 'ResNet-152', batch: 256, precision: 'half (fp16/bf16)', precisions: HALF, kind: 'throughput', goal: 9000,
+    pytorch: '8,075 img/s fp16 channels-last, CUDA graph'},
 ];
 
 /** The value at quantile q (0..1) of samples, interpolating linearly between the nearest ranks. */
@@ -190,40 +224,64 @@ export function fusedText(fused: boolean | null): string {
   return fused == null ? 'n/a' : fused ? 'on' : 'off';
 }
 
-/** Checks every target against the cells of a run. */
+/** A cell's lower device-resident median: eager or CUDA-graph replay (eager on a tie). */
+export function bestDeviceSeries(c: GpuCell): {series: DeviceSeries; stats: SeriesStats} | undefined {
+  if (c.device != null && (c.graph == null || c.device.medianMs <= c.graph.medianMs)) return {series: 'eager', stats: c.device};
+  return c.graph != null ? {series: 'graph', stats: c.graph} : undefined;
+}
+
+/** 'TF32 CUDA graph, fused MBConv on', 'fp32 eager'. */
+export function seriesLabel(c: Pick<GpuCell, 'precision' | 'fused'>, series: DeviceSeries): string {
+  return `${precisionText(c.precision)} ${series === 'graph' ? 'CUDA graph' : 'eager'}${c.fused == null ? '' : `, fused MBConv ${fusedText(c.fused)}`}`;
+}
+
+/** The measured cell (status ok) with the best device-resident series among `cells`. */
+function bestOf(cells: readonly GpuCell[]): {cell: GpuCell; series: DeviceSeries; stats: SeriesStats} | undefined {
+  let best: {cell: GpuCell; series: DeviceSeries; stats: SeriesStats} | undefined;
+  for (const cell of cells) {
+    const b = cell.status === 'ok' ? bestDeviceSeries(cell) : undefined;
+    if (b != null && (best == null || b.stats.medianMs < best.stats.medianMs)) best = {cell, ...b};
+  }
+  return best;
+}
+
+/**
+ * Checks every target against the cells of a run: the model at its standard input size, the target's
+ * batch, a cell in one of the target's precisions, and of those the lowest device-resident median,
+ * eager or CUDA-graph replay.
+ */
 export function checkTargets(models: readonly ModelInfo[], cells: readonly GpuCell[]): TargetCheck[] {
   return GPU_TARGETS.map((t) => {
     // Only the model at its standard input size (key 'b0', not 'b0@300') counts.
     const m = models.find((x) => x.key === t.model);
     const label = m?.label ?? t.label;
     const base = {model: t.model, label, batch: t.batch, precision: t.precision, kind: t.kind, goal: t.goal, pytorch: t.pytorch};
-    const measuredCells = cells.filter((c) => c.model === t.model && c.batch === t.batch && c.status === 'ok' && c.device != null);
-    const best = measuredCells.reduce<GpuCell | undefined>((a, c) => (a == null || c.device!.medianMs < a.device!.medianMs ? c : a), undefined);
-    const as = (c: GpuCell) => `fp32 eager${c.fused == null ? '' : `, fused MBConv ${fusedText(c.fused)}`}`;
-    if (t.needs != null) {
-      const rate = best ? imagesPerSecond(t.batch, best.device) : undefined;
-      return {
-        ...base,
-        status: 'not measurable yet' as const,
-        ...(rate != null ? {measured: rate, measuredAs: as(best!)} : {}),
-        detail:
-          `not measurable yet: needs ${t.needs}` +
-          (rate != null ? `; fp32 eager measured ${formatRate(rate)} (not comparable with a ${t.precision}-precision goal)` : ''),
-      };
-    }
+    const value = (stats: SeriesStats) => (t.kind === 'latency' ? stats.medianMs : imagesPerSecond(t.batch, stats)!);
+    const valueText = (v: number) => (t.kind === 'latency' ? formatLatency(v) : formatRate(v));
+    const atBatch = cells.filter((c) => c.model === t.model && c.batch === t.batch);
+    const eligible = atBatch.filter((c) => t.precisions.includes(c.precision));
+    const best = bestOf(eligible);
     if (best == null) {
-      const other = cells.find((c) => c.model === t.model && c.batch === t.batch);
-      const why = other?.reason ? `${other.status}: ${other.reason}` : `not in this run (--models ${t.model}, --batch ${t.batch})`;
+      const failed = eligible.find((c) => c.reason != null);
+      let why = failed
+        ? `${failed.status}: ${failed.reason}`
+        : atBatch.length === 0
+          ? `not in this run (--models ${t.model}, --batch ${t.batch})`
+          : `not in this run: no ${t.precisions.join('/')} cell (--precision ${t.batch}:${t.precisions[0]})`;
+      // A measurement in another precision, for reference only.
+      const other = bestOf(atBatch);
+      if (other != null) why += `; ${seriesLabel(other.cell, other.series)} measured ${valueText(value(other.stats))} (not comparable with the ${t.precision} goal)`;
       return {...base, status: 'not run' as const, detail: why};
     }
-    const value = t.kind === 'latency' ? best.device!.medianMs : imagesPerSecond(t.batch, best.device)!;
-    const met = t.kind === 'latency' ? value <= t.goal : value >= t.goal;
-    const factor = t.kind === 'latency' ? value / t.goal : t.goal / value;
+    const v = value(best.stats);
+    const met = t.kind === 'latency' ? v <= t.goal : v >= t.goal;
+    const factor = t.kind === 'latency' ? v / t.goal : t.goal / v;
     return {
       ...base,
       status: met ? ('met' as const) : ('not met' as const),
-      measured: value,
-      measuredAs: as(best),
+      measured: v,
+      measuredSeries: best.series,
+      measuredAs: seriesLabel(best.cell, best.series),
       detail: met ? 'met' : `not met: ${factor < 10 ? factor.toFixed(2) : factor.toFixed(1)}x ${t.kind === 'latency' ? 'the goal' : 'short of the goal'}`,
     };
   });
@@ -235,13 +293,29 @@ function goalText(t: Pick<TargetCheck, 'kind' | 'goal'>): string {
 
 function measuredText(t: TargetCheck): string {
   if (t.measured == null) return '-';
-  const v = t.kind === 'latency' && t.status !== 'not measurable yet' ? formatLatency(t.measured) : formatRate(t.measured);
+  const v = t.kind === 'latency' ? formatLatency(t.measured) : formatRate(t.measured);
   return `${v} (${t.measuredAs})`;
 }
 
 function seriesText(s: SeriesStats | undefined, cell: GpuCell): string {
   if (s != null) return formatLatency(s.medianMs);
   return cell.status === 'ok' ? '-' : cell.status;
+}
+
+/** The graph replay's median, or why there is none in a word or two ('unavailable', 'capture failed', 'off'). */
+function graphText(c: GpuCell, graphOn: boolean): string {
+  if (c.graph != null) return formatLatency(c.graph.medianMs);
+  if (c.status !== 'ok') return c.status;
+  if (!graphOn) return 'off';
+  return c.graphReason != null ? c.graphReason.split(':')[0] : '-';
+}
+
+/** 'batch 1: fp32, TF32; batch 256: fp32, TF32, fp16'. */
+export function precisionsText(precisions: Record<string, readonly CudaPrecisionName[]>): string {
+  return Object.entries(precisions)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([batch, list]) => `batch ${batch}: ${list.map(precisionText).join(', ')}`)
+    .join('; ');
 }
 
 function rangeText(s: SeriesStats | undefined): string {
@@ -267,11 +341,17 @@ export function formatGpuMarkdown(r: GpuBenchResult): string {
   lines.push(`Date: ${r.date}  `);
   lines.push(`Command: \`${r.command}\`  `);
   lines.push(
-    `Settings: ${s.mode}; fused MBConv ${s.fused}; seeded random weights (seed ${s.seed}); per series ${s.warmup} warm-up ` +
-      `iterations, then ${s.iterations} timed (fewer when a series passes ${s.maxSeconds} s); median and p10-p90 per batch.`,
+    `Settings: ${s.mode}; fused MBConv ${s.fused}; CUDA graph ${s.graph ? 'on' : 'off'}; precision ${precisionsText(s.precisions)}; ` +
+      `seeded random weights (seed ${s.seed}); per series ${s.warmup} warm-up iterations, then ${s.iterations} timed ` +
+      `(fewer when a series passes ${s.maxSeconds} s); median and p10-p90 per batch.`,
   );
   lines.push('');
   lines.push('## Targets (one H200)', '');
+  lines.push(
+    'Ours: the lowest device-resident median (eager or CUDA-graph replay) among the cells of the model at its standard ' +
+      "input size, the target's batch and one of its precisions.",
+    '',
+  );
   lines.push('| Model | Batch | Precision | Goal | PyTorch on H200 | Ours | Status |');
   lines.push('|---|---:|---|---:|---|---|---|');
   for (const t of r.targets) {
@@ -280,33 +360,45 @@ export function formatGpuMarkdown(r: GpuBenchResult): string {
   lines.push('');
   lines.push('## Results', '');
   lines.push(
-    'Device: input already on the GPU; predict, then synchronise the device. Host to host: tensor from a Float32Array ' +
-      '(upload), predict, await data() (download). Times per batch.',
+    'Eager: input already on the GPU; predict (op by op), then synchronise the device. Graph replay: the same input; ' +
+      'predict captured once per cell into a CUDA graph (captureCudaGraph), then graph.run and synchronise. Host to host: ' +
+      'tensor from a Float32Array (upload), predict, await data() (download). Times per batch; images/s at the lower ' +
+      'device-resident median. Precision: the GEMM precision set for the cell (setCudaPrecision).',
     '',
   );
   lines.push(
-    '| Model | Input | Params | Mult-adds | Batch | MBConv fused | Device median | Device p10 - p90 | Images/s | ' +
-      'Host-to-host median | Host-to-host p10 - p90 | Iterations | PyTorch fp32 eager / CUDA graph (batch 1) |',
+    '| Model | Input | Params | Mult-adds | Batch | Precision | MBConv fused | Eager median | Eager p10 - p90 | ' +
+      'Graph replay median | Graph p10 - p90 | Graph nodes / memory | Images/s | Host-to-host median | Host-to-host p10 - p90 | ' +
+      'Iterations (eager / graph / host) | PyTorch eager / CUDA graph (batch 1; fp32, or fp16 beside half cells) |',
   );
-  lines.push('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const byKey = new Map(r.models.map((m) => [m.key, m]));
   for (const c of r.cells) {
     const m = byKey.get(c.model);
     const py = c.batch === 1 ? PYTORCH_H200[c.model] : undefined;
-    const iterations = [c.device?.iterations, c.host?.iterations].filter((n) => n != null).join(' / ') || '-';
+    const half = c.precision === 'fp16' || c.precision === 'bf16';
+    const pyText = py ? (half ? `${formatLatency(py.eagerFp16)} / ${formatLatency(py.graphFp16)}` : `${formatLatency(py.eagerFp32)} / ${formatLatency(py.graphFp32)}`) : '-';
+    const iterations = [c.device, c.graph, c.host].some((x) => x != null)
+      ? [c.device, c.graph, c.host].map((x) => (x == null ? '-' : String(x.iterations))).join(' / ')
+      : '-';
+    const graphNodes = c.graphNodes != null ? `${c.graphNodes} / ${c.graphPoolBytes != null ? formatBytes(c.graphPoolBytes) : '?'}` : '-';
     lines.push(
       `| ${m?.label ?? c.model} | ${m?.resolution ?? '-'} | ${m ? formatCount(m.params, 'M') : '-'} | ` +
-        `${m ? formatCount(m.multiplyAdds, 'B') : '-'} | ${c.batch} | ${fusedText(c.fused)} | ${seriesText(c.device, c)} | ` +
-        `${rangeText(c.device)} | ${formatRate(imagesPerSecond(c.batch, c.device))} | ${seriesText(c.host, c)} | ${rangeText(c.host)} | ` +
-        `${iterations} | ${py ? `${formatLatency(py.eagerFp32)} / ${formatLatency(py.graphFp32)}` : '-'} |`,
+        `${m ? formatCount(m.multiplyAdds, 'B') : '-'} | ${c.batch} | ${precisionText(c.precision)} | ${fusedText(c.fused)} | ` +
+        `${seriesText(c.device, c)} | ${rangeText(c.device)} | ${graphText(c, s.graph)} | ${rangeText(c.graph)} | ${graphNodes} | ` +
+        `${formatRate(imagesPerSecond(c.batch, bestDeviceSeries(c)?.stats))} | ${seriesText(c.host, c)} | ${rangeText(c.host)} | ` +
+        `${iterations} | ${pyText} |`,
     );
   }
-  // Skipped and failed cells, and measured ones cut short by an interruption.
-  const notMeasured = r.cells.filter((c) => c.reason != null);
+  // Skipped and failed cells, measured ones cut short by an interruption, and cells without a graph series.
+  const cellName = (c: GpuCell) =>
+    `${byKey.get(c.model)?.label ?? c.model}, batch ${c.batch}, ${precisionText(c.precision)}, MBConv fused ${fusedText(c.fused)}`;
+  const notMeasured = r.cells.filter((c) => c.reason != null || (c.graphReason != null && c.status === 'ok'));
   if (notMeasured.length > 0) {
     lines.push('', 'Cells not measured (or not completely):');
     for (const c of notMeasured) {
-      lines.push(`- ${byKey.get(c.model)?.label ?? c.model}, batch ${c.batch}, MBConv fused ${fusedText(c.fused)}: ${c.status}: ${c.reason}`);
+      if (c.reason != null) lines.push(`- ${cellName(c)}: ${c.status}: ${c.reason}`);
+      if (c.graphReason != null && c.status === 'ok') lines.push(`- ${cellName(c)}: CUDA graph: ${c.graphReason}`);
     }
   }
   if (r.notes.length > 0) lines.push('', 'Notes:', ...r.notes.map((n) => `- ${n}`));
