@@ -33,7 +33,8 @@ BinaryOptions<Args> read_binary(const Args& args) {
   o.out_type = args.dtype("outDtype");
   o.a = args.template data<void>("a", element_count(o.a_shape, args.op()), o.a_type, o.keep);
   o.b = args.template data<void>("b", element_count(o.b_shape, args.op()), o.b_type, o.keep);
-  o.out = args.template data<void>("out", element_count(o.out_shape, args.op()), o.out_type, o.keep);
+  // Every element of the output is written (one thread each on the GPU).
+  o.out = args.template output<void>("out", element_count(o.out_shape, args.op()), o.out_type, o.keep);
   return o;
 }
 
@@ -55,7 +56,7 @@ UnaryOptions<Params, Args> read_unary(const Args& args) {
   o.x_type = args.dtype("xDtype");
   o.out_type = args.dtype("outDtype");
   o.x = args.template data<void>("x", o.size, o.x_type, o.keep);
-  o.out = args.template data<void>("out", o.size, o.out_type, o.keep);
+  o.out = args.template output<void>("out", o.size, o.out_type, o.keep);  // every element written
   o.params.alpha = args.number_or("alpha", 0);
   o.params.beta = args.number_or("beta", 0);
   return o;

@@ -45,7 +45,8 @@ MBConvBuffers<Args> read_mbconv_buffers(const Args& args, const effnet::MBConvPa
                 cout = p.out_channels;
   MBConvBuffers<Args> b;
   b.x = args.buffer("x", element_count({p.batch, p.in_h, p.in_w, cin}, op), f32);
-  b.out = args.buffer("out", element_count({p.batch, p.out_h, p.out_w, cout}, op), f32);
+  // The projection writes every output element.
+  b.out = args.buffer("out", element_count({p.batch, p.out_h, p.out_w, cout}, op), f32, /*overwrite=*/true);
   if (b.x == b.out) args.fail("out must not be x's buffer");
   if (p.has_expand) {
     b.expand_kernel = args.buffer("expandKernel", element_count({cin, cexp}, op), f32);

@@ -59,19 +59,22 @@ class OptionReader {
 };
 
 // OptionReader plus buffer lookup in `Registry`, which provides `using Ptr = ...` (a shared pointer to
-// a buffer with data() and bytes()) and `static Ptr get(uint32_t id)` (throws effnet::Error).
+// a buffer with data() and bytes()), `static Ptr get(uint32_t id)` (throws effnet::Error) and
+// `static Ptr get_for_overwrite(uint32_t id, size_t bytes)` (the same, for a buffer whose first `bytes` bytes
+// the op writes before reading any).
 template <typename Registry>
 class BasicArgs : public OptionReader {
  public:
   using OptionReader::OptionReader;
   using BufferPtr = typename Registry::Ptr;
 
-  // The buffer whose id is in `key`, checked to hold at least `elements` of `type`.
-  BufferPtr buffer(const char* key, size_t elements, effnet::DType type) const {
+  // The buffer whose id is in `key`, checked to hold at least `elements` of `type`. `overwrite`: the op
+  // writes all of the buffer's bytes before reading any (see output()).
+  BufferPtr buffer(const char* key, size_t elements, effnet::DType type, bool overwrite = false) const {
     const uint32_t id = buffer_id(key);
     BufferPtr b;
     try {
-      b = Registry::get(id);
+      b = overwrite ? Registry::get_for_overwrite(id, elements * effnet::dtype_size(type)) : Registry::get(id);
     } catch (const effnet::Error& e) {
       fail(std::string("'") + key + "': " + e.what());
     }
@@ -102,6 +105,16 @@ class BasicArgs : public OptionReader {
   template <typename T>
   T* data(const char* key, size_t elements, effnet::DType type, std::vector<BufferPtr>& keep) const {
     auto b = buffer(key, elements, type);
+    keep.push_back(b);
+    return static_cast<T*>(b->data());
+  }
+
+  // data() for an op's output of `elements` elements that the op writes whole before anything reads it:
+  // where that is the whole buffer, the CUDA addon skips zero-filling it. Only for ops whose kernels write
+  // every element for every shape they accept.
+  template <typename T>
+  T* output(const char* key, size_t elements, effnet::DType type, std::vector<BufferPtr>& keep) const {
+    auto b = buffer(key, elements, type, /*overwrite=*/true);
     keep.push_back(b);
     return static_cast<T*>(b->data());
   }

@@ -10,6 +10,7 @@ namespace cuda_binding {
 struct CudaRegistry {
   using Ptr = effnet::cuda::DeviceBufferPtr;
   static Ptr get(uint32_t id) { return registry_get(id); }
+  static Ptr get_for_overwrite(uint32_t id, size_t bytes) { return registry_get_for_overwrite(id, bytes); }
 };
 
 using Args = binding::BasicArgs<CudaRegistry>;

@@ -33,7 +33,7 @@ Napi::Value RunConv2D(const Napi::CallbackInfo& info, const char* op) {
   const size_t out_elems = element_count(out_shape, op);
   const float* x = args.data<float>("x", x_elems, DType::kFloat32, keep);
   const float* filter = args.data<float>("filter", f_elems, DType::kFloat32, keep);
-  float* out = args.data<float>("out", out_elems, DType::kFloat32, keep);
+  float* out = args.output<float>("out", out_elems, DType::kFloat32, keep);  // the GEMM writes every element
   const effnet::cuda::Epilogue ep = read_epilogue(args, out_shape, keep);
   if (out_elems == 0) return info.Env().Undefined();
   effnet::cuda::conv2d(s, x, filter, out, ep);
@@ -63,7 +63,7 @@ Napi::Value RunDepthwise(const Napi::CallbackInfo& info, const char* op) {
   std::vector<DeviceBufferPtr> keep;
   const float* x = args.data<float>("x", x_n, DType::kFloat32, keep);
   const float* filter = args.data<float>("filter", f_n, DType::kFloat32, keep);
-  float* out = args.data<float>("out", o_n, DType::kFloat32, keep);
+  float* out = args.output<float>("out", o_n, DType::kFloat32, keep);  // one thread per output element
   const std::array<int64_t, 4> dims{p.batch, p.out_h, p.out_w, p.channels * p.multiplier};
   ep.out_shape.assign(dims.begin(), dims.end());
   auto operand = [&](const char* key, const char* size_key, const char* strides_key) {
@@ -93,7 +93,7 @@ Napi::Value RunMatMul(const Napi::CallbackInfo& info, const char* op) {
   std::vector<DeviceBufferPtr> keep;
   const float* a = args.data<float>("a", sizes.a, DType::kFloat32, keep);
   const float* b = args.data<float>("b", sizes.b, DType::kFloat32, keep);
-  float* out = args.data<float>("out", sizes.out, DType::kFloat32, keep);
+  float* out = args.output<float>("out", sizes.out, DType::kFloat32, keep);  // the GEMM writes every element
   const effnet::cuda::Epilogue ep = read_epilogue(args, sizes.out_shape, keep);
   if (sizes.out == 0) return info.Env().Undefined();
   effnet::cuda::batch_matmul(s, a, b, out, ep);
@@ -111,7 +111,7 @@ Napi::Value RunPool(const Napi::CallbackInfo& info, const char* op, bool is_max)
   const size_t o_n = element_count({p.batch, p.out_h, p.out_w, p.channels}, op);
   std::vector<DeviceBufferPtr> keep;
   const float* x = args.data<float>("x", x_n, DType::kFloat32, keep);
-  float* out = args.data<float>("out", o_n, DType::kFloat32, keep);
+  float* out = args.output<float>("out", o_n, DType::kFloat32, keep);  // one thread per output element
   try {
     effnet::cuda::pool2d(is_max, p, x, out);
   } catch (const effnet::Error& e) {

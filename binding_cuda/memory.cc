@@ -15,16 +15,17 @@ using effnet::cuda::DeviceBuffer;
 
 using binding::buffer_id_arg;
 
-// alloc(bytes) -> id of a zero-filled device buffer.
+// alloc(bytes) -> id of a zero-filled device buffer (filled before its first read, unless an op's first
+// use overwrites it whole: see DeviceBuffer::Zeroing).
 Napi::Value Alloc(const Napi::CallbackInfo& info) {
-  auto buffer = std::make_shared<DeviceBuffer>(binding::alloc_bytes_arg(info));
+  auto buffer = std::make_shared<DeviceBuffer>(binding::alloc_bytes_arg(info), DeviceBuffer::Zeroing::kBeforeFirstRead);
   return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
 }
 
 // create(typedArray) -> id of a new device buffer holding a copy of the array's bytes (uploaded now).
 Napi::Value Create(const Napi::CallbackInfo& info) {
   const binding::HostBytes array = binding::typed_array_arg(info, 0, "create");
-  auto buffer = std::make_shared<DeviceBuffer>(array.bytes);
+  auto buffer = std::make_shared<DeviceBuffer>(array.bytes, DeviceBuffer::Zeroing::kNone);  // uploaded whole
   effnet::cuda::upload(*buffer, array.data, array.bytes);
   return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
 }
@@ -33,7 +34,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 Napi::Value Write(const Napi::CallbackInfo& info) {
   const uint32_t id = buffer_id_arg(info, 0, "write");
   const binding::HostBytes array = binding::typed_array_arg(info, 1, "write");
-  auto buffer = registry_get(id);
+  auto buffer = registry_get_for_overwrite(id, array.bytes);  // written whole once the size checks
   binding::check_write_size(id, buffer->bytes(), array.bytes);
   effnet::cuda::upload(*buffer, array.data, array.bytes);
   return info.Env().Undefined();

@@ -33,7 +33,8 @@ uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer) {
   return id;
 }
 
-effnet::cuda::DeviceBufferPtr registry_get(uint32_t id) {
+namespace {
+effnet::cuda::DeviceBufferPtr find_buffer(uint32_t id) {
   effnet::cuda::DeviceBufferPtr buffer;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -45,6 +46,20 @@ effnet::cuda::DeviceBufferPtr registry_get(uint32_t id) {
   }
   // Every op reaches its buffers through here: a graph being captured holds the ones it may read.
   effnet::cuda::hold_for_capture(buffer);
+  return buffer;
+}
+}  // namespace
+
+effnet::cuda::DeviceBufferPtr registry_get(uint32_t id) {
+  effnet::cuda::DeviceBufferPtr buffer = find_buffer(id);
+  buffer->ensure_zeroed();
+  return buffer;
+}
+
+effnet::cuda::DeviceBufferPtr registry_get_for_overwrite(uint32_t id, size_t bytes) {
+  effnet::cuda::DeviceBufferPtr buffer = find_buffer(id);
+  if (bytes == buffer->bytes()) buffer->overwritten();
+  else buffer->ensure_zeroed();
   return buffer;
 }
 

@@ -8,6 +8,7 @@
 // Graph capture (graph.cu) adds pools: while one is active, blocks handed out belong to it, and when
 // freed they go back to it rather than to the cache, so a captured graph's memory is never shared with
 // buffers made outside its capture. Released with its graph, a pool's blocks rejoin the cache.
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -125,7 +126,20 @@ Allocator& allocator() {
 
 }  // namespace
 
-DeviceBuffer::DeviceBuffer(size_t bytes, bool zero_fill) : bytes_(bytes) {
+namespace {
+// EFFNET_CUDA_ZERO_BUFFERS=1 zero-fills every new buffer at once, whatever its Zeroing says: a check for
+// a kernel that leaves part of its output unwritten (its results change with the setting).
+bool zero_every_buffer() {
+  static const bool on = [] {
+    const char* v = std::getenv("EFFNET_CUDA_ZERO_BUFFERS");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }();
+  return on;
+}
+}  // namespace
+
+DeviceBuffer::DeviceBuffer(size_t bytes, Zeroing zeroing) : bytes_(bytes) {
+  if (zero_every_buffer()) zeroing = Zeroing::kNow;
   cudaStream_t s = stream();
   Allocator& a = allocator();
   size_t block = round_block(bytes);
@@ -136,7 +150,8 @@ DeviceBuffer::DeviceBuffer(size_t bytes, bool zero_fill) : bytes_(bytes) {
     a.stats.bytes_in_use += bytes_;
     a.stats.blocks_in_use += 1;
   }
-  if (bytes_ > 0 && zero_fill) {
+  if (bytes_ > 0 && zeroing == Zeroing::kBeforeFirstRead) zero_pending_.store(true, std::memory_order_relaxed);
+  if (bytes_ > 0 && zeroing == Zeroing::kNow) {
     cudaError_t err = cudaMemsetAsync(data_, 0, bytes_, s);
     if (err != cudaSuccess) {
       a.give(data_, block_, pool_.get());
@@ -147,6 +162,28 @@ DeviceBuffer::DeviceBuffer(size_t bytes, bool zero_fill) : bytes_(bytes) {
       throw_cuda_error(err, "cudaMemsetAsync", __FILE__, __LINE__);
     }
   }
+}
+
+namespace {
+// Whether work queued on this buffer now would only be recorded into a graph being captured, not run:
+// a buffer made before the capture (or for another graph) still owes its zero fill afterwards then.
+bool recorded_only(const CapturePool* pool) {
+  if (!capturing()) return false;
+  Allocator& a = allocator();
+  std::lock_guard<std::mutex> lock(a.mutex);
+  return a.active == nullptr || a.active.get() != pool;
+}
+}  // namespace
+
+void DeviceBuffer::ensure_zeroed() const {
+  if (!zero_pending_.load(std::memory_order_relaxed)) return;
+  CUDA_CHECK(cudaMemsetAsync(const_cast<void*>(data_), 0, bytes_, stream()));
+  if (!recorded_only(pool_.get())) zero_pending_.store(false, std::memory_order_relaxed);
+}
+
+void DeviceBuffer::overwritten() {
+  if (!zero_pending_.load(std::memory_order_relaxed)) return;
+  if (!recorded_only(pool_.get())) zero_pending_.store(false, std::memory_order_relaxed);
 }
 
 DeviceBuffer::~DeviceBuffer() {
@@ -161,6 +198,8 @@ DeviceBuffer::~DeviceBuffer() {
 void upload(DeviceBuffer& dst, const void* src, size_t bytes) {
   if (bytes > dst.bytes()) throw Error("upload: " + std::to_string(bytes) + " bytes into a buffer of " + std::to_string(dst.bytes()));
   if (bytes == 0) return;
+  if (bytes == dst.bytes()) dst.overwritten();
+  else dst.ensure_zeroed();
   cudaStream_t s = stream();
   if (capturing()) {
     // A graph cannot record a copy from pageable memory: copy into pinned memory the pool keeps, and
@@ -187,6 +226,7 @@ void upload(DeviceBuffer& dst, const void* src, size_t bytes) {
 void download(const DeviceBuffer& src, void* dst, size_t bytes) {
   if (bytes > src.bytes()) throw Error("download: " + std::to_string(bytes) + " bytes from a buffer of " + std::to_string(src.bytes()));
   check_not_capturing("reading tensor data");
+  src.ensure_zeroed();
   cudaStream_t s = stream();
   if (bytes > 0) CUDA_CHECK(cudaMemcpyAsync(dst, src.data(), bytes, cudaMemcpyDeviceToHost, s));
   CUDA_CHECK(cudaStreamSynchronize(s));

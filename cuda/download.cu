@@ -9,6 +9,7 @@ namespace cuda {
 PendingDownload::PendingDownload(DeviceBufferPtr src) : src_(std::move(src)) {
   if (src_ == nullptr) throw Error("download: no buffer");
   check_not_capturing("reading tensor data");
+  src_->ensure_zeroed();
   cudaStream_t s = stream();
   cudaEvent_t event = nullptr;
   CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));

@@ -178,7 +178,7 @@ DeviceBufferPtr Graph::launch(const DeviceBuffer& x) {
                 std::to_string(input_->bytes()));
   }
   cudaStream_t s = stream();
-  auto out = std::make_shared<DeviceBuffer>(output_->bytes(), /*zero_fill=*/false);
+  auto out = std::make_shared<DeviceBuffer>(output_->bytes(), DeviceBuffer::Zeroing::kNone);
   if (x.data() != input_->data() && x.bytes() > 0) {
     CUDA_CHECK(cudaMemcpyAsync(input_->data(), x.data(), x.bytes(), cudaMemcpyDeviceToDevice, s));
   }

@@ -380,11 +380,13 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvDeviceWeights& w,
 
   // Scratch: freed blocks go back to the caching allocator; later work on the engine's one stream
   // is ordered after the kernels queued here, so reuse is safe.
-  DeviceBuffer d(checked_count({N, Ho, Wo, Cexp}) * sizeof(float));
-  DeviceBuffer partial(checked_count({N, tiles, Cexp}) * sizeof(float));
-  DeviceBuffer mean(checked_count({N, Cexp}) * sizeof(float));
-  DeviceBuffer hidden(checked_count({N, Cse}) * sizeof(float));
-  DeviceBuffer gate(checked_count({N, Cexp}) * sizeof(float));
+  // Every element of each is written by one kernel below before the next reads it: no zero fill.
+  constexpr DeviceBuffer::Zeroing kWritten = DeviceBuffer::Zeroing::kNone;
+  DeviceBuffer d(checked_count({N, Ho, Wo, Cexp}) * sizeof(float), kWritten);
+  DeviceBuffer partial(checked_count({N, tiles, Cexp}) * sizeof(float), kWritten);
+  DeviceBuffer mean(checked_count({N, Cexp}) * sizeof(float), kWritten);
+  DeviceBuffer hidden(checked_count({N, Cse}) * sizeof(float), kWritten);
+  DeviceBuffer gate(checked_count({N, Cexp}) * sizeof(float), kWritten);
   float* d_p = static_cast<float*>(d.data());
   float* partial_p = static_cast<float*>(partial.data());
   float* mean_p = static_cast<float*>(mean.data());

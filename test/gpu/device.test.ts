@@ -41,6 +41,24 @@ describeGpu('native-cuda device and storage', () => {
     expect(gpuMemory()).toEqual(before);
   });
 
+  it('a new buffer reads as zeros though its block held data (zero fill before the first read)', async () => {
+    await tf.setBackend('native-cuda');
+    const backend = tf.backend() as NativeCudaBackend;
+    const n = 3000;
+    for (let round = 0; round < 3; round++) {
+      // A block that held non-zero data goes back to the cache and is handed out again.
+      tf.dispose(tf.fill([n], 7 + round));
+      const info = backend.makeOutput([n], 'float32');
+      const t = tf.engine().makeTensorFromTensorInfo(info, backend);
+      expect((await t.data()).every((v) => v === 0), `round ${round}`).toBe(true);
+      // Read by an op before any download: the op must see zeros too.
+      const info2 = backend.makeOutput([n], 'float32');
+      const u = tf.engine().makeTensorFromTensorInfo(info2, backend);
+      expect(await tf.sum(tf.add(u, 1)).data()).toEqual(new Float32Array([n]));
+      tf.dispose([t, u]);
+    }
+  });
+
   it('moves tensors between native-cuda and native-cpu', async () => {
     await tf.setBackend('native-cuda');
     const x = tf.tensor([1, 2, 3, 4], [2, 2]);

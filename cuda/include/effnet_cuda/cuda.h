@@ -1,6 +1,7 @@
 // The CUDA engine's API: plain C++ (no CUDA or N-API types), used by binding_cuda/. Every function
 // throws effnet::Error carrying the CUDA error's name and message when a runtime call fails.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -40,8 +41,12 @@ struct CapturePool;
 // its graph's pool, when allocated during a capture and the graph still lives).
 class DeviceBuffer {
  public:
-  // Zero-filled on the engine's stream unless zero_fill is false (for buffers about to be overwritten).
-  explicit DeviceBuffer(size_t bytes, bool zero_fill = true);
+  // When a new buffer is zero-filled (on the engine's stream): at once; before the first op that reads
+  // it, unless the first op overwrites it whole (what tensors get: most are op outputs, and zeroing
+  // those would cost a memset per op and a node per op in a captured graph); or never (the caller
+  // overwrites it at once).
+  enum class Zeroing { kNow, kBeforeFirstRead, kNone };
+  explicit DeviceBuffer(size_t bytes, Zeroing zeroing = Zeroing::kNow);
   ~DeviceBuffer();
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
@@ -50,12 +55,17 @@ class DeviceBuffer {
   size_t bytes() const { return bytes_; }
   // The pool of the graph whose capture allocated this buffer; null outside captures.
   const CapturePool* capture_pool() const { return pool_.get(); }
+  // Queues the zero fill a kBeforeFirstRead buffer still owes; for every use except a whole overwrite.
+  void ensure_zeroed() const;
+  // The next op writes every byte: the zero fill the buffer still owes, if any, is dropped.
+  void overwritten();
 
  private:
   void* data_ = nullptr;
   size_t bytes_ = 0;
   size_t block_ = 0;  // size of the cached block backing this buffer
   std::shared_ptr<CapturePool> pool_;
+  mutable std::atomic<bool> zero_pending_{false};
 };
 using DeviceBufferPtr = std::shared_ptr<DeviceBuffer>;
 
