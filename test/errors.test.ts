@@ -7,6 +7,7 @@ import {fileURLToPath} from 'node:url';
 import {describe, expect, it} from 'vitest';
 
 import {NativeCpuBackend} from '../src/backend.js';
+import {head} from '../src/models/head.js';
 import {mbconv} from '../src/models/mbconv.js';
 import {cpuAddonCandidates, loadCpuAddon} from '../src/native.js';
 import {tf} from './util/reference.js';
@@ -178,13 +179,14 @@ describe('op entries reject bad options with a clear Error', () => {
 /** Options that name native buffers (a buffer id, or a list of them for `inputs`). */
 const BUFFER_KEYS = ['x', 'filter', 'out', 'a', 'b', 'bias', 'prelu', 'mean', 'variance', 'offset', 'scale', 'logits',
   'condition', 't', 'e', 'indices', 'params', 'inputs', 'expandKernel', 'expandBias', 'depthwiseKernel', 'depthwiseBias',
-  'seReduceKernel', 'seReduceBias', 'seExpandKernel', 'seExpandBias', 'projectKernel', 'projectBias'];
+  'seReduceKernel', 'seReduceBias', 'seExpandKernel', 'seExpandBias', 'projectKernel', 'projectBias', 'convKernel', 'convBias',
+  'denseKernel', 'denseBias'];
 
 /**
  * Options that size a buffer the entry reads or writes: multiplying one by 1000 (or setting 2^53)
  * must give an Error, since the buffers no longer hold what the options say.
  */
-const SIZE_KEYS = /^(batch|batchA|batchB|inH|inW|inC|outH|outW|outC|channels|multiplier|m|n|k|size|inChannels|expandedChannels|seChannels|outChannels|rows|cols|count|depth|outer|slices|sliceSize|biasSize|preluSize|meanSize|varianceSize|offsetSize|scaleSize|conditionSize|shape\[\d+\]|outShape\[\d+\]|aShape\[\d+\]|inner\[\d+\]|biasShape\[\d+\])$/;
+const SIZE_KEYS = /^(batch|batchA|batchB|height|width|headChannels|numClasses|inH|inW|inC|outH|outW|outC|channels|multiplier|m|n|k|size|inChannels|expandedChannels|seChannels|outChannels|rows|cols|count|depth|outer|slices|sliceSize|biasSize|preluSize|meanSize|varianceSize|offsetSize|scaleSize|conditionSize|shape\[\d+\]|outShape\[\d+\]|aShape\[\d+\]|inner\[\d+\]|biasShape\[\d+\])$/;
 
 interface RecordedCall {
   entry: string;
@@ -266,6 +268,11 @@ async function recordNativeCalls(): Promise<RecordedCall[]> {
         seExpandKernel: w([1, 1, 2, 12]) as tf.Tensor4D, seExpandBias: w([12]) as tf.Tensor1D,
         projectKernel: w([1, 1, 12, 3]) as tf.Tensor4D, projectBias: w([3]) as tf.Tensor1D,
       }, {kernelSize: 3, stride: 1, padding: 'same'});
+      // The fused EfficientNet head (1x1 conv 3 -> 8 + swish, mean, classifier 8 -> 5).
+      head(x, {
+        convKernel: w([1, 1, 3, 8]) as tf.Tensor4D, convBias: w([8]) as tf.Tensor1D,
+        denseKernel: w([8, 5]) as tf.Tensor2D, denseBias: w([5]) as tf.Tensor1D,
+      });
     });
   } finally {
     NativeCpuBackend.prototype.run = run;
