@@ -96,6 +96,10 @@ export class Runner {
       throw new Error(`${this.config.name}: input must be a float32 [N, H, W, 3] batch, got ${x.dtype} [${x.shape}]`);
     }
     return tf.tidy(() => {
+      if (!withFeatures && this.config.family === 'efficientnet') {
+        // The whole model, top included: its head is one fused kernel where the backend has it.
+        return {logits: this.graph(this.ops, x, this.config) as tf.Tensor2D};
+      }
       const features = this.graph(this.ops, x, this.body) as tf.Tensor4D;
       const logits = this.ops.dense(this.ops.globalAvgPool(features), 'classifier', this.config.numClasses) as tf.Tensor2D;
       return withFeatures ? {logits, features} : {logits};
