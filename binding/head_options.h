@@ -34,7 +34,8 @@ HeadBuffers<Args> read_head_buffers(const Args& args, const effnet::HeadParams& 
   const auto f32 = effnet::DType::kFloat32;
   HeadBuffers<Args> b;
   b.x = args.buffer("x", element_count({p.batch, p.height, p.width, p.in_channels}, op), f32);
-  b.out = args.buffer("out", element_count({p.batch, p.num_classes}, op), f32);
+  // The classifier writes every logit.
+  b.out = args.buffer("out", element_count({p.batch, p.num_classes}, op), f32, /*overwrite=*/true);
   if (b.x == b.out) args.fail("out must not be x's buffer");
   b.conv_kernel = args.buffer("convKernel", element_count({p.in_channels, p.head_channels}, op), f32);
   b.conv_bias = args.buffer("convBias", static_cast<size_t>(p.head_channels), f32);

@@ -48,8 +48,9 @@ void head(const HeadParams& p, const float* x, const HeadDeviceWeights& w, float
 
   // Scratch: freed blocks go back to the caching allocator; later work on the engine's one stream is
   // ordered after the kernels queued here, so reuse is safe.
-  DeviceBuffer partial(checked_count({N, tiles, Ch}) * sizeof(float));
-  DeviceBuffer mean(checked_count({N, Ch}) * sizeof(float));
+  // Every element of each is written by one kernel below before the next reads it: no zero fill.
+  DeviceBuffer partial(checked_count({N, tiles, Ch}) * sizeof(float), DeviceBuffer::Zeroing::kNone);
+  DeviceBuffer mean(checked_count({N, Ch}) * sizeof(float), DeviceBuffer::Zeroing::kNone);
   float* partial_p = static_cast<float*>(partial.data());
   float* mean_p = static_cast<float*>(mean.data());
 
