@@ -11,7 +11,9 @@
 # that no longer fits in what is left is reported "not run (deadline)", so a second call with
 #   ONLY="name name ..." bash scripts/gpu-check.sh
 # runs just those. Logs go to $OUT (or ./gpu-check-out). Before sending, on the build machine:
-#   EFFNET_CUDA_ARCHITECTURES=... npx cmake-js compile --out build-cuda -p 2   (full list by default)
+#   EFFNET_CUDA_ARCHITECTURES=90 npx cmake-js compile --out build-cuda -p 2
+#     (sm_90 only: the full fat binary, ~17 MB, would bring the carry close to its 64 MiB limit; with sm_90
+#     .device 37 MB + build-cuda/Release 8 MB + dist 2 MB + the tracked tree 4 MB)
 #   npm run build:ts                 (dist/: the bench runs compiled JavaScript)
 #   ../shared/device/pack.sh
 # and carry [".device", "build-cuda/Release", "dist"]. Command there:
