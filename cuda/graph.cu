@@ -175,7 +175,7 @@ DeviceBufferPtr Graph::launch(const DeviceBuffer& x) {
   check_not_capturing("replaying a CUDA graph");
   if (x.bytes() != input_->bytes()) {
     throw Error("graph launch: the input has " + std::to_string(x.bytes()) + " bytes; the graph was captured with " +
-                std::to_string(input_->bytes()));
+                std::to_string(input_->bytes()) + " bytes");
   }
   cudaStream_t s = stream();
   auto out = std::make_shared<DeviceBuffer>(output_->bytes(), DeviceBuffer::Zeroing::kNone);
