@@ -129,12 +129,21 @@ inline double f32_rsum(const float* x, size_t n) {
   return kernels::f32_rsum_portable(x, n);
 }
 
-inline void f32_rsum_rows(const float* x, size_t rows, size_t cols, size_t stride, double* acc) {
-  switch (active_isa()) {
-    case Isa::kAvx512: return kernels::f32_rsum_rows_avx512(x, rows, cols, stride, acc);
-    case Isa::kAvx2: return kernels::f32_rsum_rows_avx2(x, rows, cols, stride, acc);
-    case Isa::kPortable: return kernels::f32_rsum_rows_portable(x, rows, cols, stride, acc);
+using RowSumKernel = void (*)(const float* x, size_t rows, size_t cols, size_t stride, double* acc);
+
+// The row-sum microkernel of `isa`, for ops that choose the ISA once per call (the fused head and
+// MBConv block) and run it on every worker.
+inline RowSumKernel f32_rsum_rows_kernel(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return kernels::f32_rsum_rows_avx512;
+    case Isa::kAvx2: return kernels::f32_rsum_rows_avx2;
+    case Isa::kPortable: break;
   }
+  return kernels::f32_rsum_rows_portable;
+}
+
+inline void f32_rsum_rows(const float* x, size_t rows, size_t cols, size_t stride, double* acc) {
+  f32_rsum_rows_kernel(active_isa())(x, rows, cols, stride, acc);
 }
 
 inline float f32_rmax(const float* x, size_t n) {

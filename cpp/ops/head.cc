@@ -9,7 +9,7 @@
 #include "effnet/isa.h"
 #include "effnet/matmul.h"
 #include "effnet/threadpool.h"
-#include "kernels/reduce/reduce.h"
+#include "ops/elementwise_internal.h"
 
 namespace effnet {
 namespace {
@@ -23,17 +23,6 @@ constexpr size_t kTileFloats = 16 * 1024;
 constexpr size_t kBlockColumns = 256;
 
 size_t div_up(size_t x, size_t y) { return (x + y - 1) / y; }
-
-using RowSum = void (*)(const float*, size_t, size_t, size_t, double*);
-
-RowSum row_sum_kernel(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512: return kernels::f32_rsum_rows_avx512;
-    case Isa::kAvx2: return kernels::f32_rsum_rows_avx2;
-    case Isa::kPortable: break;
-  }
-  return kernels::f32_rsum_rows_portable;
-}
 
 }  // namespace
 
@@ -60,7 +49,7 @@ void head(const HeadParams& p, const float* x, const HeadWeights& w, float* out)
                                                       static_cast<const float*>(w.conv_kernel->data()), Ch, 1);
   const float* packed = static_cast<const float*>(packed_buffer->data());
   const size_t nr = kernel.nr, mr = kernel.mr;
-  const RowSum row_sum = row_sum_kernel(active_isa());
+  const detail::RowSumKernel row_sum = detail::f32_rsum_rows_kernel(active_isa());
 
   // Work items: (image, block of whole GEMM panels). Blocks of up to kBlockColumns channels, narrower
   // (down to one panel) while there are fewer than four items a thread. The split only decides who

@@ -16,8 +16,8 @@
 #include "effnet/gemm.h"
 #include "effnet/isa.h"
 #include "effnet/threadpool.h"
-#include "kernels/reduce/reduce.h"
 #include "kernels/unary/unary.h"
+#include "ops/elementwise_internal.h"
 
 namespace effnet {
 namespace {
@@ -105,17 +105,7 @@ class Layout {
   size_t size_ = 0;
 };
 
-using RowSum = void (*)(const float*, size_t, size_t, size_t, double*);
 using Unary = void (*)(int, const float*, float*, size_t, float, float);
-
-RowSum row_sum_kernel(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512: return kernels::f32_rsum_rows_avx512;
-    case Isa::kAvx2: return kernels::f32_rsum_rows_avx2;
-    case Isa::kPortable: break;
-  }
-  return kernels::f32_rsum_rows_portable;
-}
 
 Unary unary_kernel(Isa isa) {
   switch (isa) {
@@ -224,7 +214,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   dp.out_w = p.out_w;
   dp.activation = Activation::kSwish;
   const DepthwiseRowPlan dw_plan = plan_depthwise_rows(dp, w.depthwise_kernel, isa);
-  const RowSum row_sum = row_sum_kernel(isa);
+  const detail::RowSumKernel row_sum = detail::f32_rsum_rows_kernel(isa);
   const Unary unary = unary_kernel(isa);
 
   // ---- work split and scratch ----
