@@ -1,11 +1,11 @@
 // EffnetHead on the GPU: the launches of cuda/head.cuh's kernels (see effnet_cuda/head.h).
 #include <algorithm>
-#include <initializer_list>
 #include <string>
 
 #include "common.cuh"
 #include "effnet_cuda/head.h"
 #include "head.cuh"
+#include "scratch.cuh"
 
 namespace effnet {
 namespace cuda {
@@ -13,17 +13,6 @@ namespace {
 
 constexpr const char* kOp = "EffnetHead: ";
 constexpr int64_t kMaxGridYZ = 65535;
-
-// Product of sizes as an element count, throwing instead of wrapping around.
-size_t checked_count(std::initializer_list<int64_t> dims) {
-  size_t total = 1;
-  for (int64_t d : dims) {
-    if (__builtin_mul_overflow(total, static_cast<size_t>(d), &total) || total > (size_t(1) << 50)) {
-      throw Error(std::string(kOp) + "scratch size out of range");
-    }
-  }
-  return total;
-}
 
 }  // namespace
 
@@ -49,8 +38,8 @@ void head(const HeadParams& p, const float* x, const HeadDeviceWeights& w, float
   // Scratch: freed blocks go back to the caching allocator; later work on the engine's one stream is
   // ordered after the kernels queued here, so reuse is safe.
   // Every element of each is written by one kernel below before the next reads it: no zero fill.
-  DeviceBuffer partial(checked_count({N, tiles, Ch}) * sizeof(float), DeviceBuffer::Zeroing::kNone);
-  DeviceBuffer mean(checked_count({N, Ch}) * sizeof(float), DeviceBuffer::Zeroing::kNone);
+  DeviceBuffer partial(checked_count(kOp, {N, tiles, Ch}) * sizeof(float), DeviceBuffer::Zeroing::kNone);
+  DeviceBuffer mean(checked_count(kOp, {N, Ch}) * sizeof(float), DeviceBuffer::Zeroing::kNone);
   float* partial_p = static_cast<float*>(partial.data());
   float* mean_p = static_cast<float*>(mean.data());
 
@@ -73,9 +62,8 @@ void head(const HeadParams& p, const float* x, const HeadDeviceWeights& w, float
     args.n0 = static_cast<int>(n0);
     hk::head_conv_pool_kernel<<<dim3(channel_blocks, static_cast<unsigned>(tiles), images), hk::kThreads, 0, st>>>(args);
     CUDA_CHECK_LAUNCH("head conv+pool");
-    hk::head_mean_kernel<<<dim3(mean_blocks, images), hk::kThreads, 0, st>>>(partial_p, mean_p, static_cast<int>(n0),
-                                                                     static_cast<int>(tiles), static_cast<int>(Ch),
-                                                                     inv_pixels);
+    tile_mean_kernel<<<dim3(mean_blocks, images), hk::kThreads, 0, st>>>(partial_p, mean_p, static_cast<int>(n0),
+                                                                 static_cast<int>(tiles), static_cast<int>(Ch), inv_pixels);
     CUDA_CHECK_LAUNCH("head mean");
     hk::head_dense_kernel<<<dim3(dense_blocks, images), hk::kThreads, 0, st>>>(mean_p, w.dense_kernel, w.dense_bias, out,
                                                                       static_cast<int>(n0), static_cast<int>(Ch),

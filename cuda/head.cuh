@@ -7,11 +7,14 @@
 //     outputs: pixels ty + 16 i, channels tx + 16 j), + bias + swish, then the tile's per-channel sum:
 //     each thread adds its 4 pixels (i in order), the 16 row groups are added in ty order.
 //     partial [N, tiles, Chead]. Fixed order everywhere, no atomics: the same bits on every run.
-//  2. head_mean_kernel: mean [N, Chead] = (sum over tiles of partial, in double, tiles in order) / P.
+//  2. tile_mean_kernel (cuda/tile_mean.cuh): mean [N, Chead] = (sum over tiles of partial, in double,
+//     tiles in order) / P.
 //  3. head_dense_kernel: out [N, classes] = bias + mean * Wd; 32 outputs a block, the channel sum
 //     split over 8 warps (warp w takes channels c = w mod 8), the warps' sums added in warp order.
 #pragma once
 #include <cstdint>
+
+#include "tile_mean.cuh"
 
 namespace effnet {
 namespace cuda {
@@ -108,18 +111,6 @@ __global__ void __launch_bounds__(kThreads) head_conv_pool_kernel(ConvPoolArgs a
       a.partial[(n * a.tiles + tile) * a.Ch + c] = total;
     }
   }
-}
-
-// mean[n][c] = (sum over tiles of partial[n][tile][c]) / P; blockIdx.y: image n0 + y.
-__global__ void head_mean_kernel(const float* __restrict__ partial, float* __restrict__ mean, int n0, int tiles, int ch,
-                                 double inv_pixels) {
-  const int c = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
-  const int64_t n = n0 + static_cast<int64_t>(blockIdx.y);
-  if (c >= ch) return;
-  const float* p = partial + n * tiles * ch + c;
-  double total = 0;
-  for (int t = 0; t < tiles; ++t) total += p[static_cast<int64_t>(t) * ch];
-  mean[n * ch + c] = static_cast<float>(total * inv_pixels);
 }
 
 // out[n][j] = bd[j] + sum_c mean[n][c] * wd[c][j]; blockIdx.x: outputs 32 x .. 32 x + 31, blockIdx.y:

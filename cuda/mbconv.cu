@@ -9,7 +9,8 @@
 //     there and writes d [N, Ho, Wo, Cexp]. Each block also writes the per-channel sum of its d
 //     values: partial [N, tiles, Cexp] (fixed summation order, no atomics: the same inputs give
 //     the same bits on every run).
-//  2. se_mean_kernel: mean [N, Cexp] from the partial sums (in double, tiles in order).
+//  2. tile_mean_kernel (cuda/tile_mean.cuh): mean [N, Cexp] from the partial sums (in double, tiles
+//     in order) / (Ho * Wo).
 //  3. se_reduce_kernel: hidden [N, Cse] = swish(mean * Wr + br).
 //  4. se_gate_kernel: gate [N, Cexp] = sigmoid(hidden * Wx + bx).
 //  5. The projection GEMM per image, in the engine's precision (precision(): gemm.cuh's float32
@@ -17,12 +18,13 @@
 //     channels as they are loaded, B = Wp, bias and residual in the epilogue. The expand conv of step
 //     1 always runs in float32.
 #include <algorithm>
-#include <initializer_list>
 #include <mutex>
 #include <string>
 
 #include "effnet_cuda/mbconv.h"
 #include "gemm_tensor_core.cuh"
+#include "scratch.cuh"
+#include "tile_mean.cuh"
 
 namespace effnet {
 namespace cuda {
@@ -192,18 +194,6 @@ __global__ void __launch_bounds__(kBlockThreads) expand_depthwise_kernel(ExpandD
   }
 }
 
-// mean[n][c] = sum over tiles of partial[n][tile][c] / (Ho * Wo).
-__global__ void se_mean_kernel(const float* __restrict__ partial, float* __restrict__ mean, int n0, int tiles, int cexp,
-                               double inv_count) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  const int64_t n = n0 + blockIdx.y;
-  if (c >= cexp) return;
-  const float* p = partial + n * tiles * cexp + c;
-  double total = 0;
-  for (int t = 0; t < tiles; ++t) total += p[static_cast<int64_t>(t) * cexp];
-  mean[n * cexp + c] = static_cast<float>(total * inv_count);
-}
-
 // hidden[n][j] = swish(br[j] + sum_c mean[n][c] * wr[c][j]): 32 outputs per block, the channel
 // sum split over 8 warps (each a fixed residue class of c), added in warp order.
 __global__ void __launch_bounds__(kBlockThreads) se_reduce_kernel(const float* __restrict__ mean, const float* __restrict__ wr,
@@ -340,17 +330,6 @@ void launch_expand_depthwise(const ExpandDepthwiseArgs& args, const Plan& plan, 
   CUDA_CHECK_LAUNCH("mbconv expand+depthwise");
 }
 
-// Product of sizes as an element count, throwing instead of wrapping around.
-size_t checked_count(std::initializer_list<int64_t> dims) {
-  size_t total = 1;
-  for (int64_t d : dims) {
-    if (__builtin_mul_overflow(total, static_cast<size_t>(d), &total) || total > (size_t(1) << 50)) {
-      throw Error(std::string(kOp) + "scratch size out of range");
-    }
-  }
-  return total;
-}
-
 }  // namespace
 
 void mbconv(const MBConvParams& p, const float* x, const MBConvDeviceWeights& w, float* out) {
@@ -382,11 +361,11 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvDeviceWeights& w,
   // is ordered after the kernels queued here, so reuse is safe.
   // Every element of each is written by one kernel below before the next reads it: no zero fill.
   constexpr DeviceBuffer::Zeroing kWritten = DeviceBuffer::Zeroing::kNone;
-  DeviceBuffer d(checked_count({N, Ho, Wo, Cexp}) * sizeof(float), kWritten);
-  DeviceBuffer partial(checked_count({N, tiles, Cexp}) * sizeof(float), kWritten);
-  DeviceBuffer mean(checked_count({N, Cexp}) * sizeof(float), kWritten);
-  DeviceBuffer hidden(checked_count({N, Cse}) * sizeof(float), kWritten);
-  DeviceBuffer gate(checked_count({N, Cexp}) * sizeof(float), kWritten);
+  DeviceBuffer d(checked_count(kOp, {N, Ho, Wo, Cexp}) * sizeof(float), kWritten);
+  DeviceBuffer partial(checked_count(kOp, {N, tiles, Cexp}) * sizeof(float), kWritten);
+  DeviceBuffer mean(checked_count(kOp, {N, Cexp}) * sizeof(float), kWritten);
+  DeviceBuffer hidden(checked_count(kOp, {N, Cse}) * sizeof(float), kWritten);
+  DeviceBuffer gate(checked_count(kOp, {N, Cexp}) * sizeof(float), kWritten);
   float* d_p = static_cast<float*>(d.data());
   float* partial_p = static_cast<float*>(partial.data());
   float* mean_p = static_cast<float*>(mean.data());
@@ -434,8 +413,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvDeviceWeights& w,
     } else {
       launch_expand_depthwise<8>(args, plan, images, st);
     }
-    se_mean_kernel<<<dim3(cexp_blocks, images), kBlockThreads, 0, st>>>(partial_p, mean_p, args.n0, args.tiles,
-                                                                       args.Cexp, inv_count);
+    tile_mean_kernel<<<dim3(cexp_blocks, images), kBlockThreads, 0, st>>>(partial_p, mean_p, args.n0, args.tiles,
+                                                                         args.Cexp, inv_count);
     CUDA_CHECK_LAUNCH("mbconv SE mean");
     se_reduce_kernel<<<dim3(cse_blocks, images), kBlockThreads, 0, st>>>(mean_p, w.se_reduce_kernel, w.se_reduce_bias,
                                                                         hidden_p, args.n0, args.Cexp,
