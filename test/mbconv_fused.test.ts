@@ -6,17 +6,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {NativeCpuBackend} from '../src/backend.js';
 import {getThreads, nativeInfo, setThreads} from '../src/index.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
-import {
-  hasFusedMBConv,
-  MBCONV_KERNEL,
-  type MBConvWeights,
-  mbconv,
-  mbconvAttrs,
-  setMBConvFusion,
-} from '../src/models/mbconv.js';
+import {hasFusedMBConv, MBCONV_KERNEL, mbconv, setMBConvFusion} from '../src/models/mbconv.js';
 import {efficientNetConfig} from '../src/models/scaling.js';
+import {expectKernelErrors, expectRelativelyClose} from './util/fused_checks.js';
 import {
-  type BlockShape,
   type Group,
   expectMBConvEntryChecks,
   expectOneKernel,
@@ -27,6 +20,7 @@ import {
   rawWeights,
   referenceGroups,
   tensors,
+  validMBConvCall,
 } from './util/mbconv_blocks.js';
 import {evalOn, expectClose, forEachIsa, tf} from './util/reference.js';
 
@@ -120,14 +114,7 @@ describe('EffnetMBConv in a whole network', () => {
     const fused = run(true);
     const unfused = run(false);
     setMBConvFusion(true);
-    let maxAbs = 0;
-    let maxErr = 0;
-    for (let i = 0; i < unfused.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(unfused[i]));
-      maxErr = Math.max(maxErr, Math.abs(fused[i] - unfused[i]));
-    }
-    expect(maxAbs).toBeGreaterThan(0);
-    expect(maxErr / maxAbs).toBeLessThan(1e-4);
+    expectRelativelyClose(fused, unfused, 1e-4);
     model.dispose();
     x.dispose();
     tf.dispose([...weights.values()]);
@@ -156,30 +143,9 @@ describe('EffnetMBConv in a whole network', () => {
 });
 
 describe('EffnetMBConv bad input', () => {
-  const shape: BlockShape = {label: '', k: 3, stride: 1, expand: 6, cin: 8, cout: 8, cse: 2, residual: true};
-  /** Runs the kernel on valid inputs changed by `mutate`; returns the error message (or '' when none). */
-  const failure = (mutate: (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) => void): string => {
-    const w = tensors(rawWeights(shape, 1)) as unknown as Record<string, tf.Tensor>;
-    const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
-    const attrs = {...mbconvAttrs(x, w as unknown as MBConvWeights, {kernelSize: 3, stride: 1, padding: 'same'})} as Record<string, unknown>;
-    const inputs: Record<string, tf.Tensor> = {x, ...w};
-    const made = [x, ...Object.values(w)];
-    try {
-      mutate(inputs, attrs);
-      made.push(...Object.values(inputs));
-      const y = tf.engine().runKernel(MBCONV_KERNEL, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
-      y.dispose();
-      return '';
-    } catch (e) {
-      return (e as Error).message;
-    } finally {
-      tf.dispose(made);
-    }
-  };
-
   it('names the kernel and what is supported', async () => {
     await tf.setBackend(NATIVE);
-    const cases: Array<[string, (i: Record<string, tf.Tensor>, a: Record<string, unknown>) => void, RegExp]> = [
+    expectKernelErrors(MBCONV_KERNEL, validMBConvCall, [
       ['stride 3', (_, a) => { a.stride = 3; a.residual = false; }, /EffnetMBConv: stride 3; supported: 1, 2/],
       ['even kernel', (_, a) => { a.kernelSize = 4; }, /EffnetMBConv: kernelSize 4; supported: odd sizes/],
       ['pads too big', (_, a) => { a.pads = [3, 1, 1, 1]; }, /EffnetMBConv: pads .*supported/],
@@ -188,13 +154,7 @@ describe('EffnetMBConv bad input', () => {
       ['dtype', (i) => { i.x = tf.cast(i.x, 'int32'); }, /EffnetMBConv: input 'x' has dtype int32; supported: float32/],
       ['missing weight', (i) => { delete i.seExpandBias; }, /EffnetMBConv: missing input 'seExpandBias'/],
       ['activation', (_, a) => { a.activation = 'relu'; }, /EffnetMBConv: activation 'relu'; supported: swish/],
-    ];
-    const before = tf.memory().numTensors;
-    expect(failure(() => {})).toBe('');
-    for (const [label, mutate, pattern] of cases) {
-      expect(failure(mutate), label).toMatch(pattern);
-    }
-    expect(tf.memory().numTensors).toBe(before);
+    ]);
   });
 
   it('is checked natively too', async () => {

@@ -3,8 +3,9 @@
 import {expect} from 'vitest';
 
 import {layerSummary} from '../../src/models/count.js';
-import {HEAD_KERNEL, head, headComposite, type HeadWeights} from '../../src/models/head.js';
+import {HEAD_KERNEL, head, headAttrs, headComposite, type HeadWeights} from '../../src/models/head.js';
 import {efficientNetConfig} from '../../src/models/scaling.js';
+import type {ValidCall} from './fused_checks.js';
 import {type Evaluated, evalOn, seededRandom, tf} from './reference.js';
 
 export interface HeadShape {
@@ -16,8 +17,13 @@ export interface HeadShape {
   classes: number;
 }
 
+/** Class counts of the tests: 1001 for B0 and B7 (ImageNet + background), small odd ones elsewhere. */
+export function testClassCount(variant: string): number {
+  return variant === 'b0' || variant === 'b7' ? 1001 : 2 * Number(variant.slice(1)) + 3;
+}
+
 /** The head of each of B0-B7 at its resolution: C_in from the last block, C_head = round_filters(1280). */
-export function modelHeadShapes(classes: (variant: string) => number): HeadShape[] {
+export function modelHeadShapes(classes: (variant: string) => number = testClassCount): HeadShape[] {
   return ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7'].map((variant) => {
     const config = efficientNetConfig(variant as 'b0');
     const conv = layerSummary(config).find((l) => l.kind === 'conv' && l.spec.name === 'head/conv');
@@ -40,6 +46,9 @@ export const ODD_HEAD_SHAPES: HeadShape[] = [
   {label: 'odd 13x11 33->200, 7 classes', h: 13, w: 11, cin: 33, chead: 200, classes: 7},
   {label: 'odd 3x7 1->1, 3 classes', h: 3, w: 7, cin: 1, chead: 1, classes: 3},
 ];
+
+/** The head of the bad-input checks. */
+export const SMALL_HEAD: HeadShape = {label: '', h: 3, w: 2, cin: 5, chead: 7, classes: 4};
 
 export function floats(n: number, seed: number, scale: number): Float32Array {
   const r = seededRandom(seed);
@@ -131,6 +140,13 @@ export async function expectOneHeadKernel(backend: string): Promise<void> {
   disposeHead(w);
 }
 
+/** A valid EffnetHead call of SMALL_HEAD (batch 1), for the bad-input checks. */
+export const validHeadCall: ValidCall = () => {
+  const w = headTensors(SMALL_HEAD, rawHeadWeights(SMALL_HEAD, 1));
+  const x = tf.tensor4d(floats(3 * 2 * 5, 1, 1), [1, 3, 2, 5]);
+  return {inputs: {x, ...w}, attrs: {...headAttrs(x, w)}};
+};
+
 /** The backend surface the entry checks need (NativeCpuBackend and NativeCudaBackend). */
 export interface EntryBackend {
   bufferOf(t: tf.TensorInfo, kernel: string): number;
@@ -139,7 +155,7 @@ export interface EntryBackend {
 
 /** The native entry itself rejects bad options with errors that name the kernel. */
 export function expectHeadEntryChecks(backend: EntryBackend): void {
-  const shape: HeadShape = {label: '', h: 3, w: 2, cin: 5, chead: 7, classes: 4};
+  const shape = SMALL_HEAD;
   const w = headTensors(shape, rawHeadWeights(shape, 2));
   const x = tf.tensor4d(floats(2 * 3 * 2 * 5, 1, 1), [2, 3, 2, 5]);
   const out = tf.zeros([2, 4]);

@@ -1,9 +1,17 @@
 // MBConv block shapes, seeded weights and inputs, and references on tfjs-backend-cpu, shared by the
 // fused-block tests of native-cpu (test/mbconv_fused.test.ts) and native-cuda (test/gpu/mbconv.test.ts).
-import {MBCONV_KERNEL, mbconv, type MBConvConfig, type MBConvWeights, mbconvComposite} from '../../src/models/mbconv.js';
+import {
+  MBCONV_KERNEL,
+  mbconv,
+  mbconvAttrs,
+  type MBConvConfig,
+  type MBConvWeights,
+  mbconvComposite,
+} from '../../src/models/mbconv.js';
 import {efficientNetBlocks, efficientNetConfig, type PaddingMode} from '../../src/models/scaling.js';
 import {expect} from 'vitest';
 
+import type {ValidCall} from './fused_checks.js';
 import {type Evaluated, evalOn, seededRandom, tf} from './reference.js';
 
 export function floats(n: number, seed: number, scale: number): Float32Array {
@@ -173,6 +181,16 @@ export async function largeReferenceGroups(): Promise<Group[]> {
   return groups;
 }
 
+/** The block of the bad-input checks. */
+export const SMALL_BLOCK: BlockShape = {label: '', k: 3, stride: 1, expand: 6, cin: 8, cout: 8, cse: 2, residual: true};
+
+/** A valid EffnetMBConv call of SMALL_BLOCK on a 5x5 image, for the bad-input checks. */
+export const validMBConvCall: ValidCall = () => {
+  const w = tensors(rawWeights(SMALL_BLOCK, 1)) as unknown as Record<string, tf.Tensor>;
+  const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
+  return {inputs: {x, ...w}, attrs: {...mbconvAttrs(x, w as unknown as MBConvWeights, {kernelSize: 3, stride: 1, padding: 'same'})}};
+};
+
 /** What the addon-entry checks need of a native backend (native-cpu and native-cuda both have it). */
 interface EntryBackend {
   bufferOf(t: tf.TensorInfo, kernel: string): number;
@@ -184,8 +202,7 @@ interface EntryBackend {
  * rejects each bad option with the CPU op's message (the entry validates natively, whatever calls it).
  */
 export function expectMBConvEntryChecks(backend: EntryBackend, extra: Array<[Record<string, number | boolean>, RegExp]> = []): void {
-  const shape: BlockShape = {label: '', k: 3, stride: 1, expand: 6, cin: 8, cout: 8, cse: 2, residual: true};
-  const w = tensors(rawWeights(shape, 2)) as unknown as Record<string, tf.Tensor>;
+  const w = tensors(rawWeights(SMALL_BLOCK, 2)) as unknown as Record<string, tf.Tensor>;
   const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
   const out = tf.zeros([1, 5, 5, 8]);
   const base = (): Record<string, number | boolean> => {
