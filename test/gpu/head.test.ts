@@ -7,25 +7,23 @@ import {afterAll, beforeAll, expect, it} from 'vitest';
 
 import type {NativeCudaBackend} from '../../src/backend_cuda.js';
 import {effnetHeadConfig} from '../../src/kernels/EffnetHead.js';
-import {buildEfficientNet, randomEfficientNetWeights} from '../../src/models/efficientnet.js';
-import {HEAD_KERNEL, hasFusedHead, headAttrs} from '../../src/models/head.js';
-import {efficientNetConfig} from '../../src/models/scaling.js';
+import {HEAD_KERNEL, hasFusedHead} from '../../src/models/head.js';
+import {kernelFailure} from '../util/fused_checks.js';
 import {
-  disposeHead,
   expectHeadEntryChecks,
   expectOneHeadKernel,
   floats,
   type HeadCase,
   headCases,
-  headTensors,
   type HeadShape,
   modelHeadShapes,
   ODD_HEAD_SHAPES,
   rawHeadWeights,
   runHead,
+  validHeadCall,
 } from '../util/head_cases.js';
 import {evalOn, expectClose} from '../util/reference.js';
-import {describeGpu, GPU_SKIP_REASON, tf} from './gpu_util.js';
+import {b0Logits, describeGpu, expectLogitsClose, GPU_SKIP_REASON, tf} from './gpu_util.js';
 
 const GPU = 'native-cuda';
 
@@ -47,7 +45,7 @@ const LARGE: HeadShape = {label: 'large 100x100 8->70, 3 classes', h: 100, w: 10
 describeGpu('EffnetHead (fused) on native-cuda', () => {
   const cases: HeadCase[] = [];
   beforeAll(async () => {
-    const shapes = modelHeadShapes((v) => (v === 'b0' || v === 'b7' ? 1001 : 2 * Number(v.slice(1)) + 3));
+    const shapes = modelHeadShapes();
     cases.push(...(await headCases(shapes, [1])));
     cases.push(...(await headCases([shapes[0], shapes[7]], [2], 300)));
     cases.push(...(await headCases([...ODD_HEAD_SHAPES, LARGE], [1, 3], 500)));
@@ -93,35 +91,11 @@ describeGpu('EffnetHead (fused) on native-cuda', () => {
 
 describeGpu('EffnetHead in a whole network on native-cuda', () => {
   it('B0 at 224x224, batch 1, with the fused head on native-cuda matches native-cpu within 1e-4 relative', async () => {
-    const config = efficientNetConfig('b0');
-    const logits = async (backend: string): Promise<{values: Float32Array; kernels: string[]}> => {
-      await tf.setBackend(backend);
-      const weights = randomEfficientNetWeights(config, 1);
-      const model = buildEfficientNet(config, weights);
-      tf.dispose([...weights.values()]);
-      const x = tf.tensor4d(floats(224 * 224 * 3, 11, 1), [1, 224, 224, 3]);
-      let values: Float32Array = new Float32Array(0);
-      const profile = await tf.profile(async () => {
-        const y = model.predict(x);
-        values = (await y.data()) as Float32Array;
-        y.dispose();
-      });
-      model.dispose();
-      x.dispose();
-      return {values, kernels: profile.kernels.map((k) => k.name)};
-    };
-    const gpu = await logits(GPU);
-    const cpu = await logits('native-cpu');
+    const image = floats(224 * 224 * 3, 11, 1);
+    const gpu = await b0Logits(GPU, image);
+    const cpu = await b0Logits('native-cpu', image);
     expect(gpu.kernels.filter((k) => k === HEAD_KERNEL)).toHaveLength(1);
-    let scale = 0;
-    let worst = 0;
-    for (let i = 0; i < cpu.values.length; i++) scale = Math.max(scale, Math.abs(cpu.values[i]));
-    for (let i = 0; i < cpu.values.length; i++) {
-      expect(Number.isFinite(gpu.values[i]), `logit ${i}`).toBe(true);
-      worst = Math.max(worst, Math.abs(gpu.values[i] - cpu.values[i]) / Math.max(Math.abs(cpu.values[i]), scale * 1e-2));
-    }
-    expect(scale).toBeGreaterThan(0);
-    expect(worst).toBeLessThanOrEqual(1e-4);
+    expectLogitsClose(gpu.values, cpu.values, 1e-4);
   });
 });
 
@@ -130,14 +104,9 @@ describeGpu('EffnetHead bad input on native-cuda', () => {
     await tf.setBackend(GPU);
     expectHeadEntryChecks(tf.backend() as NativeCudaBackend);
     // The kernel's own checks (src/kernels/EffnetHead.ts) run before the addon on native-cuda too.
-    const shape: HeadShape = {label: '', h: 3, w: 2, cin: 5, chead: 7, classes: 4};
-    const w = headTensors(shape, rawHeadWeights(shape, 1));
-    const x = tf.tensor4d(floats(30, 1, 1), [1, 3, 2, 5]);
-    const attrs = {...headAttrs(x, w), inChannels: 6};
-    expect(() => tf.engine().runKernel(HEAD_KERNEL, {x, ...w}, attrs as unknown as tf.NamedAttrMap)).toThrow(
-      /EffnetHead: inChannels 6 does not match x/,
-    );
-    tf.dispose([x]);
-    disposeHead(w);
+    const mismatch = kernelFailure(HEAD_KERNEL, validHeadCall, (_, a) => {
+      a.inChannels = 6;
+    });
+    expect(mismatch).toMatch(/EffnetHead: inChannels 6 does not match x/);
   });
 });

@@ -8,8 +8,9 @@ import {afterAll, beforeAll, expect, it} from 'vitest';
 import type {NativeCudaBackend} from '../../src/backend_cuda.js';
 import {getCudaMBConvFusion, setCudaMBConvFusion} from '../../src/index.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../../src/models/efficientnet.js';
-import {hasFusedMBConv, MBCONV_KERNEL, type MBConvWeights, mbconv, mbconvAttrs} from '../../src/models/mbconv.js';
+import {hasFusedMBConv, MBCONV_KERNEL, mbconv} from '../../src/models/mbconv.js';
 import {efficientNetBlocks, efficientNetConfig} from '../../src/models/scaling.js';
+import {kernelFailure} from '../util/fused_checks.js';
 import {
   type BlockShape,
   type Case,
@@ -24,9 +25,10 @@ import {
   reference,
   referenceGroups,
   tensors,
+  validMBConvCall,
 } from '../util/mbconv_blocks.js';
 import {evalOn, type Evaluated, expectClose} from '../util/reference.js';
-import {describeGpu, tf} from './gpu_util.js';
+import {b0Logits, describeGpu, expectLogitsClose, tf} from './gpu_util.js';
 
 const GPU = 'native-cuda';
 
@@ -113,36 +115,12 @@ describeGpu('EffnetMBConv (fused) on native-cuda', () => {
 
 describeGpu('EffnetMBConv in a whole network on native-cuda', () => {
   it('B0 at 224x224, batch 1, fused on native-cuda matches native-cpu within 1e-4 relative', async () => {
-    const config = efficientNetConfig('b0');
-    const logits = async (backend: string): Promise<{values: Float32Array; kernels: string[]}> => {
-      await tf.setBackend(backend);
-      const weights = randomEfficientNetWeights(config, 1);
-      const model = buildEfficientNet(config, weights);
-      tf.dispose([...weights.values()]);
-      const x = tf.tensor4d(input([1, 224, 224, 3], 11), [1, 224, 224, 3]);
-      let values: Float32Array = new Float32Array(0);
-      const profile = await tf.profile(async () => {
-        const y = model.predict(x);
-        values = (await y.data()) as Float32Array;
-        y.dispose();
-      });
-      model.dispose();
-      x.dispose();
-      return {values, kernels: profile.kernels.map((k) => k.name)};
-    };
-    const gpu = await logits(GPU);
-    const cpu = await logits('native-cpu');
-    const fusedBlocks = efficientNetBlocks(config).length;
+    const image = input([1, 224, 224, 3], 11);
+    const gpu = await b0Logits(GPU, image);
+    const cpu = await b0Logits('native-cpu', image);
+    const fusedBlocks = efficientNetBlocks(efficientNetConfig('b0')).length;
     expect(gpu.kernels.filter((k) => k === MBCONV_KERNEL).length).toBe(fusedBlocks);
-    let scale = 0;
-    let worst = 0;
-    for (let i = 0; i < cpu.values.length; i++) scale = Math.max(scale, Math.abs(cpu.values[i]));
-    for (let i = 0; i < cpu.values.length; i++) {
-      expect(Number.isFinite(gpu.values[i]), `logit ${i}`).toBe(true);
-      worst = Math.max(worst, Math.abs(gpu.values[i] - cpu.values[i]) / Math.max(Math.abs(cpu.values[i]), scale * 1e-2));
-    }
-    expect(scale).toBeGreaterThan(0);
-    expect(worst).toBeLessThanOrEqual(1e-4);
+    expectLogitsClose(gpu.values, cpu.values, 1e-4);
   });
 
   it('B0 at 224x224, batch 1: latency fused and composed on native-cuda (logged, not asserted)', async () => {
@@ -179,14 +157,10 @@ describeGpu('EffnetMBConv bad input on native-cuda', () => {
     await tf.setBackend(GPU);
     const backend = tf.backend() as NativeCudaBackend;
     expectMBConvEntryChecks(backend);
-    const shape: BlockShape = {label: '', k: 3, stride: 1, expand: 6, cin: 8, cout: 8, cse: 2, residual: true};
-    const w = tensors(rawWeights(shape, 2)) as unknown as Record<string, tf.Tensor>;
-    const x = tf.tensor4d(input([1, 5, 5, 8], 1), [1, 5, 5, 8]);
     // The kernel's own checks (src/kernels/EffnetMBConv.ts) run before the addon on native-cuda too.
-    const attrs = {...mbconvAttrs(x, w as unknown as MBConvWeights, {kernelSize: 3, stride: 1, padding: 'same'}), stride: 2};
-    expect(() => tf.engine().runKernel(MBCONV_KERNEL, {x, ...w}, attrs as unknown as tf.NamedAttrMap)).toThrow(
-      /EffnetMBConv: residual needs stride 1/,
-    );
-    tf.dispose([x, ...Object.values(w)]);
+    const residualStride2 = kernelFailure(MBCONV_KERNEL, validMBConvCall, (_, a) => {
+      a.stride = 2;
+    });
+    expect(residualStride2).toMatch(/EffnetMBConv: residual needs stride 1/);
   });
 });
