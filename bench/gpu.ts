@@ -508,6 +508,20 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
     }
   }
   const budget = {iterations: options.iterations, warmup: options.warmup, maxSeconds: options.maxSeconds};
+  /** Latency samples of `run` on the device: the clock stops after a synchronize, before the output is freed. */
+  const deviceSeries = (run: () => tf.Tensor): Promise<number[]> =>
+    runSeries(
+      () => {
+        const t0 = performance.now();
+        const y = run();
+        sync();
+        const ms = performance.now() - t0;
+        y.dispose();
+        return ms;
+      },
+      budget,
+      signal,
+    );
   /** Set when the device stays in error after a failure (a sticky CUDA error): nothing more can run. */
   let broken: string | null = null;
 
@@ -586,18 +600,7 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
       try {
         cell.graphNodes = graph.nodes;
         cell.graphPoolBytes = graph.poolBytes;
-        const samples = await runSeries(
-          () => {
-            const t0 = performance.now();
-            const y = graph.run(x);
-            sync();
-            const ms = performance.now() - t0;
-            y.dispose();
-            return ms;
-          },
-          budget,
-          signal,
-        );
+        const samples = await deviceSeries(() => graph.run(x));
         if (samples.length > 0) cell.graph = seriesStats(samples);
         else cell.graphReason = 'interrupted';
       } catch (e) {
@@ -673,18 +676,7 @@ export async function runGpuBench(options: GpuBenchOptions, hooks: GpuRunHooks =
           // Device-resident: the input is made on the GPU once, for the eager and the graph series.
           const x = tf.tensor(host, shape);
           try {
-            const samples = await runSeries(
-              () => {
-                const t0 = performance.now();
-                const y = model.predict(x);
-                sync();
-                const ms = performance.now() - t0;
-                y.dispose();
-                return ms;
-              },
-              budget,
-              signal,
-            );
+            const samples = await deviceSeries(() => model.predict(x));
             if (samples.length > 0) cell.device = seriesStats(samples);
             // Host to host: upload, predict, download.
             const hostSamples = await runSeries(
