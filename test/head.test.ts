@@ -5,12 +5,12 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
-import {getThreads, nativeInfo, setThreads} from '../src/index.js';
+import {nativeInfo, setThreads} from '../src/index.js';
 import {countMultiplyAdds, countParams} from '../src/models/count.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
 import {HEAD_KERNEL, hasFusedHead, head, headFusionActive, setHeadFusion} from '../src/models/head.js';
 import {efficientNetConfig} from '../src/models/scaling.js';
-import {expectKernelErrors, expectRelativelyClose} from './util/fused_checks.js';
+import {expectKernelErrors, expectRelativelyClose, useBackendForFile} from './util/fused_checks.js';
 import {
   disposeHead,
   expectHeadEntryChecks,
@@ -30,15 +30,7 @@ import {evalOn, expectClose, forEachIsa, tf} from './util/reference.js';
 
 const NATIVE = 'native-cpu';
 
-let savedThreads = 1;
-beforeAll(async () => {
-  savedThreads = getThreads();
-  await tf.setBackend(NATIVE);
-});
-afterAll(() => {
-  setThreads(savedThreads);
-  setHeadFusion(true);
-});
+useBackendForFile(NATIVE, () => setHeadFusion(true));
 
 describe('EffnetHead (fused) vs the composed head on cpu', () => {
   const shapes = modelHeadShapes();

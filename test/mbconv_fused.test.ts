@@ -1,14 +1,14 @@
 // The fused EffnetMBConv kernel against the composite block on tfjs-backend-cpu, for every block
 // shape of B0-B7 (and kernel sizes 1 and 7) at every ISA level, 1 and 2 threads (3 for batch 2),
 // batch 1 and 2; a whole B0 fused vs unfused; packed-weight lifetime; bad input.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {beforeAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
-import {getThreads, nativeInfo, setThreads} from '../src/index.js';
+import {nativeInfo, setThreads} from '../src/index.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
 import {hasFusedMBConv, MBCONV_KERNEL, mbconv, setMBConvFusion} from '../src/models/mbconv.js';
 import {efficientNetConfig} from '../src/models/scaling.js';
-import {expectKernelErrors, expectRelativelyClose} from './util/fused_checks.js';
+import {expectKernelErrors, expectRelativelyClose, useBackendForFile} from './util/fused_checks.js';
 import {
   type Group,
   expectMBConvEntryChecks,
@@ -53,15 +53,7 @@ async function expectFusedMatches(groups: Group[], threads: number): Promise<num
   return checked;
 }
 
-let savedThreads = 1;
-beforeAll(async () => {
-  savedThreads = getThreads();
-  await tf.setBackend(NATIVE);
-});
-afterAll(() => {
-  setThreads(savedThreads);
-  setMBConvFusion(true);
-});
+useBackendForFile(NATIVE, () => setMBConvFusion(true));
 
 describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
   it('covers the block shapes of B0-B7', () => {

@@ -1,8 +1,26 @@
-// Checks shared by the fused-kernel tests (test/head.test.ts, test/mbconv_fused.test.ts): bad input
-// to a kernel gives its errors without leaking tensors, and two outputs agree relative to their scale.
-import {expect} from 'vitest';
+// Pieces shared by the fused-kernel tests (test/head.test.ts, test/mbconv_fused.test.ts): their
+// setup, bad input to a kernel giving its errors without leaking tensors, and two outputs agreeing
+// relative to their scale.
+import {afterAll, beforeAll, expect} from 'vitest';
 
+import {getThreads, setThreads} from '../../src/index.js';
 import {tf} from './reference.js';
+
+/**
+ * Switches to `backend` before the file's tests; after them puts the thread count back and calls
+ * `restore` (for the settings the tests change, such as a fusion switch).
+ */
+export function useBackendForFile(backend: string, restore: () => void): void {
+  let savedThreads = 1;
+  beforeAll(async () => {
+    savedThreads = getThreads();
+    await tf.setBackend(backend);
+  });
+  afterAll(() => {
+    setThreads(savedThreads);
+    restore();
+  });
+}
 
 /** Changes a valid call's inputs and attributes in place (may replace or delete inputs). */
 export type Mutation = (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) => void;
