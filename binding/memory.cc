@@ -48,6 +48,29 @@ Napi::Value Free(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), registry_remove(buffer_id_arg(info, 0, "free")));
 }
 
+// pin(id) -> whether the id exists: it stays usable until unpin(id), even once freed (captured graphs).
+Napi::Value Pin(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), registry_pin(buffer_id_arg(info, 0, "pin")));
+}
+
+// unpin(id): undoes one pin; a pinned id already freed goes now.
+Napi::Value Unpin(const Napi::CallbackInfo& info) {
+  registry_unpin(buffer_id_arg(info, 0, "unpin"));
+  return info.Env().Undefined();
+}
+
+// copyBuffer(src, dst): dst's bytes = src's (the sizes must match).
+Napi::Value CopyBuffer(const Napi::CallbackInfo& info) {
+  auto src = registry_get(buffer_id_arg(info, 0, "copyBuffer"));
+  auto dst = registry_get(buffer_id_arg(info, 1, "copyBuffer"));
+  if (src->bytes() != dst->bytes()) {
+    throw effnet::Error("copyBuffer: the source holds " + std::to_string(src->bytes()) + " bytes, the destination " +
+                        std::to_string(dst->bytes()));
+  }
+  if (src != dst && src->bytes() > 0) std::memcpy(dst->data(), src->data(), src->bytes());
+  return info.Env().Undefined();
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
@@ -90,6 +113,9 @@ void init_memory(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "write", Write);
   export_entry(env, exports, "read", Read);
   export_entry(env, exports, "free", Free);
+  export_entry(env, exports, "pin", Pin);
+  export_entry(env, exports, "unpin", Unpin);
+  export_entry(env, exports, "copyBuffer", CopyBuffer);
   export_entry(env, exports, "info", Info);
   export_entry(env, exports, "setThreads", SetThreads);
   export_entry(env, exports, "setIsa", SetIsa);

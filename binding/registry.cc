@@ -9,16 +9,33 @@
 
 namespace binding {
 namespace {
+struct Entry {
+  effnet::BufferPtr buffer;
+  uint32_t pins = 0;
+  bool released = false;  // freed by JavaScript while pinned: erased at the last unpin
+};
 std::mutex g_mutex;
-std::unordered_map<uint32_t, effnet::BufferPtr> g_buffers;
+std::unordered_map<uint32_t, Entry> g_buffers;
 uint32_t g_next_id = 1;
+
+// Erases an entry (the caller holds the mutex) and returns its buffer, to be let go outside the lock.
+effnet::BufferPtr erase_locked(std::unordered_map<uint32_t, Entry>::iterator it) {
+  effnet::BufferPtr buffer = std::move(it->second.buffer);
+  g_buffers.erase(it);
+  return buffer;
+}
+
+void forget(const effnet::BufferPtr& removed) {
+  // Weights packed from this buffer are of no further use once nothing can name it.
+  if (removed != nullptr) effnet::packed_cache_forget(removed.get());
+}
 }  // namespace
 
 uint32_t registry_add(effnet::BufferPtr buffer) {
   std::lock_guard<std::mutex> lock(g_mutex);
   uint32_t id = g_next_id++;
   if (g_next_id == 0) g_next_id = 1;
-  g_buffers.emplace(id, std::move(buffer));
+  g_buffers.emplace(id, Entry{std::move(buffer)});
   return id;
 }
 
@@ -28,7 +45,7 @@ effnet::BufferPtr registry_get(uint32_t id) {
   if (it == g_buffers.end()) {
     throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
   }
-  return it->second;
+  return it->second.buffer;
 }
 
 bool registry_remove(uint32_t id) {
@@ -36,13 +53,34 @@ bool registry_remove(uint32_t id) {
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     auto it = g_buffers.find(id);
-    if (it == g_buffers.end()) return false;
-    removed = std::move(it->second);
-    g_buffers.erase(it);
+    if (it == g_buffers.end() || it->second.released) return false;
+    if (it->second.pins > 0) {
+      it->second.released = true;
+      return true;
+    }
+    removed = erase_locked(it);
   }
-  // Weights packed from this buffer are of no further use once JavaScript has let it go.
-  effnet::packed_cache_forget(removed.get());
+  forget(removed);
   return true;
+}
+
+bool registry_pin(uint32_t id) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_buffers.find(id);
+  if (it == g_buffers.end() || it->second.released) return false;
+  ++it->second.pins;
+  return true;
+}
+
+void registry_unpin(uint32_t id) {
+  effnet::BufferPtr removed;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_buffers.find(id);
+    if (it == g_buffers.end() || it->second.pins == 0) return;
+    if (--it->second.pins == 0 && it->second.released) removed = erase_locked(it);
+  }
+  forget(removed);
 }
 
 size_t registry_size() {

@@ -10,8 +10,15 @@ namespace binding {
 uint32_t registry_add(effnet::BufferPtr buffer);
 // The buffer for `id`; throws effnet::Error naming the id when there is none.
 effnet::BufferPtr registry_get(uint32_t id);
-// Drops the table's reference; the memory is freed once no running op holds the buffer.
+// Drops the table's reference; the memory is freed once no running op holds the buffer. A pinned id
+// stays usable (by the graph that pinned it) until its last unpin; returns false when the id was
+// already removed.
 bool registry_remove(uint32_t id);
+// Keeps `id` in the table until a matching unpin, even when JavaScript frees it: a captured graph
+// (src/cpu_graph.ts) replays calls that name it. Returns false when there is no such id.
+bool registry_pin(uint32_t id);
+void registry_unpin(uint32_t id);
+// Entries in the table (pinned ids JavaScript has freed included: they still hold memory).
 size_t registry_size();
 
 }  // namespace binding

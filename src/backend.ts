@@ -61,10 +61,21 @@ function unsupportedDtype(where: string, dtype: DataType): Error {
   return new Error(`native-cpu: ${where}: dtype '${dtype}' is not supported; supported: float32, int32, bool, string`);
 }
 
+/**
+ * What a CPU graph capture (src/cpu_graph.ts) is told while it records: every buffer made, every buffer
+ * an op is given, every addon call. Reading tensor data while recording throws.
+ */
+export interface CallRecorder {
+  created(id: BufferId, bytes: number): void;
+  used(id: BufferId): void;
+  called(entry: string, options: object): void;
+}
+
 export class NativeCpuBackend extends KernelBackend {
   readonly addon: NativeAddon;
   private readonly data: DataStorage<TensorData>;
   private nextDataId = 0;
+  private recorder: CallRecorder | null = null;
 
   constructor(addon: NativeAddon) {
     super();
@@ -93,6 +104,7 @@ export class NativeCpuBackend extends KernelBackend {
     const size = util.sizeFromShape(shape);
     const buffer =
       values == null ? this.addon.alloc(size * bytesPerElement(dtype)) : this.addon.create(toNativeArray(values, dtype));
+    this.recorder?.created(buffer, size * bytesPerElement(dtype));
     return {buffer, strings: null, dtype, refCount};
   }
 
@@ -125,6 +137,10 @@ export class NativeCpuBackend extends KernelBackend {
   }
 
   override readSync(dataId: DataId): backend_util.BackendValues {
+    if (this.recorder != null) {
+      throw new Error('captureGraph: reading tensor data is not possible while a graph is being recorded (a captured ' +
+        'function may only run ops; read results after the capture, from the graph\'s output)');
+    }
     const entry = this.entry(dataId);
     if (entry.strings != null) return entry.strings;
     return typedArrayOf(entry.dtype, this.addon.read(entry.buffer!));
@@ -161,6 +177,7 @@ export class NativeCpuBackend extends KernelBackend {
   bufferOf(t: TensorInfo, kernel: string): BufferId {
     const entry = this.entry(t.dataId);
     if (entry.buffer == null) throw unsupportedDtype(kernel, t.dtype);
+    this.recorder?.used(entry.buffer);
     return entry.buffer;
   }
 
@@ -189,6 +206,13 @@ export class NativeCpuBackend extends KernelBackend {
   /** Runs an op entry of the addon with one options object. */
   run(entry: string, options: object): void {
     callOp(this.addon, entry, options);
+    this.recorder?.called(entry, options);
+  }
+
+  /** Starts (a recorder) or stops (null) recording for a CPU graph capture (src/cpu_graph.ts). */
+  setRecorder(recorder: CallRecorder | null): void {
+    if (recorder != null && this.recorder != null) throw new Error('captureGraph: a capture is already in progress');
+    this.recorder = recorder;
   }
 
   /** Disposes an intermediate tensor made inside a kernel. */

@@ -15,43 +15,11 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {NativeCudaBackend} from './backend_cuda.js';
 import type {CudaGraphEntries} from './native_cuda.js';
+import {type CaptureOptions, checkCaptureArgs, checkRunInput, type NativeGraph, resultOf} from './native_graph.js';
 
-/** A captured function: one input shape, one output. */
-export interface CudaGraph {
-  /** The shape every run's input must have (float32). */
-  readonly inputShape: readonly number[];
-  readonly outputShape: readonly number[];
-  readonly outputDtype: tf.DataType;
-  /** Nodes of the graph (kernels, copies, memory sets). */
-  readonly nodes: number;
-  /** Bytes of device memory the graph owns for its intermediates and output. */
-  readonly poolBytes: number;
-  /**
-   * Replays the graph on `x` and returns a new tensor with the function's result for `x`. Queued on the
-   * GPU like any op: the call returns before the GPU is done.
-   */
-  run(x: tf.Tensor): tf.Tensor;
-  /** Frees the graph and its memory. Safe to call twice. */
-  dispose(): void;
-  readonly disposed: boolean;
-}
-
-export interface CaptureOptions {
-  /**
-   * Run the function once eagerly before capturing (default true), so kernels that prepare state on
-   * first use (packed weights, caches) do so outside the graph, and errors surface with their usual
-   * messages.
-   */
-  warmup?: boolean;
-}
-
-function checkShape(inputShape: readonly number[]): number[] {
-  if (!Array.isArray(inputShape) || inputShape.length === 0 ||
-      !inputShape.every((d) => Number.isInteger(d) && d >= 1 && d <= 2 ** 31 - 1)) {
-    throw new Error(`captureCudaGraph: inputShape must be a non-empty array of positive integers, got ${JSON.stringify(inputShape)}`);
-  }
-  return [...inputShape];
-}
+/** A CUDA graph (see NativeGraph). */
+export type CudaGraph = NativeGraph;
+export type {CaptureOptions} from './native_graph.js';
 
 function cudaBackend(): NativeCudaBackend {
   const backend = tf.backend();
@@ -62,12 +30,6 @@ function cudaBackend(): NativeCudaBackend {
   return backend;
 }
 
-function resultOf(value: unknown): tf.Tensor {
-  if (!(value instanceof tf.Tensor)) {
-    throw new Error(`captureCudaGraph: the function must return one tensor, got ${value === null ? 'null' : typeof value}`);
-  }
-  return value;
-}
 
 /**
  * Captures the GPU work of `forward` on a float32 input of `inputShape` into a CUDA graph (see the
@@ -78,10 +40,7 @@ export function captureCudaGraph(
   inputShape: readonly number[],
   options: CaptureOptions = {},
 ): CudaGraph {
-  if (typeof forward !== 'function') throw new Error(`captureCudaGraph: expected a function, got ${typeof forward}`);
-  const shape = checkShape(inputShape);
-  const warmup = options.warmup ?? true;
-  if (typeof warmup !== 'boolean') throw new Error(`captureCudaGraph: options.warmup must be a boolean, got ${String(warmup)}`);
+  const {shape, warmup} = checkCaptureArgs('captureCudaGraph', forward, inputShape, options);
   const backend = cudaBackend();
   const addon: CudaGraphEntries = backend.cuda;
   if (addon.capturing()) throw new Error('captureCudaGraph: a capture is already in progress');
@@ -89,11 +48,14 @@ export function captureCudaGraph(
   // The graph's input: a buffer made before the capture, which every run copies its input into.
   const input = tf.zeros(shape, 'float32');
   try {
-    if (warmup) tf.dispose(tf.tidy(() => resultOf(forward(input))));
+    if (warmup) {
+      const result = tf.tidy(() => resultOf('captureCudaGraph', forward(input)));
+      if (result !== input) result.dispose();
+    }
     addon.captureBegin();
     let output: tf.Tensor;
     try {
-      output = tf.tidy(() => resultOf(forward(input)));
+      output = tf.tidy(() => resultOf('captureCudaGraph', forward(input)));
     } catch (e) {
       addon.captureAbort();
       throw new Error(`captureCudaGraph: the function failed while being captured: ${(e as Error).message}`);
@@ -105,7 +67,7 @@ export function captureCudaGraph(
       info = addon.captureEnd(backend.bufferOf(input, 'captureCudaGraph'), backend.bufferOf(output, 'captureCudaGraph'));
     } finally {
       // The graph holds the output's buffer; the tensor is not needed.
-      output.dispose();
+      if (output !== input) output.dispose();
     }
     return new CapturedGraph(backend, addon, info, shape, outputShape, outputDtype);
   } finally {
@@ -114,7 +76,7 @@ export function captureCudaGraph(
   }
 }
 
-class CapturedGraph implements CudaGraph {
+class CapturedGraph implements NativeGraph {
   private id: number | null;
   readonly nodes: number;
   readonly poolBytes: number;
@@ -137,17 +99,10 @@ class CapturedGraph implements CudaGraph {
   }
 
   run(x: tf.Tensor): tf.Tensor {
-    if (this.id == null) throw new Error('CudaGraph.run: the graph was disposed');
-    if (!(x instanceof tf.Tensor)) throw new Error(`CudaGraph.run: expected a tensor, got ${typeof x}`);
-    if (x.dtype !== 'float32') throw new Error(`CudaGraph.run: the input must be float32, got ${x.dtype}`);
-    if (x.shape.length !== this.inputShape.length || x.shape.some((d, i) => d !== this.inputShape[i])) {
-      throw new Error(`CudaGraph.run: the input has shape [${x.shape}]; the graph was captured for [${this.inputShape}]`);
-    }
-    if (tf.backend() !== this.backend) {
-      throw new Error(`CudaGraph.run: the active backend is '${tf.getBackend()}'; the graph runs on native-cuda`);
-    }
+    if (this.id == null) throw new Error('NativeGraph.run: the graph was disposed');
+    checkRunInput(x, this.inputShape, this.backend, 'native-cuda');
     // One addon call: the result comes back in a new buffer.
-    const out = this.addon.graphLaunch(this.id, this.backend.bufferOf(x, 'CudaGraph.run'));
+    const out = this.addon.graphLaunch(this.id, this.backend.bufferOf(x, 'NativeGraph.run'));
     const info = this.backend.adoptBuffer(out, [...this.outputShape], this.outputDtype);
     return tf.engine().makeTensorFromTensorInfo(info, this.backend);
   }

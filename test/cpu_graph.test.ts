@@ -1,0 +1,160 @@
+// Captured graphs on native-cpu (src/cpu_graph.ts, captureGraph): a replay gives exactly what running
+// the function op by op gives, runs are independent, the graph holds every buffer it names (disposing
+// the weights or the model first is safe), memory comes back on dispose, and reading data while
+// recording fails clearly and leaves nothing behind.
+import {beforeAll, describe, expect, it} from 'vitest';
+
+import {captureCpuGraph, captureGraph, setThreads} from '../src/index.js';
+import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
+import {efficientNetConfig} from '../src/models/scaling.js';
+import {randomFloats, tf} from './util/reference.js';
+
+function nativeMemory(): {bytes: number; buffers: number} {
+  const m = tf.findBackend('native-cpu')!.memory() as unknown as {numBytesInNative: number; numNativeBuffers: number};
+  return {bytes: m.numBytesInNative, buffers: m.numNativeBuffers};
+}
+
+function valuesOf(t: tf.Tensor): Float32Array {
+  const v = t.dataSync() as Float32Array;
+  t.dispose();
+  return v;
+}
+
+/** Convolution with bias, a constant made inside the function, a reduction, a reshape. */
+function smallForward(filter: tf.Tensor4D, bias: tf.Tensor1D): (x: tf.Tensor) => tf.Tensor {
+  return (x) => {
+    const y = tf.fused.conv2d({x: x as tf.Tensor4D, filter, strides: 1, pad: 'same', bias, activation: 'relu'});
+    const scaled = tf.mul(y, tf.scalar(0.5));
+    return tf.reshape(tf.mean(scaled, [1, 2]), [-1]);
+  };
+}
+
+describe('captured graphs on native-cpu', () => {
+  beforeAll(async () => {
+    await tf.setBackend('native-cpu');
+  });
+
+  it('a small function: replays equal op-by-op runs exactly; runs are independent; memory returns', () => {
+    const memBefore = nativeMemory();
+    const tensorsBefore = tf.memory().numTensors;
+    const filter = tf.tensor4d(randomFloats(3 * 3 * 5 * 7, 1), [3, 3, 5, 7]);
+    const bias = tf.tensor1d(randomFloats(7, 2));
+    const forward = smallForward(filter, bias);
+    const graph = captureCpuGraph(forward, [2, 9, 11, 5]);
+    expect(graph.inputShape).toEqual([2, 9, 11, 5]);
+    expect(graph.outputShape).toEqual([14]);
+    expect(graph.outputDtype).toBe('float32');
+    expect(graph.nodes).toBeGreaterThanOrEqual(3);
+    expect(graph.poolBytes).toBeGreaterThan(0);
+
+    const inputs = [3, 4, 5].map((seed) => tf.tensor(randomFloats(2 * 9 * 11 * 5, seed), [2, 9, 11, 5]));
+    const eager = inputs.map((x) => valuesOf(tf.tidy(() => forward(x))));
+    const replays = inputs.map((x) => graph.run(x));
+    for (let i = 0; i < inputs.length; i++) {
+      expect(Array.from(replays[i].dataSync()), `input ${i}`).toEqual(Array.from(eager[i]));
+    }
+    // The weights' tensors go; the graph holds their buffers.
+    filter.dispose();
+    bias.dispose();
+    expect(Array.from(valuesOf(graph.run(inputs[1])))).toEqual(Array.from(eager[1]));
+    tf.dispose([...replays, ...inputs]);
+
+    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 4])))).toThrow(/captured for \[2,9,11,5\]/);
+    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 5], 'int32')))).toThrow(/must be float32/);
+    graph.dispose();
+    graph.dispose();
+    expect(graph.disposed).toBe(true);
+    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 5])))).toThrow(/disposed/);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(nativeMemory()).toEqual(memBefore);
+  });
+
+  it('reading tensor data while recording fails clearly and pins nothing', () => {
+    const memBefore = nativeMemory();
+    const bad = (x: tf.Tensor) => {
+      const y = tf.relu(x);
+      y.dataSync();
+      return y;
+    };
+    expect(() => captureCpuGraph(bad, [4], {warmup: false})).toThrow(/reading tensor data is not possible while a graph is being recorded/);
+    expect(nativeMemory()).toEqual(memBefore);
+    const x = tf.tensor([-1, 2, -3, 4]);
+    expect(Array.from(valuesOf(tf.relu(x)))).toEqual([0, 2, 0, 4]);  // the backend is not left recording
+    x.dispose();
+    expect(() => captureCpuGraph(() => 3 as unknown as tf.Tensor, [4])).toThrow(/must return one tensor/);
+    expect(nativeMemory()).toEqual(memBefore);
+    expect(() => captureCpuGraph(3 as unknown as (x: tf.Tensor) => tf.Tensor, [4])).toThrow(/expected a function/);
+    expect(() => captureCpuGraph((x) => x, [0])).toThrow(/positive integers/);
+  });
+
+  it('the identity: the output is the input buffer, copied out', () => {
+    const graph = captureCpuGraph((x) => x, [3]);
+    const x = tf.tensor([1, 2, 3]);
+    expect(Array.from(valuesOf(graph.run(x)))).toEqual([1, 2, 3]);
+    x.dispose();
+    graph.dispose();
+  });
+
+  it('EfficientNet-B0 (fused blocks and head), batch 2 at 96x96, threads 1 and 2: replays equal predict exactly; model disposed first', () => {
+    const memBefore = nativeMemory();
+    const config = {...efficientNetConfig('b0'), resolution: 96};
+    const weights = randomEfficientNetWeights(config, 1);
+    const model = buildEfficientNet(config, weights);
+    tf.dispose([...weights.values()]);
+    const shape = [2, 96, 96, 3];
+    const xs = [7, 8].map((seed) => tf.tensor(randomFloats(2 * 96 * 96 * 3, seed, -1, 1), shape));
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      const eager = xs.map((x) => valuesOf(model.predict(x)));
+      const graph = captureGraph((x) => model.predict(x), shape);  // native-cpu: a CPU graph
+      const a = graph.run(xs[0]);
+      const b = graph.run(xs[1]);
+      expect(Array.from(valuesOf(a)), `threads ${threads}`).toEqual(Array.from(eager[0]));
+      expect(Array.from(valuesOf(b)), `threads ${threads}`).toEqual(Array.from(eager[1]));
+      if (threads === 2) {
+        model.dispose();
+        expect(Array.from(valuesOf(graph.run(xs[1])))).toEqual(Array.from(eager[1]));
+      }
+      graph.dispose();
+    }
+    tf.dispose(xs);
+    expect(nativeMemory()).toEqual(memBefore);
+  });
+
+  it('the addon entries: a pinned id outlives free() until its last unpin; copyBuffer checks sizes', () => {
+    const addon = (tf.findBackend('native-cpu') as unknown as {addon: Record<string, (...a: unknown[]) => unknown>}).addon;
+    const before = nativeMemory();
+    const a = addon.create(new Float32Array([1, 2, 3])) as number;
+    const b = addon.alloc(12) as number;
+    expect(addon.pin(a)).toBe(true);
+    expect(addon.pin(a)).toBe(true);
+    expect(addon.free(a)).toBe(true);
+    expect(addon.free(a)).toBe(false);  // freed once
+    expect(addon.pin(a)).toBe(false);   // no new pins on a freed id
+    addon.copyBuffer(a, b);             // still usable by what pinned it
+    expect(Array.from(new Float32Array(addon.read(b) as ArrayBuffer))).toEqual([1, 2, 3]);
+    addon.unpin(a);
+    expect(nativeMemory().buffers).toBe(before.buffers + 2);
+    addon.unpin(a);                     // the last pin: gone now
+    expect(nativeMemory().buffers).toBe(before.buffers + 1);
+    expect(() => addon.copyBuffer(a, b)).toThrow(/no native buffer with id/);
+    const c = addon.alloc(8) as number;
+    expect(() => addon.copyBuffer(b, c)).toThrow(/copyBuffer: the source holds 12 bytes, the destination 8/);
+    expect(() => addon.copyBuffer(b)).toThrow(/expected a buffer id as argument 2/);
+    expect(addon.pin(123456789)).toBe(false);
+    addon.unpin(123456789);
+    addon.free(b);
+    addon.free(c);
+    expect(nativeMemory()).toEqual(before);
+  });
+
+  it('captureGraph on a backend that is not native says which it needs', async () => {
+    await tf.setBackend('cpu');
+    try {
+      expect(() => captureGraph((x) => x, [2])).toThrow(/active backend is 'cpu'; graphs need native-cpu or native-cuda/);
+      expect(() => captureCpuGraph((x) => x, [2])).toThrow(/CPU graphs need the native-cpu/);
+    } finally {
+      await tf.setBackend('native-cpu');
+    }
+  });
+});
