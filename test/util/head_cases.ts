@@ -6,7 +6,8 @@ import {layerSummary} from '../../src/models/count.js';
 import {HEAD_KERNEL, head, headAttrs, headComposite, type HeadWeights} from '../../src/models/head.js';
 import {efficientNetConfig} from '../../src/models/scaling.js';
 import type {ValidCall} from './fused_checks.js';
-import {type Evaluated, evalOn, seededRandom, tf} from './reference.js';
+import {floats} from './mbconv_blocks.js';
+import {type Evaluated, evalOn, tf} from './reference.js';
 
 export interface HeadShape {
   label: string;
@@ -50,12 +51,7 @@ export const ODD_HEAD_SHAPES: HeadShape[] = [
 /** The head of the bad-input checks. */
 export const SMALL_HEAD: HeadShape = {label: '', h: 3, w: 2, cin: 5, chead: 7, classes: 4};
 
-export function floats(n: number, seed: number, scale: number): Float32Array {
-  const r = seededRandom(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (r() * 2 - 1) * scale;
-  return out;
-}
+export {floats} from './mbconv_blocks.js';
 
 export interface RawHead {
   convKernel: Float32Array;
