@@ -3,13 +3,14 @@
 import {type MachineInfo, machineLine} from './machine.js';
 
 /** A column of the benchmark: one backend or peer, or one path of ours. */
-export type BackendId = 'native' | 'native-unfused' | 'wasm' | 'cpu' | 'ort';
+export type BackendId = 'native' | 'native-graph' | 'native-unfused' | 'wasm' | 'cpu' | 'ort';
 
-export const BACKEND_ORDER: readonly BackendId[] = ['native', 'native-unfused', 'wasm', 'cpu', 'ort'];
+export const BACKEND_ORDER: readonly BackendId[] = ['native', 'native-graph', 'native-unfused', 'wasm', 'cpu', 'ort'];
 
 /** Column titles. */
 export const BACKEND_TITLES: Readonly<Record<BackendId, string>> = {
   native: 'native-cpu',
+  'native-graph': 'native-cpu graph',
   'native-unfused': 'native-cpu unfused',
   wasm: 'tfjs wasm',
   cpu: 'tfjs cpu',
@@ -52,8 +53,10 @@ export interface Cell {
   maxMs?: number;
   /** Timed iterations (warm-up excluded). */
   iterations?: number;
-  /** Seconds spent making weights and building the model (not timed). */
+  /** Seconds spent making weights and building the model (and capturing its graph; not timed). */
   buildSeconds?: number;
+  /** 'native-graph' cells: the captured graph's addon calls per replay and the bytes of buffers it keeps. */
+  graph?: {nodes: number; poolBytes: number};
 }
 
 /** A row pair of the paper's Table 4: the baseline and the EfficientNet that matches its accuracy. */
@@ -78,6 +81,8 @@ export interface Table4Result {
     /** Interleaved rounds per model (samples pooled). */
     rounds: number;
     peerModels: string[];
+    /** Whether the native-cpu graph replay ('native-graph') was timed (off with --no-graph). */
+    graph: boolean;
   };
   backends: BackendInfo[];
   models: ModelInfo[];
@@ -114,6 +119,19 @@ export function formatCount(n: number, unit: 'M' | 'B'): string {
   return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)}${unit}`;
 }
 
+/** '512 B', '12.3 KiB', '5.2 MiB', '1.50 GiB'. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ${units[u]}`;
+}
+
 export function formatRatio(r: number | undefined): string {
   return r == null || !Number.isFinite(r) ? '-' : `${r < 10 ? r.toFixed(2) : r.toFixed(1)}x`;
 }
@@ -138,6 +156,11 @@ function cellText(c: Cell | undefined): string {
   if (c.status === 'error') return 'error';
   if (c.status === 'pending') return 'pending';
   return 'skipped';
+}
+
+/** A cell's median when it was measured. */
+function okMs(c: Cell | undefined): number | undefined {
+  return c?.status === 'ok' ? c.medianMs : undefined;
 }
 
 /** The ratio of two cells' medians (a / b), when both were measured. */
@@ -194,7 +217,8 @@ export function formatMarkdown(result: Table4Result): string {
   lines.push(`Command: \`${result.command}\`  `);
   lines.push(
     `Settings: batch ${s.batch}, ${s.threads} thread${s.threads === 1 ? '' : 's'}, native ISA ${s.isa}, fused MBConv kernel ` +
-      `${s.noFusion ? 'disabled (--no-fusion)' : s.fusedKernel ? 'registered' : 'not registered'}; seeded random weights; ` +
+      `${s.noFusion ? 'disabled (--no-fusion)' : s.fusedKernel ? 'registered' : 'not registered'}, ` +
+      `graph replay ${s.graph ? `timed (${BACKEND_TITLES['native-graph']} column)` : 'off (--no-graph)'}; seeded random weights; ` +
       `latency per batch = median of >= ${s.minIterations} timed iterations (and >= ${s.timeMs} ms) after warm-up (tinybench), ` +
       `${s.rounds > 1 ? `the cells of each model (and each Table 4 pair) timed in ${s.rounds} interleaved rounds.` : 'one round.'}`,
   );
@@ -210,6 +234,12 @@ export function formatMarkdown(result: Table4Result): string {
   lines.push('## All models and backends (median latency per batch)', '');
   const ratioHeads = [...peers.map((p) => `${BACKEND_TITLES[p]} / native`)];
   const measured = (m: string, id: BackendId) => findCell(result, m, id)?.status === 'ok';
+  // The graph replay's ratios: eager native-cpu over it, and onnxruntime over it (the peers' ratios
+  // above stay against eager native-cpu).
+  const hasEagerGraph = result.models.some((m) => measured(m.key, 'native') && measured(m.key, 'native-graph'));
+  const hasOrtGraph = result.models.some((m) => measured(m.key, 'ort') && measured(m.key, 'native-graph'));
+  if (hasEagerGraph) ratioHeads.push('eager / graph');
+  if (hasOrtGraph) ratioHeads.push('ORT / graph');
   const hasUnfused = result.models.some((m) => m.family === 'efficientnet' && measured(m.key, 'native') && measured(m.key, 'native-unfused'));
   if (hasUnfused) ratioHeads.push('unfused / fused');
   lines.push(`| Model | Input | Params | Mult-adds | ${ids.map((id) => BACKEND_TITLES[id]).join(' | ')} | ${ratioHeads.join(' | ')} |`);
@@ -221,6 +251,9 @@ export function formatMarkdown(result: Table4Result): string {
       const c = findCell(result, m.key, p);
       return formatRatio(ratioOf(c?.status === 'ok' ? c.medianMs : undefined, native));
     });
+    const graph = okMs(findCell(result, m.key, 'native-graph'));
+    if (hasEagerGraph) ratios.push(formatRatio(ratioOf(okMs(findCell(result, m.key, 'native')), graph)));
+    if (hasOrtGraph) ratios.push(formatRatio(ratioOf(okMs(findCell(result, m.key, 'ort')), graph)));
     if (hasUnfused) {
       const f = findCell(result, m.key, 'native');
       const u = findCell(result, m.key, 'native-unfused');
@@ -233,10 +266,26 @@ export function formatMarkdown(result: Table4Result): string {
     );
   }
   lines.push('');
-  lines.push('Ratios above 1 mean native-cpu is faster. Backends:');
+  lines.push(
+    hasEagerGraph || hasOrtGraph
+      ? 'Ratios above 1 mean native-cpu is faster: each peer / native ratio against eager native-cpu' +
+          (hasOrtGraph ? ", ORT / graph against native-cpu's graph replay" : '') +
+          '; eager / graph above 1 means the graph replay is faster than eager predict. Backends:'
+      : 'Ratios above 1 mean native-cpu is faster. Backends:',
+  );
   for (const b of result.backends) lines.push(`- ${BACKEND_TITLES[b.id]}: ${b.detail}`);
   const skipped = skippedNotes(result);
   if (skipped.length > 0) lines.push('', 'Cells not measured:', ...skipped);
+  const graphs = result.cells.filter((c) => c.backend === 'native-graph' && c.graph != null);
+  if (graphs.length > 0) {
+    const labels = new Map(result.models.map((m) => [m.key, m.label]));
+    lines.push(
+      '',
+      `${BACKEND_TITLES['native-graph']}, per model: addon calls per replay and memory the graph keeps (intermediates, output): ` +
+        graphs.map((c) => `${labels.get(c.model) ?? c.model} ${c.graph!.nodes} calls, ${formatBytes(c.graph!.poolBytes)}`).join('; ') +
+        '.',
+    );
+  }
   if (result.notes.length > 0) lines.push('', 'Notes:', ...result.notes.map((n) => `- ${n}`));
   lines.push('');
   return lines.join('\n');

@@ -1,8 +1,9 @@
 // The EfficientNet paper's Table 4 on this machine: ResNet-152 vs EfficientNet-B1 and GPipe's
 // AmoebaNet-B (N=18, F=512, 480x480) vs EfficientNet-B7, batch 1, one thread, seeded random
 // weights, beside the paper's latencies; with EfficientNet-B0, the fused vs unfused MBConv paths,
-// and peers measured in the same run on the same model code (tfjs-backend-cpu, tfjs-backend-wasm)
-// or on torchvision's models (onnxruntime-node, with --onnx DIR).
+// native-cpu's captured-graph replay (captureGraph) beside its eager predict, and peers measured in
+// the same run on the same model code (tfjs-backend-cpu, tfjs-backend-wasm) or on torchvision's
+// models (onnxruntime-node, with --onnx DIR).
 //
 //   npm run build:ts && npm run bench -- [options]      (`npm run bench -- --help` lists them)
 //
@@ -21,7 +22,7 @@ import {type Model, randomWeights} from '../src/models/graph.js';
 import {hasFusedMBConv, setMBConvFusion} from '../src/models/mbconv.js';
 import {buildResNet, resNetConfig, type ResNetConfig} from '../src/models/resnet.js';
 import {efficientNetConfig, type EfficientNetConfig} from '../src/models/scaling.js';
-import {nativeInfo, setThreads} from '../src/index.js';
+import {captureGraph, nativeInfo, type NativeGraph, setThreads} from '../src/index.js';
 import {packageRoot} from '../src/native.js';
 import {renderResultChart} from './chart.js';
 import {abortOnSignals, parseOrExit, runIfMain, writeFiles} from './cli.js';
@@ -66,6 +67,8 @@ export interface Table4Options {
   onnx?: string;
   quick: boolean;
   noFusion: boolean;
+  /** Time the native-cpu graph replay ('native-graph'; off with --no-graph). */
+  graph: boolean;
   out: string;
   seed: number;
   /** Write no files (the result is still returned). */
@@ -111,6 +114,8 @@ Options:
                        (not a dependency: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node,
                        or set ORT_PATH to an installed copy)
   --no-fusion          force the composite MBConv path (no fused kernel) on native-cpu
+  --no-graph           leave out the native-cpu graph column (predict captured once per model with
+                       captureGraph, timed as graph.run; on by default)
   --quick              short run: ${QUICK_MODELS.join(',')}, 2 iterations, 200 ms per cell,
                        one round
   --seed N             weight seed (default 0)
@@ -119,7 +124,10 @@ Options:
   --help               this text
 
 Cells: native-cpu runs every model (EfficientNets twice when a fused MBConv kernel is registered:
-fused, and unfused); the tfjs peers run the same TypeScript model code on their backends.
+fused, and unfused); 'native-cpu graph' is the same native-cpu model (fused kernels) with predict
+captured once per model by captureGraph after the build and replayed (graph.run: no tfjs per-op
+work), a failed capture being an error in that cell only; the tfjs peers run the same TypeScript
+model code on their backends.
 `;
 
 function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -156,6 +164,7 @@ export function parseOptions(argv: string[]): Table4Options {
       onnx: {type: 'string'},
       quick: {type: 'boolean', default: false},
       'no-fusion': {type: 'boolean', default: false},
+      'no-graph': {type: 'boolean', default: false},
       seed: {type: 'string'},
       out: {type: 'string'},
       'no-save': {type: 'boolean', default: false},
@@ -203,6 +212,7 @@ export function parseOptions(argv: string[]): Table4Options {
     onnx: values.onnx != null ? resolve(values.onnx) : undefined,
     quick,
     noFusion: values['no-fusion'] ?? false,
+    graph: !(values['no-graph'] ?? false),
     out: resolve(values.out ?? join(packageRoot(), 'bench', 'results')),
     seed: positiveInt('seed', values.seed, 0, 0),
     noSave: values['no-save'] ?? false,
@@ -406,12 +416,16 @@ export interface RunHooks {
   /** Called after every model with the result so far (the CLI writes files then). */
   onPartial?: (result: Table4Result) => void;
   signal?: AbortSignal;
+  /** Captures the 'native-graph' cells' predict (default captureGraph). */
+  capture?: (forward: (x: tf.Tensor) => tf.Tensor, inputShape: readonly number[]) => NativeGraph;
 }
 
 interface TfjsTarget {
   id: BackendId;
   backend: string;
   fusion: boolean;
+  /** Capture predict once after the build and time graph.run instead. */
+  graph?: boolean;
 }
 
 /** Runs the benchmark and returns the result (no files written). */
@@ -436,6 +450,14 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
         `MBConv kernel (${options.noFusion ? 'disabled by --no-fusion' : fusedKernel ? 'registered' : 'not registered: n/a'})`,
     },
   ];
+  if (options.graph) {
+    backends.push({
+      id: 'native-graph',
+      detail:
+        'the native-cpu model above (fused kernels) with predict captured once per model by captureGraph after the build; ' +
+        'timed as graph.run(x), dataSync and dispose of the output (recorded addon calls replayed without tfjs per-op work)',
+    });
+  }
   const hasEfficientNet = models.some((m) => m.family === 'efficientnet');
   if (hasEfficientNet) {
     backends.push({id: 'native-unfused', detail: 'native-cpu with MBConv blocks composed of standard tfjs ops (fused kernel off)'});
@@ -484,6 +506,12 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
     else if (options.noFusion) add({model: m.key, backend: 'native', status: 'n/a', reason: 'disabled by --no-fusion'});
     else if (!fusedKernel) add({model: m.key, backend: 'native', status: 'n/a', reason: 'no fused MBConv kernel registered on native-cpu'});
     else add({model: m.key, backend: 'native', status: 'pending'}, {tfjs: {id: 'native', backend: 'native-cpu', fusion: true}});
+    if (options.graph) {
+      // The graph of the 'native' model: n/a wherever that cell is.
+      const native = cells[cells.length - 1];
+      if (native.status === 'n/a') add({model: m.key, backend: 'native-graph', status: 'n/a', reason: native.reason});
+      else add({model: m.key, backend: 'native-graph', status: 'pending'}, {tfjs: {id: 'native-graph', backend: 'native-cpu', fusion: true, graph: true}});
+    }
     if (eff) add({model: m.key, backend: 'native-unfused', status: 'pending'}, {tfjs: {id: 'native-unfused', backend: 'native-cpu', fusion: false}});
     for (const peer of options.peers) {
       if (!ready.get(peer)) {
@@ -524,6 +552,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
       minIterations: options.iterations,
       rounds: options.rounds,
       peerModels: options.peerModels,
+      graph: options.graph,
     },
     backends,
     models,
@@ -566,8 +595,11 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
       weights.delete(k);
     }
   };
+  const capture = hooks.capture ?? ((forward, shape) => captureGraph(forward, shape));
   interface Runner {
     run: () => unknown;
+    /** The captured graph of a 'native-graph' cell. */
+    graph?: NativeGraph;
     /** tfjs backend to switch to before running (none for onnxruntime). */
     backend?: string;
     fusion: boolean;
@@ -595,6 +627,31 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
       // (AmoebaNet-B's take 2.2 GB, as much again as the folded copy).
       if (lastTfjs) dropWeights(m.key);
       const x = tf.randomUniform([options.batch, m.resolution, m.resolution, 3], -1, 1, 'float32', options.seed + 1);
+      if (target.graph) {
+        let graph: NativeGraph;
+        try {
+          graph = capture((input) => model.predict(input), x.shape);
+        } catch (e) {
+          x.dispose();
+          model.dispose();
+          throw e;
+        }
+        return {
+          backend: target.backend,
+          fusion,
+          graph,
+          run: () => {
+            const y = graph.run(x);
+            y.dataSync();
+            y.dispose();
+          },
+          release: () => {
+            graph.dispose();
+            x.dispose();
+            model.dispose();
+          },
+        };
+      }
       return {
         backend: target.backend,
         fusion,
@@ -640,6 +697,7 @@ export async function runTable4(options: Table4Options, hooks: RunHooks = {}): P
                 runner = await build(item, lastTfjs.has(item));
                 runners.set(cell, runner);
                 cell.buildSeconds = (performance.now() - t0) / 1000;
+                if (runner.graph) cell.graph = {nodes: runner.graph.nodes, poolBytes: runner.graph.poolBytes};
               }
               if (runner.backend) await tf.setBackend(runner.backend);
               setMBConvFusion(runner.fusion);

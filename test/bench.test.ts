@@ -4,6 +4,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
+import * as tf from '@tensorflow/tfjs-core';
 import {afterAll, describe, expect, it} from 'vitest';
 
 import {escapeXml, logDomain, renderChart, resultSeries} from '../bench/chart.js';
@@ -13,7 +14,7 @@ import {countMultiplyAdds, layerSummary} from '../src/models/count.js';
 import {efficientNetBlocks, efficientNetConfig, roundFilters} from '../src/models/scaling.js';
 import {onnxFile, ORT_INSTALL_HINT} from '../bench/peers/ort.js';
 import {bar, formatDuration, Progress} from '../bench/progress.js';
-import {formatJson, formatLatency, formatMarkdown, nativeLatency, type Table4Result} from '../bench/report.js';
+import {formatBytes, formatJson, formatLatency, formatMarkdown, nativeLatency, type Table4Result} from '../bench/report.js';
 import {
   DEFAULT_MODELS,
   HELP,
@@ -72,7 +73,7 @@ function fixedResult(): Table4Result {
     title: 'EfficientNet Table 4 on this machine',
     machine: {...machineInfo(), date: '2026-11-28T12:00:00.000Z'},
     command: 'npm run bench -- --fixed',
-    settings: {batch: 1, threads: 1, isa: 'avx512', fusedKernel: false, noFusion: false, timeMs: 2000, minIterations: 3, rounds: 3, peerModels: ['b0', 'b1']},
+    settings: {batch: 1, threads: 1, isa: 'avx512', fusedKernel: false, noFusion: false, timeMs: 2000, minIterations: 3, rounds: 3, peerModels: ['b0', 'b1'], graph: false},
     backends: [
       {id: 'native', detail: 'native-cpu'},
       {id: 'native-unfused', detail: 'composite'},
@@ -102,7 +103,7 @@ describe('options', () => {
   it('has the documented defaults', () => {
     const o = parseOptions([]);
     expect(o.models).toEqual(DEFAULT_MODELS);
-    expect(o).toMatchObject({threads: 1, batch: 1, iterations: 3, timeMs: 2000, rounds: 3, quick: false, noFusion: false, peers: ['cpu', 'wasm']});
+    expect(o).toMatchObject({threads: 1, batch: 1, iterations: 3, timeMs: 2000, rounds: 3, quick: false, noFusion: false, graph: true, peers: ['cpu', 'wasm']});
     expect(o.peerModels).toEqual(['b0', 'b1']);
     expect(o.out.endsWith(join('bench', 'results'))).toBe(true);
     expect(o.resolution).toBeUndefined();
@@ -112,7 +113,7 @@ describe('options', () => {
     const o = parseOptions([
       '--models', 'B0@96,resnet152,amoebanet-6-64@224', '--resolution', '128', '--threads', '2', '--batch', '4',
       '--iterations', '7', '--time', '0', '--warmup', '10', '--rounds', '2', '--peers', 'wasm,ort', '--peer-models', 'all',
-      '--onnx', '/tmp/onnx', '--no-fusion', '--seed', '3', '--out', '/tmp/x', '--no-save',
+      '--onnx', '/tmp/onnx', '--no-fusion', '--no-graph', '--seed', '3', '--out', '/tmp/x', '--no-save',
     ]);
     expect(o).toMatchObject({
       models: ['b0@96', 'resnet152', 'amoebanet-6-64@224'],
@@ -127,6 +128,7 @@ describe('options', () => {
       peerModels: ['all'],
       onnx: '/tmp/onnx',
       noFusion: true,
+      graph: false,
       seed: 3,
       out: '/tmp/x',
       noSave: true,
@@ -151,7 +153,7 @@ describe('options', () => {
     expect(() => parseOptions(['--peers', 'ort'])).toThrow(/--onnx DIR/);
     expect(() => parseOptions(['--bogus'])).toThrow();
     expect(parseOptions(['--help']).help).toBe(true);
-    for (const flag of ['--models', '--resolution', '--threads', '--batch', '--iterations', '--time', '--peers', '--onnx', '--quick', '--out', '--no-fusion']) {
+    for (const flag of ['--models', '--resolution', '--threads', '--batch', '--iterations', '--time', '--peers', '--onnx', '--quick', '--out', '--no-fusion', '--no-graph']) {
       expect(HELP).toContain(flag);
     }
   });
@@ -248,6 +250,61 @@ describe('formatting', () => {
     expect(md).toContain('Command: `npm run bench -- --fixed`');
     expect(md).toContain('fused MBConv kernel not registered');
     expect(md).toContain('(and each Table 4 pair) timed in 3 interleaved rounds');
+    expect(md).toContain('graph replay off (--no-graph)');
+    expect(md).not.toContain('graph |');
+  });
+
+  it('adds the graph column, eager / graph and ORT / graph, and keeps Table 4 and the peer ratios on eager native-cpu', () => {
+    const r = fixedResult();
+    r.settings.graph = true;
+    r.backends.splice(1, 0, {id: 'native-graph', detail: 'captured predict'});
+    r.backends.push({id: 'ort', detail: 'onnxruntime-node'});
+    r.cells.push(
+      {model: 'resnet152', backend: 'native-graph', status: 'ok', medianMs: 400, iterations: 3, graph: {nodes: 500, poolBytes: 90 * 2 ** 20}},
+      {model: 'resnet152', backend: 'ort', status: 'ok', medianMs: 450, iterations: 3},
+      {model: 'b1', backend: 'native-graph', status: 'n/a', reason: 'no fused MBConv kernel registered on native-cpu'},
+      {model: 'amoebanet', backend: 'native-graph', status: 'error', reason: 'capture failed'},
+      {model: 'b0', backend: 'native-graph', status: 'ok', medianMs: 32, iterations: 60, graph: {nodes: 20, poolBytes: 3 * 2 ** 19}},
+      {model: 'b0', backend: 'ort', status: 'ok', medianMs: 48, iterations: 40},
+    );
+    const md = formatMarkdown(r);
+    const lines = md.split('\n');
+    const allStart = lines.findIndex((l) => l.startsWith('## All models'));
+    const row = (label: string) => lines.slice(allStart).find((l) => l.startsWith(`| ${label} |`))!;
+    expect(row('Model')).toBe(
+      '| Model | Input | Params | Mult-adds | native-cpu | native-cpu graph | native-cpu unfused | tfjs wasm | tfjs cpu | onnxruntime | ' +
+        'tfjs wasm / native | tfjs cpu / native | onnxruntime / native | eager / graph | ORT / graph | unfused / fused |',
+    );
+    // Peer ratios against eager (40 ms); eager / graph 40 / 32; ORT / graph 48 / 32.
+    expect(row('EfficientNet-B0')).toBe(
+      '| EfficientNet-B0 | 224 | 5.29M | 0.39B | 40.0 ms | 32.0 ms | 50.0 ms | 150.0 ms | - | 48.0 ms | 3.75x | - | 1.20x | 1.25x | 1.50x | 1.25x |',
+    );
+    expect(row('ResNet-152')).toBe(
+      '| ResNet-152 | 224 | 60.2M | 11.5B | 500.0 ms | 400.0 ms | - | - | skipped | 450.0 ms | - | - | 0.90x | 1.25x | 1.13x | - |',
+    );
+    expect(row('EfficientNet-B1')).toBe(
+      '| EfficientNet-B1 | 240 | 7.79M | 0.69B | n/a | n/a | 100.0 ms | 250.0 ms | 3.000 s | - | 2.50x | 30.0x | - | - | - | - |',
+    );
+    expect(row('AmoebaNet-B (GPipe)')).toContain('| error | error | - |');
+    // Table 4 stays on eager native-cpu: ResNet-152 500 ms, not the graph's 400 ms.
+    expect(md).toContain('| ResNet-152 | 224 | 60.2M | 11.5B | 500.0 ms |  | 77.8% | 554.0 ms |  |');
+    expect(md).toContain('- native-cpu graph error: capture failed (AmoebaNet-B (GPipe))');
+    expect(md).toContain('- native-cpu graph: captured predict');
+    expect(md).toContain('ORT / graph against native-cpu\'s graph replay; eager / graph above 1 means the graph replay is faster');
+    expect(md).toContain('graph replay timed (native-cpu graph column)');
+    expect(md).toContain('ResNet-152 500 calls, 90.0 MiB; EfficientNet-B0 20 calls, 1.50 MiB.');
+    // Without onnxruntime cells there is no ORT / graph column.
+    r.cells = r.cells.filter((c) => c.backend !== 'ort');
+    const noOrt = formatMarkdown(r);
+    expect(noOrt).toContain('| eager / graph | unfused / fused |');
+    expect(noOrt).not.toContain('ORT / graph');
+  });
+
+  it('formats byte counts', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+    expect(formatBytes(30 * 2 ** 20)).toBe('30.0 MiB');
+    expect(formatBytes(1.5 * 2 ** 30)).toBe('1.50 GiB');
   });
 
   it('writes JSON that reads back', () => {
@@ -256,6 +313,7 @@ describe('formatting', () => {
     expect(back.cells).toHaveLength(r.cells.length);
     expect(back.models.map((m) => m.key)).toEqual(['resnet152', 'b1', 'amoebanet', 'b7', 'b0']);
     expect(back.settings.threads).toBe(1);
+    expect(back.settings.graph).toBe(false);
   });
 });
 
@@ -285,6 +343,9 @@ describe('chart', () => {
     const svg = renderChart(series, {title: 't'});
     checkXml(svg);
     expect(svg.match(/class="point"/g)).toHaveLength(12);
+    // The graph replay is left out of the chart (its points sit on native-cpu's).
+    r.cells.push({model: 'b0', backend: 'native-graph', status: 'ok', medianMs: 38, iterations: 50});
+    expect(resultSeries(r).map((s) => s.name)).not.toContain('native-cpu graph');
   });
 });
 
@@ -331,8 +392,11 @@ describe('a tiny run', () => {
     const result = await runTable4(options, {silent: true});
     const ok = result.cells.filter((c) => c.status === 'ok');
     expect(ok.map((c) => c.backend).sort()).toEqual(
-      [...(result.settings.fusedKernel ? ['native'] : []), 'native-unfused', 'cpu', 'wasm'].sort(),
+      [...(result.settings.fusedKernel ? ['native', 'native-graph'] : []), 'native-unfused', 'cpu', 'wasm'].sort(),
     );
+    const graph = ok.find((c) => c.backend === 'native-graph');
+    if (graph) expect(graph.graph).toEqual({nodes: expect.any(Number), poolBytes: expect.any(Number)});
+    if (graph) expect(graph.graph!.nodes).toBeGreaterThan(0);
     for (const c of ok) {
       expect(c.medianMs).toBeGreaterThan(0);
       expect(c.iterations).toBe(2);  // one per round
@@ -342,9 +406,42 @@ describe('a tiny run', () => {
     for (const f of files) expect(existsSync(f)).toBe(true);
     const svg = readFileSync(join(scratch, 'tiny.svg'), 'utf8');
     checkXml(svg);
-    expect(svg.match(/class="point"/g)).toHaveLength(ok.length);
+    expect(svg.match(/class="point"/g)).toHaveLength(ok.filter((c) => c.backend !== 'native-graph').length);
     expect(JSON.parse(readFileSync(join(scratch, 'tiny.json'), 'utf8')).models[0].key).toBe('b0@32');
     expect(readFileSync(join(scratch, 'tiny.md'), 'utf8')).toContain('| EfficientNet-B0 | 32 |');
+    if (graph) expect(readFileSync(join(scratch, 'tiny.md'), 'utf8')).toContain('| eager / graph |');
+  });
+
+  it('records a failed capture as an error in its cell only, frees the captured graphs, and --no-graph leaves the column out', async () => {
+    const {captureGraph} = await import('../src/index.js');
+    // Two small AmoebaNets (their native cells need no fused kernel); the capture fails at 32x32.
+    const captured: Array<{disposed: boolean}> = [];
+    const capture = (forward: (x: tf.Tensor) => tf.Tensor, shape: readonly number[]) => {
+      if (shape[1] === 32) throw new Error('capture failed: stub\nsecond line');
+      const g = captureGraph(forward, shape);
+      captured.push(g);
+      return g;
+    };
+    const args = ['--models', 'amoebanet-1-8@32,amoebanet-1-8@40', '--peers', 'none', '--iterations', '1', '--rounds', '1', '--time', '0', '--warmup', '0'];
+    const before = tf.memory().numTensors;
+    const result = await runTable4(parseOptions(args), {silent: true, capture});
+    expect(tf.memory().numTensors).toBe(before);
+    const cell = (model: string, backend: string) => result.cells.find((c) => c.model === model && c.backend === backend);
+    expect(cell('amoebanet-1-8@32', 'native-graph')).toMatchObject({status: 'error', reason: 'capture failed: stub'});
+    expect(cell('amoebanet-1-8@32', 'native')?.status).toBe('ok');
+    expect(cell('amoebanet-1-8@40', 'native')?.status).toBe('ok');
+    expect(cell('amoebanet-1-8@40', 'native-graph')).toMatchObject({status: 'ok', iterations: 1, graph: {nodes: expect.any(Number)}});
+    expect(captured).toHaveLength(1);
+    expect(captured[0].disposed).toBe(true);
+    expect(result.settings.graph).toBe(true);
+    expect(formatMarkdown(result)).toContain('- native-cpu graph error: capture failed: stub (AmoebaNet-B (1, 8))');
+
+    const off = await runTable4(parseOptions([...args, '--models', 'amoebanet-1-8@40', '--no-graph']), {silent: true, capture});
+    expect(off.settings.graph).toBe(false);
+    expect(off.cells.map((c) => c.backend)).toEqual(['native']);
+    expect(off.backends.map((b) => b.id)).toEqual(['native']);
+    expect(captured).toHaveLength(1);
+    expect(formatMarkdown(off)).not.toContain('graph |');
   });
 });
 
