@@ -1,8 +1,10 @@
 // Buffer lifetime and copies, plus the engine's settings (threads, ISA level).
 #include <cstring>
+#include <vector>
 
 #include "args.h"
 #include "effnet/isa.h"
+#include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
 #include "families.h"
 #include "memory_options.h"
@@ -71,6 +73,39 @@ Napi::Value CopyBuffer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// shareBuffer(target, source): target names source's memory from now on (same byte size); its own
+// memory is freed. For captured graphs: intermediates whose uses do not overlap share one buffer.
+Napi::Value ShareBuffer(const Napi::CallbackInfo& info) {
+  const uint32_t target = buffer_id_arg(info, 0, "shareBuffer");
+  auto source = registry_get(buffer_id_arg(info, 1, "shareBuffer"));
+  auto current = registry_get(target);
+  if (current->bytes() != source->bytes()) {
+    throw effnet::Error("shareBuffer: the target holds " + std::to_string(current->bytes()) + " bytes, the source " +
+                        std::to_string(source->bytes()));
+  }
+  registry_rebind(target, std::move(source));
+  return info.Env().Undefined();
+}
+
+// resetBuffers([ids]): zero-fills each buffer and drops the weights packed from it: what a new buffer
+// would be. A captured graph's replay calls it before an intermediate's first use.
+Napi::Value ResetBuffers(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsArray()) throw effnet::Error("resetBuffers: expected an array of buffer ids");
+  Napi::Array ids = info[0].As<Napi::Array>();
+  std::vector<effnet::BufferPtr> buffers;
+  buffers.reserve(ids.Length());
+  for (uint32_t i = 0; i < ids.Length(); ++i) {
+    Napi::Value v = ids.Get(i);
+    if (!v.IsNumber()) throw effnet::Error("resetBuffers: element " + std::to_string(i) + " is not a buffer id");
+    buffers.push_back(registry_get(v.As<Napi::Number>().Uint32Value()));
+  }
+  for (const effnet::BufferPtr& b : buffers) {
+    if (b->bytes() > 0) std::memset(b->data(), 0, b->bytes());
+    effnet::packed_cache_forget(b.get());
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
@@ -116,6 +151,8 @@ void init_memory(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "pin", Pin);
   export_entry(env, exports, "unpin", Unpin);
   export_entry(env, exports, "copyBuffer", CopyBuffer);
+  export_entry(env, exports, "shareBuffer", ShareBuffer);
+  export_entry(env, exports, "resetBuffers", ResetBuffers);
   export_entry(env, exports, "info", Info);
   export_entry(env, exports, "setThreads", SetThreads);
   export_entry(env, exports, "setIsa", SetIsa);

@@ -83,6 +83,20 @@ void registry_unpin(uint32_t id) {
   forget(removed);
 }
 
+void registry_rebind(uint32_t id, effnet::BufferPtr buffer) {
+  effnet::BufferPtr previous;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_buffers.find(id);
+    if (it == g_buffers.end()) {
+      throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
+    }
+    previous = std::move(it->second.buffer);
+    it->second.buffer = std::move(buffer);
+  }
+  forget(previous);
+}
+
 size_t registry_size() {
   std::lock_guard<std::mutex> lock(g_mutex);
   return g_buffers.size();

@@ -18,6 +18,9 @@ bool registry_remove(uint32_t id);
 // (src/cpu_graph.ts) replays calls that name it. Returns false when there is no such id.
 bool registry_pin(uint32_t id);
 void registry_unpin(uint32_t id);
+// Makes `id` name `buffer` from now on (a captured graph shares memory between intermediates whose uses
+// do not overlap); throws effnet::Error when there is no such id.
+void registry_rebind(uint32_t id, effnet::BufferPtr buffer);
 // Entries in the table (pinned ids JavaScript has freed included: they still hold memory).
 size_t registry_size();
 

@@ -66,9 +66,11 @@ function unsupportedDtype(where: string, dtype: DataType): Error {
  * an op is given, every addon call. Reading tensor data while recording throws.
  */
 export interface CallRecorder {
-  created(id: BufferId, bytes: number): void;
+  /** A buffer was made: zero-filled for an op to write (`zeroed`), or holding given values. */
+  created(id: BufferId, bytes: number, zeroed: boolean): void;
   used(id: BufferId): void;
   called(entry: string, options: object): void;
+  freed(id: BufferId): void;
 }
 
 export class NativeCpuBackend extends KernelBackend {
@@ -104,7 +106,7 @@ export class NativeCpuBackend extends KernelBackend {
     const size = util.sizeFromShape(shape);
     const buffer =
       values == null ? this.addon.alloc(size * bytesPerElement(dtype)) : this.addon.create(toNativeArray(values, dtype));
-    this.recorder?.created(buffer, size * bytesPerElement(dtype));
+    this.recorder?.created(buffer, size * bytesPerElement(dtype), values == null);
     return {buffer, strings: null, dtype, refCount};
   }
 
@@ -127,7 +129,10 @@ export class NativeCpuBackend extends KernelBackend {
     const entry = this.data.get(dataId)!;
     entry.refCount--;
     if (!force && entry.refCount > 0) return false;
-    if (entry.buffer != null) this.addon.free(entry.buffer);
+    if (entry.buffer != null) {
+      this.addon.free(entry.buffer);
+      this.recorder?.freed(entry.buffer);
+    }
     this.data.delete(dataId);
     return true;
   }

@@ -1,14 +1,17 @@
 // Captured graphs on native-cpu: the addon calls a function makes are recorded once, for one input shape,
 // and replayed by calling the same entries with the same options, with none of tfjs's per-op work in
-// between (kernel lookup, shape checks, tensor bookkeeping, allocation and zero fill of outputs).
+// between (kernel lookup, shape checks, tensor bookkeeping, allocation of outputs).
 //
 //   const graph = captureCpuGraph((x) => model.predict(x), [1, 224, 224, 3]);
 //   const logits = graph.run(input);
 //
 // Every buffer the recorded calls name is pinned (binding/registry.cc): it stays valid until the graph
-// is disposed, even when its tensor is disposed. The intermediates are kept, one buffer each, and
-// rewritten by every replay; the input is copied into the recorded input's buffer and the output
-// copied out into a new tensor. As on the GPU, the function may not read tensor data while recorded.
+// is disposed, even when its tensor is disposed. The intermediates are planned like a stack frame:
+// those whose uses do not overlap share one buffer (shareBuffer), and each is reset before its first use
+// in every replay (zero-filled, with any weights packed from it dropped), so every op sees what it saw
+// when recorded: a new zero-filled output. The input is copied into the recorded input's buffer and
+// the output copied out into a new tensor. As on the GPU, the function may not read tensor data while
+// recorded.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {type CallRecorder, NativeCpuBackend} from './backend.js';
@@ -20,36 +23,62 @@ interface CpuGraphEntries {
   pin(id: BufferId): boolean;
   unpin(id: BufferId): void;
   copyBuffer(src: BufferId, dst: BufferId): void;
-  alloc(bytes: number): BufferId;
-  free(id: BufferId): boolean;
+  shareBuffer(target: BufferId, source: BufferId): void;
+  resetBuffers(ids: BufferId[]): void;
 }
 
 type Entry = (options: object) => void;
+
+/** A zero-filled buffer made while recording, and the calls that use it (first and last index). */
+interface Intermediate {
+  bytes: number;
+  first: number;
+  last: number;
+  freed: boolean;
+}
 
 /** Records a capture: the calls in order, and pins every buffer they (or the function) touch. */
 class Recording implements CallRecorder {
   readonly calls: {fn: Entry; options: object}[] = [];
   readonly pinned: BufferId[] = [];
-  /** Bytes of the buffers made while recording (the graph's intermediates, its output, constants). */
-  createdBytes = 0;
+  readonly intermediates = new Map<BufferId, Intermediate>();
+  /** Bytes of the buffers made with values while recording (constants). */
+  constantBytes = 0;
   private readonly seen = new Set<BufferId>();
+  private window: BufferId[] = [];
 
   constructor(private readonly addon: NativeAddon & CpuGraphEntries) {}
 
-  created(id: BufferId, bytes: number): void {
-    this.createdBytes += bytes;
+  created(id: BufferId, bytes: number, zeroed: boolean): void {
+    if (zeroed) this.intermediates.set(id, {bytes, first: -1, last: -1, freed: false});
+    else this.constantBytes += bytes;
     this.used(id);
   }
 
   used(id: BufferId): void {
+    this.window.push(id);
     if (this.seen.has(id)) return;
     this.seen.add(id);
     if (this.addon.pin(id)) this.pinned.push(id);
   }
 
   called(entry: string, options: object): void {
+    const index = this.calls.length;
     // run() has just called it, so it exists.
     this.calls.push({fn: this.addon[entry] as Entry, options});
+    // The buffers looked up since the previous call are this call's.
+    for (const id of this.window) {
+      const b = this.intermediates.get(id);
+      if (b == null) continue;
+      if (b.first < 0) b.first = index;
+      b.last = index;
+    }
+    this.window = [];
+  }
+
+  freed(id: BufferId): void {
+    const b = this.intermediates.get(id);
+    if (b != null) b.freed = true;
   }
 
   release(): void {
@@ -58,14 +87,43 @@ class Recording implements CallRecorder {
   }
 }
 
+/**
+ * The replay's memory: intermediates whose uses do not overlap share a buffer (greedy, in order of first
+ * use, same byte size), and each is reset before the call that first uses it. Only intermediates the
+ * function let go of are shared; the output and any tensor the function kept keep their own buffer.
+ * Returns the ids to reset before each call and the bytes the graph keeps.
+ */
+function planMemory(recording: Recording, addon: CpuGraphEntries, outputId: BufferId): {resets: BufferId[][]; bytes: number} {
+  const resets: BufferId[][] = recording.calls.map(() => []);
+  const shared: {id: BufferId; bytes: number; freeAfter: number}[] = [];
+  let bytes = recording.constantBytes;
+  const order = [...recording.intermediates].filter(([, b]) => b.first >= 0).sort((p, q) => p[1].first - q[1].first);
+  for (const [id, b] of order) {
+    resets[b.first].push(id);
+    if (id === outputId || !b.freed) {
+      bytes += b.bytes;
+      continue;
+    }
+    const host = shared.find((h) => h.bytes === b.bytes && h.freeAfter < b.first);
+    if (host != null) {
+      addon.shareBuffer(id, host.id);
+      host.freeAfter = b.last;
+    } else {
+      shared.push({id, bytes: b.bytes, freeAfter: b.last});
+      bytes += b.bytes;
+    }
+  }
+  return {resets, bytes};
+}
+
 function cpuBackend(): NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries} {
   const backend = tf.backend();
   if (!(backend instanceof NativeCpuBackend) || backend.constructor !== NativeCpuBackend) {
     throw new Error(`captureCpuGraph: the active backend is '${tf.getBackend()}'; CPU graphs need the native-cpu ` +
       `backend (await tf.setBackend('native-cpu'); on native-cuda use captureCudaGraph)`);
   }
-  if (typeof backend.addon.pin !== 'function' || typeof backend.addon.copyBuffer !== 'function') {
-    throw new Error('captureCpuGraph: the native addon has no pin / copyBuffer entries (is the build out of date?)');
+  if (typeof backend.addon.pin !== 'function' || typeof backend.addon.resetBuffers !== 'function') {
+    throw new Error('captureCpuGraph: the native addon has no pin / resetBuffers entries (is the build out of date?)');
   }
   return backend as NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries};
 }
@@ -102,7 +160,8 @@ export function captureCpuGraph(
       const inputId = backend.bufferOf(input, 'captureCpuGraph');
       const outputId = backend.bufferOf(output, 'captureCpuGraph');
       recording.used(outputId);
-      return new CpuGraph(backend, recording, inputId, outputId, shape, [...output.shape], output.dtype);
+      const plan = planMemory(recording, backend.addon, outputId);
+      return new CpuGraph(backend, recording, plan, inputId, outputId, shape, [...output.shape], output.dtype);
     } finally {
       if (output !== input) output.dispose();  // its buffer is pinned
     }
@@ -119,9 +178,12 @@ class CpuGraph implements NativeGraph {
   readonly nodes: number;
   readonly poolBytes: number;
 
+  private readonly resets: BufferId[][];
+
   constructor(
     private readonly backend: NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries},
     recording: Recording,
+    plan: {resets: BufferId[][]; bytes: number},
     private readonly inputId: BufferId,
     private readonly outputId: BufferId,
     readonly inputShape: readonly number[],
@@ -130,7 +192,8 @@ class CpuGraph implements NativeGraph {
   ) {
     this.recording = recording;
     this.nodes = recording.calls.length;
-    this.poolBytes = recording.createdBytes;
+    this.poolBytes = plan.bytes;
+    this.resets = plan.resets;
   }
 
   get disposed(): boolean {
@@ -143,7 +206,11 @@ class CpuGraph implements NativeGraph {
     checkRunInput(x, this.inputShape, this.backend, 'native-cpu');
     const addon = this.backend.addon;
     addon.copyBuffer(this.backend.bufferOf(x, 'NativeGraph.run'), this.inputId);
-    for (const call of recording.calls) call.fn(call.options);
+    const calls = recording.calls;
+    for (let i = 0; i < calls.length; i++) {
+      if (this.resets[i].length > 0) addon.resetBuffers(this.resets[i]);
+      calls[i].fn(calls[i].options);
+    }
     const out = this.backend.makeOutput([...this.outputShape], this.outputDtype);
     try {
       addon.copyBuffer(this.outputId, this.backend.bufferOf(out, 'NativeGraph.run'));
