@@ -8,7 +8,8 @@
 //   - the result equals a double-precision product of the rounded inputs (so the index math is exact),
 // and prints the rounding error against the unrounded product for random inputs in [-1, 1]
 // (max |error| / max |C| and max |error| / sum_k |a||b|), the numbers test/gpu/precision.test.ts's
-// bounds come from. Build and run from the project root:
+// bounds come from. test/cuda_kernels_emulated.test.ts builds and runs it where nvcc is found; by hand,
+// from the project root:
 //   nvcc -std=c++17 -I cuda -I cuda/include -I cpp/include -o /tmp/check_tc scripts/check_gemm_tensor_core.cu
 //   /tmp/check_tc
 #include <cmath>
