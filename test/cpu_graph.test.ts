@@ -7,26 +7,12 @@ import {beforeAll, describe, expect, it} from 'vitest';
 import {captureCpuGraph, captureGraph, setThreads} from '../src/index.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
 import {efficientNetConfig} from '../src/models/scaling.js';
+import {smallForward, valuesOf} from './util/graph_cases.js';
 import {randomFloats, tf} from './util/reference.js';
 
 function nativeMemory(): {bytes: number; buffers: number} {
   const m = tf.findBackend('native-cpu')!.memory() as unknown as {numBytesInNative: number; numNativeBuffers: number};
   return {bytes: m.numBytesInNative, buffers: m.numNativeBuffers};
-}
-
-function valuesOf(t: tf.Tensor): Float32Array {
-  const v = t.dataSync() as Float32Array;
-  t.dispose();
-  return v;
-}
-
-/** Convolution with bias, a constant made inside the function, a reduction, a reshape. */
-function smallForward(filter: tf.Tensor4D, bias: tf.Tensor1D): (x: tf.Tensor) => tf.Tensor {
-  return (x) => {
-    const y = tf.fused.conv2d({x: x as tf.Tensor4D, filter, strides: 1, pad: 'same', bias, activation: 'relu'});
-    const scaled = tf.mul(y, tf.scalar(0.5));
-    return tf.reshape(tf.mean(scaled, [1, 2]), [-1]);
-  };
 }
 
 describe('captured graphs on native-cpu', () => {

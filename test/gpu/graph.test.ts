@@ -7,27 +7,12 @@ import {afterEach, beforeAll, expect, it} from 'vitest';
 import {captureCudaGraph, setCudaMBConvFusion} from '../../src/index.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../../src/models/efficientnet.js';
 import {efficientNetConfig} from '../../src/models/scaling.js';
+import {smallForward, valuesOf} from '../util/graph_cases.js';
 import {randomFloats} from '../util/reference.js';
 import {describeGpu, gpuMemory, tf} from './gpu_util.js';
 
 function cudaAddon(): {capturing(): boolean; graphCount(): number} {
   return (tf.findBackend('native-cuda') as unknown as {cuda: {capturing(): boolean; graphCount(): number}}).cuda;
-}
-
-/** The values of `t`, which is disposed. */
-function valuesOf(t: tf.Tensor): Float32Array {
-  const v = t.dataSync() as Float32Array;
-  t.dispose();
-  return v;
-}
-
-/** A small function with convolution, bias, a constant made inside it, a reduction and a reshape. */
-function smallForward(filter: tf.Tensor4D, bias: tf.Tensor1D): (x: tf.Tensor) => tf.Tensor {
-  return (x) => {
-    const y = tf.fused.conv2d({x: x as tf.Tensor4D, filter, strides: 1, pad: 'same', bias, activation: 'relu'});
-    const scaled = tf.mul(y, tf.scalar(0.5));  // uploaded during the capture
-    return tf.reshape(tf.mean(scaled, [1, 2]), [-1]);
-  };
 }
 
 describeGpu('CUDA graphs', () => {
