@@ -214,6 +214,11 @@ export class NativeCpuBackend extends KernelBackend {
     this.recorder?.called(entry, options);
   }
 
+  /** Whether a CPU graph capture is recording this backend's calls. */
+  get recording(): boolean {
+    return this.recorder != null;
+  }
+
   /** Starts (a recorder) or stops (null) recording for a CPU graph capture (src/cpu_graph.ts). */
   setRecorder(recorder: CallRecorder | null): void {
     if (recorder != null && this.recorder != null) throw new Error('captureGraph: a capture is already in progress');

@@ -204,6 +204,10 @@ class CpuGraph implements NativeGraph {
     const recording = this.recording;
     if (recording == null) throw new Error('NativeGraph.run: the graph was disposed');
     checkRunInput(x, this.inputShape, this.backend, 'native-cpu');
+    if (this.backend.recording) {
+      // Its calls bypass the backend, so the capture in progress would not see them.
+      throw new Error('NativeGraph.run: a graph cannot run inside a function being captured; capture the function it replays instead');
+    }
     const addon = this.backend.addon;
     addon.copyBuffer(this.backend.bufferOf(x, 'NativeGraph.run'), this.inputId);
     const calls = recording.calls;

@@ -104,12 +104,15 @@ describe('captured graphs on native-cpu', () => {
     graph.dispose();
   });
 
-  it('the identity: the output is the input buffer, copied out', () => {
+  it('the identity: the output is the input buffer, copied out; a graph cannot run inside a capture', () => {
+    const memBefore = nativeMemory();
     const graph = captureCpuGraph((x) => x, [3]);
     const x = tf.tensor([1, 2, 3]);
     expect(Array.from(valuesOf(graph.run(x)))).toEqual([1, 2, 3]);
+    expect(() => captureCpuGraph((t) => graph.run(t), [3], {warmup: false})).toThrow(/cannot run inside a function being captured/);
     x.dispose();
     graph.dispose();
+    expect(nativeMemory()).toEqual(memBefore);
   });
 
   it('EfficientNet-B0 (fused blocks and head), batch 2 at 96x96, threads 1 and 2: replays equal predict exactly; model disposed first', () => {
