@@ -7,7 +7,7 @@ import {beforeAll, describe, expect, it} from 'vitest';
 import {captureCpuGraph, captureGraph, setThreads} from '../src/index.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
 import {efficientNetConfig} from '../src/models/scaling.js';
-import {smallForward, valuesOf} from './util/graph_cases.js';
+import {expectSmallFunctionReplays, valuesOf} from './util/graph_cases.js';
 import {randomFloats, tf} from './util/reference.js';
 
 function nativeMemory(): {bytes: number; buffers: number} {
@@ -21,38 +21,7 @@ describe('captured graphs on native-cpu', () => {
   });
 
   it('a small function: replays equal op-by-op runs exactly; runs are independent; memory returns', () => {
-    const memBefore = nativeMemory();
-    const tensorsBefore = tf.memory().numTensors;
-    const filter = tf.tensor4d(randomFloats(3 * 3 * 5 * 7, 1), [3, 3, 5, 7]);
-    const bias = tf.tensor1d(randomFloats(7, 2));
-    const forward = smallForward(filter, bias);
-    const graph = captureCpuGraph(forward, [2, 9, 11, 5]);
-    expect(graph.inputShape).toEqual([2, 9, 11, 5]);
-    expect(graph.outputShape).toEqual([14]);
-    expect(graph.outputDtype).toBe('float32');
-    expect(graph.nodes).toBeGreaterThanOrEqual(3);
-    expect(graph.poolBytes).toBeGreaterThan(0);
-
-    const inputs = [3, 4, 5].map((seed) => tf.tensor(randomFloats(2 * 9 * 11 * 5, seed), [2, 9, 11, 5]));
-    const eager = inputs.map((x) => valuesOf(tf.tidy(() => forward(x))));
-    const replays = inputs.map((x) => graph.run(x));
-    for (let i = 0; i < inputs.length; i++) {
-      expect(Array.from(replays[i].dataSync()), `input ${i}`).toEqual(Array.from(eager[i]));
-    }
-    // The weights' tensors go; the graph holds their buffers.
-    filter.dispose();
-    bias.dispose();
-    expect(Array.from(valuesOf(graph.run(inputs[1])))).toEqual(Array.from(eager[1]));
-    tf.dispose([...replays, ...inputs]);
-
-    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 4])))).toThrow(/captured for \[2,9,11,5\]/);
-    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 5], 'int32')))).toThrow(/must be float32/);
-    graph.dispose();
-    graph.dispose();
-    expect(graph.disposed).toBe(true);
-    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 5])))).toThrow(/disposed/);
-    expect(tf.memory().numTensors).toBe(tensorsBefore);
-    expect(nativeMemory()).toEqual(memBefore);
+    expectSmallFunctionReplays(captureCpuGraph, nativeMemory);
   });
 
   it('reading tensor data while recording fails clearly and pins nothing', () => {

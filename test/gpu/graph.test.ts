@@ -7,7 +7,7 @@ import {afterEach, beforeAll, expect, it} from 'vitest';
 import {captureCudaGraph, setCudaMBConvFusion} from '../../src/index.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../../src/models/efficientnet.js';
 import {efficientNetConfig} from '../../src/models/scaling.js';
-import {smallForward, valuesOf} from '../util/graph_cases.js';
+import {expectSmallFunctionReplays, valuesOf} from '../util/graph_cases.js';
 import {randomFloats} from '../util/reference.js';
 import {describeGpu, gpuMemory, tf} from './gpu_util.js';
 
@@ -24,42 +24,8 @@ describeGpu('CUDA graphs', () => {
     expect(cudaAddon().capturing(), 'a capture was left open').toBe(false);
   });
 
-  it('a small function: replays equal eager runs exactly, runs are independent, memory returns', async () => {
-    const memBefore = gpuMemory();
-    const tensorsBefore = tf.memory().numTensors;
-    const filter = tf.tensor4d(randomFloats(3 * 3 * 5 * 7, 1), [3, 3, 5, 7]);
-    const bias = tf.tensor1d(randomFloats(7, 2));
-    const forward = smallForward(filter, bias);
-    const graph = captureCudaGraph(forward, [2, 9, 11, 5]);
-    expect(graph.inputShape).toEqual([2, 9, 11, 5]);
-    expect(graph.outputShape).toEqual([14]);
-    expect(graph.nodes).toBeGreaterThan(0);
-    console.log(`graph  small function: ${graph.nodes} nodes, ${graph.poolBytes} bytes of pool`);
-
-    const inputs = [3, 4, 5].map((seed) => tf.tensor(randomFloats(2 * 9 * 11 * 5, seed), [2, 9, 11, 5]));
-    const eager = inputs.map((x) => valuesOf(tf.tidy(() => forward(x))));
-    const replays = inputs.map((x) => graph.run(x));
-    // Read only after all three ran: each result must be its own input's, not the last one's.
-    for (let i = 0; i < inputs.length; i++) {
-      expect(Array.from(await replays[i].data()), `input ${i}`).toEqual(Array.from(eager[i]));
-    }
-    // Filter and bias disposed: the graph holds their buffers.
-    filter.dispose();
-    bias.dispose();
-    const again = graph.run(inputs[1]);
-    expect(Array.from(await again.data())).toEqual(Array.from(eager[1]));
-    tf.dispose([...replays, again, ...inputs]);
-
-    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 4])))).toThrow(/captured for \[2,9,11,5\]/);
-    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 5], 'int32')))).toThrow(/must be float32/);
-    graph.dispose();
-    graph.dispose();
-    expect(graph.disposed).toBe(true);
-    expect(() => tf.tidy(() => graph.run(tf.zeros([2, 9, 11, 5])))).toThrow(/disposed/);
-    // Every tensor made above is gone; the graph's memory went back to the cache.
-    const leftovers = tf.memory().numTensors - tensorsBefore;
-    expect(leftovers).toBe(0);
-    expect(gpuMemory()).toEqual(memBefore);
+  it('a small function: replays equal eager runs exactly, runs are independent, memory returns', () => {
+    expectSmallFunctionReplays(captureCudaGraph, gpuMemory);
     expect(cudaAddon().graphCount()).toBe(0);
   });
 
