@@ -27,7 +27,7 @@ Napi::Value RunConv2D(const Napi::CallbackInfo& info, const char* op) {
   const size_t out_elems = element_count(out_shape, op);
   const float* x = args.data<float>("x", x_elems, effnet::DType::kFloat32, keep);
   effnet::BufferPtr filter_buf = args.buffer("filter", f_elems, effnet::DType::kFloat32);
-  float* out = args.data<float>("out", out_elems, effnet::DType::kFloat32, keep);
+  float* out = args.output<float>("out", out_elems, effnet::DType::kFloat32, keep);  // every element written
   FusedEpilogue ep(args, out_shape, keep);
   if (out_elems == 0) return info.Env().Undefined();
   ep.before(out);

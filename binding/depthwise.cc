@@ -28,7 +28,7 @@ Napi::Value Run(const Napi::CallbackInfo& info, const char* op) {
   std::vector<effnet::BufferPtr> keep;
   const float* x = args.data<float>("x", x_n, effnet::DType::kFloat32, keep);
   effnet::BufferPtr filter = args.buffer("filter", f_n, effnet::DType::kFloat32);
-  float* out = args.data<float>("out", o_n, effnet::DType::kFloat32, keep);
+  float* out = args.output<float>("out", o_n, effnet::DType::kFloat32, keep);  // every element written
   // bias / prelu: broadcast against the output (see effnet::DepthwiseOperand).
   const std::array<int64_t, 4> dims{p.batch, p.out_h, p.out_w, p.channels * p.multiplier};
   auto operand = [&](const char* key, const char* size_key, const char* strides_key) {

@@ -21,7 +21,7 @@ Napi::Value RunMatMul(const Napi::CallbackInfo& info, const char* op) {
   std::vector<effnet::BufferPtr> keep;
   const float* a = args.data<float>("a", sizes.a, effnet::DType::kFloat32, keep);
   effnet::BufferPtr b_buf = args.buffer("b", sizes.b, effnet::DType::kFloat32);
-  float* out = args.data<float>("out", sizes.out, effnet::DType::kFloat32, keep);
+  float* out = args.output<float>("out", sizes.out, effnet::DType::kFloat32, keep);  // every element written
   FusedEpilogue ep(args, sizes.out_shape, keep);
   if (sizes.out == 0) return info.Env().Undefined();
   const bool cache_b = args.boolean_or("cacheB", false);

@@ -87,23 +87,48 @@ Napi::Value ShareBuffer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// resetBuffers([ids]): zero-fills each buffer and drops the weights packed from it: what a new buffer
-// would be. A captured graph's replay calls it before an intermediate's first use.
-Napi::Value ResetBuffers(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsArray()) throw effnet::Error("resetBuffers: expected an array of buffer ids");
-  Napi::Array ids = info[0].As<Napi::Array>();
+// The buffers of an array-of-ids argument.
+std::vector<effnet::BufferPtr> buffer_list_arg(const Napi::CallbackInfo& info, size_t index, const char* entry) {
+  if (info.Length() <= index || !info[index].IsArray()) {
+    throw effnet::Error(std::string(entry) + ": expected an array of buffer ids as argument " + std::to_string(index + 1));
+  }
+  Napi::Array ids = info[index].As<Napi::Array>();
   std::vector<effnet::BufferPtr> buffers;
   buffers.reserve(ids.Length());
   for (uint32_t i = 0; i < ids.Length(); ++i) {
     Napi::Value v = ids.Get(i);
-    if (!v.IsNumber()) throw effnet::Error("resetBuffers: element " + std::to_string(i) + " is not a buffer id");
+    if (!v.IsNumber()) throw effnet::Error(std::string(entry) + ": element " + std::to_string(i) + " is not a buffer id");
     buffers.push_back(registry_get(v.As<Napi::Number>().Uint32Value()));
   }
-  for (const effnet::BufferPtr& b : buffers) {
+  return buffers;
+}
+
+// resetBuffers(zeroIds, [keepIds]): what a new buffer would be, before a captured graph's replay reaches an
+// intermediate's first use: zeroIds are zero-filled, and every buffer of both lists loses the weights
+// packed from it (keepIds are written entirely by that use, so their contents need no zeroing).
+Napi::Value ResetBuffers(const Napi::CallbackInfo& info) {
+  const std::vector<effnet::BufferPtr> zero = buffer_list_arg(info, 0, "resetBuffers");
+  const std::vector<effnet::BufferPtr> keep =
+      info.Length() > 1 && !info[1].IsUndefined() ? buffer_list_arg(info, 1, "resetBuffers") : std::vector<effnet::BufferPtr>();
+  for (const effnet::BufferPtr& b : zero) {
     if (b->bytes() > 0) std::memset(b->data(), 0, b->bytes());
     effnet::packed_cache_forget(b.get());
   }
+  for (const effnet::BufferPtr& b : keep) effnet::packed_cache_forget(b.get());
   return info.Env().Undefined();
+}
+
+// writtenWhole([ids]) -> booleans: whether an op has taken each id as an output it writes entirely.
+Napi::Value WrittenWhole(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsArray()) throw effnet::Error("writtenWhole: expected an array of buffer ids");
+  Napi::Array ids = info[0].As<Napi::Array>();
+  Napi::Array out = Napi::Array::New(info.Env(), ids.Length());
+  for (uint32_t i = 0; i < ids.Length(); ++i) {
+    Napi::Value v = ids.Get(i);
+    if (!v.IsNumber()) throw effnet::Error("writtenWhole: element " + std::to_string(i) + " is not a buffer id");
+    out.Set(i, Napi::Boolean::New(info.Env(), registry_written_whole(v.As<Napi::Number>().Uint32Value())));
+  }
+  return out;
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -153,6 +178,7 @@ void init_memory(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "copyBuffer", CopyBuffer);
   export_entry(env, exports, "shareBuffer", ShareBuffer);
   export_entry(env, exports, "resetBuffers", ResetBuffers);
+  export_entry(env, exports, "writtenWhole", WrittenWhole);
   export_entry(env, exports, "info", Info);
   export_entry(env, exports, "setThreads", SetThreads);
   export_entry(env, exports, "setIsa", SetIsa);

@@ -20,7 +20,7 @@ Napi::Value Run(const Napi::CallbackInfo& info, const char* op, effnet::PoolType
   const size_t o_n = element_count({p.batch, p.out_h, p.out_w, p.channels}, op);
   std::vector<effnet::BufferPtr> keep;
   const float* x = args.data<float>("x", x_n, effnet::DType::kFloat32, keep);
-  float* out = args.data<float>("out", o_n, effnet::DType::kFloat32, keep);
+  float* out = args.output<float>("out", o_n, effnet::DType::kFloat32, keep);  // every element written
   try {
     effnet::pool2d(p, x, out);
   } catch (const effnet::Error& e) {

@@ -12,7 +12,8 @@ namespace {
 struct Entry {
   effnet::BufferPtr buffer;
   uint32_t pins = 0;
-  bool released = false;  // freed by JavaScript while pinned: erased at the last unpin
+  bool released = false;     // freed by JavaScript while pinned: erased at the last unpin
+  bool written_whole = false;  // an op has taken it as an output it writes entirely
 };
 std::mutex g_mutex;
 std::unordered_map<uint32_t, Entry> g_buffers;
@@ -46,6 +47,22 @@ effnet::BufferPtr registry_get(uint32_t id) {
     throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
   }
   return it->second.buffer;
+}
+
+effnet::BufferPtr registry_get_for_overwrite(uint32_t id, size_t bytes) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_buffers.find(id);
+  if (it == g_buffers.end()) {
+    throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
+  }
+  if (bytes == it->second.buffer->bytes()) it->second.written_whole = true;
+  return it->second.buffer;
+}
+
+bool registry_written_whole(uint32_t id) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_buffers.find(id);
+  return it != g_buffers.end() && it->second.written_whole;
 }
 
 bool registry_remove(uint32_t id) {

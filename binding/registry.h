@@ -10,6 +10,11 @@ namespace binding {
 uint32_t registry_add(effnet::BufferPtr buffer);
 // The buffer for `id`; throws effnet::Error naming the id when there is none.
 effnet::BufferPtr registry_get(uint32_t id);
+// registry_get for an op's output of `bytes` bytes that it writes entirely; when that is the whole buffer,
+// the buffer is marked as written whole (a captured graph need not zero it before replaying the op).
+effnet::BufferPtr registry_get_for_overwrite(uint32_t id, size_t bytes);
+// Whether an op has taken `id` as an output it writes entirely (false for unknown ids).
+bool registry_written_whole(uint32_t id);
 // Drops the table's reference; the memory is freed once no running op holds the buffer. A pinned id
 // stays usable (by the graph that pinned it) until its last unpin; returns false when the id was
 // already removed.

@@ -8,8 +8,8 @@
 // Every buffer the recorded calls name is pinned (binding/registry.cc): it stays valid until the graph
 // is disposed, even when its tensor is disposed. The intermediates are planned like a stack frame:
 // those whose uses do not overlap share one buffer (shareBuffer), and each is reset before its first use
-// in every replay (zero-filled, with any weights packed from it dropped), so every op sees what it saw
-// when recorded: a new zero-filled output. The input is copied into the recorded input's buffer and
+// in every replay (zero-filled unless that op writes it entirely, and with any weights packed from it
+// dropped), so every op sees what it saw when recorded: a new zero-filled output. The input is copied into the recorded input's buffer and
 // the output copied out into a new tensor. As on the GPU, the function may not read tensor data while
 // recorded.
 import * as tf from '@tensorflow/tfjs-core';
@@ -24,7 +24,8 @@ interface CpuGraphEntries {
   unpin(id: BufferId): void;
   copyBuffer(src: BufferId, dst: BufferId): void;
   shareBuffer(target: BufferId, source: BufferId): void;
-  resetBuffers(ids: BufferId[]): void;
+  resetBuffers(zeroIds: BufferId[], keepIds?: BufferId[]): void;
+  writtenWhole(ids: BufferId[]): boolean[];
 }
 
 type Entry = (options: object) => void;
@@ -32,9 +33,17 @@ type Entry = (options: object) => void;
 /** A zero-filled buffer made while recording, and the calls that use it (first and last index). */
 interface Intermediate {
   bytes: number;
+  /** Index of the call made next when the buffer was made. */
+  createdAt: number;
   first: number;
   last: number;
   freed: boolean;
+}
+
+/** What a replay resets before a call: buffers to zero-fill, and buffers the call writes entirely. */
+interface Reset {
+  zero: BufferId[];
+  keep: BufferId[];
 }
 
 /** Records a capture: the calls in order, and pins every buffer they (or the function) touch. */
@@ -50,7 +59,7 @@ class Recording implements CallRecorder {
   constructor(private readonly addon: NativeAddon & CpuGraphEntries) {}
 
   created(id: BufferId, bytes: number, zeroed: boolean): void {
-    if (zeroed) this.intermediates.set(id, {bytes, first: -1, last: -1, freed: false});
+    if (zeroed) this.intermediates.set(id, {bytes, createdAt: this.calls.length, first: -1, last: -1, freed: false});
     else this.constantBytes += bytes;
     this.used(id);
   }
@@ -89,17 +98,21 @@ class Recording implements CallRecorder {
 
 /**
  * The replay's memory: intermediates whose uses do not overlap share a buffer (greedy, in order of first
- * use, same byte size), and each is reset before the call that first uses it. Only intermediates the
- * function let go of are shared; the output and any tensor the function kept keep their own buffer.
- * Returns the ids to reset before each call and the bytes the graph keeps.
+ * use, same byte size), and each is reset before the call that first uses it: zero-filled, unless that
+ * call made it and writes it entirely (an op that takes it as a whole output: binding's args.output()),
+ * and cleared of weights packed from it either way. Only intermediates the function let go of are
+ * shared; the output and any tensor the function kept keep their own buffer. Returns the resets before
+ * each call and the bytes the graph keeps.
  */
-function planMemory(recording: Recording, addon: CpuGraphEntries, outputId: BufferId): {resets: BufferId[][]; bytes: number} {
-  const resets: BufferId[][] = recording.calls.map(() => []);
+function planMemory(recording: Recording, addon: CpuGraphEntries, outputId: BufferId): {resets: Reset[]; bytes: number} {
+  const resets: Reset[] = recording.calls.map(() => ({zero: [], keep: []}));
   const shared: {id: BufferId; bytes: number; freeAfter: number}[] = [];
   let bytes = recording.constantBytes;
   const order = [...recording.intermediates].filter(([, b]) => b.first >= 0).sort((p, q) => p[1].first - q[1].first);
-  for (const [id, b] of order) {
-    resets[b.first].push(id);
+  const whole = order.length > 0 ? addon.writtenWhole(order.map(([id]) => id)) : [];
+  for (const [i, [id, b]] of order.entries()) {
+    if (whole[i] && b.first === b.createdAt) resets[b.first].keep.push(id);
+    else resets[b.first].zero.push(id);
     if (id === outputId || !b.freed) {
       bytes += b.bytes;
       continue;
@@ -122,8 +135,8 @@ function cpuBackend(): NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries}
     throw new Error(`captureCpuGraph: the active backend is '${tf.getBackend()}'; CPU graphs need the native-cpu ` +
       `backend (await tf.setBackend('native-cpu'); on native-cuda use captureCudaGraph)`);
   }
-  if (typeof backend.addon.pin !== 'function' || typeof backend.addon.resetBuffers !== 'function') {
-    throw new Error('captureCpuGraph: the native addon has no pin / resetBuffers entries (is the build out of date?)');
+  if (typeof backend.addon.pin !== 'function' || typeof backend.addon.writtenWhole !== 'function') {
+    throw new Error('captureCpuGraph: the native addon has no pin / writtenWhole entries (is the build out of date?)');
   }
   return backend as NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries};
 }
@@ -178,12 +191,12 @@ class CpuGraph implements NativeGraph {
   readonly nodes: number;
   readonly poolBytes: number;
 
-  private readonly resets: BufferId[][];
+  private readonly resets: Reset[];
 
   constructor(
     private readonly backend: NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries},
     recording: Recording,
-    plan: {resets: BufferId[][]; bytes: number},
+    plan: {resets: Reset[]; bytes: number},
     private readonly inputId: BufferId,
     private readonly outputId: BufferId,
     readonly inputShape: readonly number[],
@@ -212,7 +225,8 @@ class CpuGraph implements NativeGraph {
     addon.copyBuffer(this.backend.bufferOf(x, 'NativeGraph.run'), this.inputId);
     const calls = recording.calls;
     for (let i = 0; i < calls.length; i++) {
-      if (this.resets[i].length > 0) addon.resetBuffers(this.resets[i]);
+      const reset = this.resets[i];
+      if (reset.zero.length > 0 || reset.keep.length > 0) addon.resetBuffers(reset.zero, reset.keep);
       calls[i].fn(calls[i].options);
     }
     const out = this.backend.makeOutput([...this.outputShape], this.outputDtype);

@@ -136,7 +136,7 @@ describe('op entries reject bad options with a clear Error', () => {
     // Run in a child process: a crash there fails this test instead of taking the test runner down.
     const binary = cpuAddonCandidates().find((p) => existsSync(p));
     expect(binary, 'no built addon found').toBeDefined();
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'info', 'setThreads', 'setIsa', 'winogradMode'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'info', 'setThreads', 'setIsa', 'winogradMode'];
     const script = `
       const addon = require(process.argv[1]);
       const skip = new Set(${JSON.stringify(memoryEntries)});
@@ -286,7 +286,7 @@ describe('native entries called with mutated options from real tfjs calls', () =
     const calls = await recordNativeCalls();
     // Every op entry of the addon is exercised (benchmark probes aside).
     const recorded = new Set(calls.map((c) => c.entry));
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps'];
     const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
     expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
     const binary = cpuAddonCandidates().find((p) => existsSync(p))!;
