@@ -263,7 +263,6 @@ void deactivate_capture_pool() {
 
 void release_capture_pool(CapturePool& pool) {
   Allocator& a = allocator();
-  std::vector<void*> host_copies;
   {
     std::lock_guard<std::mutex> lock(a.mutex);
     if (pool.released) return;
@@ -277,18 +276,10 @@ void release_capture_pool(CapturePool& pool) {
       a.stats.bytes_cached += kv.first;
     }
     pool.free_blocks.clear();
-    host_copies.swap(pool.host_copies);
-    // cudaFreeHost synchronises the device, which a capture in progress cannot record.
-    if (capturing()) {
-      a.deferred_host_copies.insert(a.deferred_host_copies.end(), host_copies.begin(), host_copies.end());
-      host_copies.clear();
-    }
+    a.deferred_host_copies.insert(a.deferred_host_copies.end(), pool.host_copies.begin(), pool.host_copies.end());
+    pool.host_copies.clear();
   }
-  if (!host_copies.empty()) {
-    // A replay still queued may be reading them.
-    (void)cudaStreamSynchronize(stream());
-    for (void* p : host_copies) cudaFreeHost(p);
-  }
+  free_deferred_host_copies();  // at once, unless a capture is in progress
 }
 
 size_t capture_pool_bytes(const CapturePool& pool) {
@@ -305,6 +296,8 @@ void free_deferred_host_copies() {
     host_copies.swap(a.deferred_host_copies);
   }
   if (host_copies.empty()) return;
+  // cudaFreeHost synchronises the device (which a capture cannot record, hence the wait for none), and a
+  // replay still queued may be reading them.
   (void)cudaStreamSynchronize(stream());
   for (void* p : host_copies) cudaFreeHost(p);
 }

@@ -111,7 +111,6 @@ std::shared_ptr<Graph> end_capture(const DeviceBufferPtr& input, const DeviceBuf
     if (err == cudaSuccess && graph != nullptr && (!input_ok || output == nullptr)) {
       cudaGraphDestroy(graph);
       release_capture_pool(*pool);
-      free_deferred_host_copies();
       throw Error(input_ok ? "graph capture: no output buffer"
                            : "graph capture: the input must be a buffer made before the capture began");
     }
