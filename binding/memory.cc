@@ -87,19 +87,26 @@ Napi::Value ShareBuffer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// The buffers of an array-of-ids argument.
-std::vector<effnet::BufferPtr> buffer_list_arg(const Napi::CallbackInfo& info, size_t index, const char* entry) {
+// The ids of an array-of-buffer-ids argument.
+std::vector<uint32_t> id_list_arg(const Napi::CallbackInfo& info, size_t index, const char* entry) {
   if (info.Length() <= index || !info[index].IsArray()) {
     throw effnet::Error(std::string(entry) + ": expected an array of buffer ids as argument " + std::to_string(index + 1));
   }
-  Napi::Array ids = info[index].As<Napi::Array>();
-  std::vector<effnet::BufferPtr> buffers;
-  buffers.reserve(ids.Length());
-  for (uint32_t i = 0; i < ids.Length(); ++i) {
-    Napi::Value v = ids.Get(i);
+  Napi::Array array = info[index].As<Napi::Array>();
+  std::vector<uint32_t> ids;
+  ids.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value v = array.Get(i);
     if (!v.IsNumber()) throw effnet::Error(std::string(entry) + ": element " + std::to_string(i) + " is not a buffer id");
-    buffers.push_back(registry_get(v.As<Napi::Number>().Uint32Value()));
+    ids.push_back(v.As<Napi::Number>().Uint32Value());
   }
+  return ids;
+}
+
+// The buffers of an array-of-buffer-ids argument.
+std::vector<effnet::BufferPtr> buffer_list_arg(const Napi::CallbackInfo& info, size_t index, const char* entry) {
+  std::vector<effnet::BufferPtr> buffers;
+  for (uint32_t id : id_list_arg(info, index, entry)) buffers.push_back(registry_get(id));
   return buffers;
 }
 
@@ -120,14 +127,9 @@ Napi::Value ResetBuffers(const Napi::CallbackInfo& info) {
 
 // writtenWhole([ids]) -> booleans: whether an op has taken each id as an output it writes entirely.
 Napi::Value WrittenWhole(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsArray()) throw effnet::Error("writtenWhole: expected an array of buffer ids");
-  Napi::Array ids = info[0].As<Napi::Array>();
-  Napi::Array out = Napi::Array::New(info.Env(), ids.Length());
-  for (uint32_t i = 0; i < ids.Length(); ++i) {
-    Napi::Value v = ids.Get(i);
-    if (!v.IsNumber()) throw effnet::Error("writtenWhole: element " + std::to_string(i) + " is not a buffer id");
-    out.Set(i, Napi::Boolean::New(info.Env(), registry_written_whole(v.As<Napi::Number>().Uint32Value())));
-  }
+  const std::vector<uint32_t> ids = id_list_arg(info, 0, "writtenWhole");
+  Napi::Array out = Napi::Array::New(info.Env(), ids.size());
+  for (uint32_t i = 0; i < ids.size(); ++i) out.Set(i, Napi::Boolean::New(info.Env(), registry_written_whole(ids[i])));
   return out;
 }
 

@@ -22,14 +22,20 @@ std::mutex g_mutex;
 std::unordered_map<uint32_t, std::shared_ptr<Graph>> g_graphs;
 uint32_t g_next_graph = 1;
 
-std::shared_ptr<Graph> graph_arg(const Napi::CallbackInfo& info, size_t index, const char* entry) {
+// Argument `index` as a graph id: 0 (which no graph has) when it is not a whole number in [1, 2^32).
+uint32_t graph_id_arg(const Napi::CallbackInfo& info, size_t index, const char* entry) {
   if (info.Length() <= index || !info[index].IsNumber()) {
     throw effnet::Error(std::string(entry) + ": expected a graph id as argument " + std::to_string(index + 1));
   }
   const double value = info[index].As<Napi::Number>().DoubleValue();
   const uint32_t id = value >= 1 && value <= 4294967295.0 ? static_cast<uint32_t>(value) : 0;
+  return id == value ? id : 0;
+}
+
+std::shared_ptr<Graph> graph_arg(const Napi::CallbackInfo& info, size_t index, const char* entry) {
+  const uint32_t id = graph_id_arg(info, index, entry);
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = id == value ? g_graphs.find(id) : g_graphs.end();
+  auto it = g_graphs.find(id);
   if (it == g_graphs.end()) {
     throw effnet::Error(std::string(entry) + ": no CUDA graph with id " + info[index].ToString().Utf8Value() +
                         " (was it disposed?)");
@@ -91,14 +97,11 @@ Napi::Value GraphLaunch(const Napi::CallbackInfo& info) {
 
 // graphDispose(graphId) -> whether the id existed. The graph's memory returns to the allocator's cache.
 Napi::Value GraphDispose(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsNumber()) throw effnet::Error("graphDispose: expected a graph id as argument 1");
-  const double value = info[0].As<Napi::Number>().DoubleValue();
+  const uint32_t id = graph_id_arg(info, 0, "graphDispose");
   std::shared_ptr<Graph> removed;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
-    auto it = value >= 1 && value <= 4294967295.0 && value == static_cast<uint32_t>(value)
-                  ? g_graphs.find(static_cast<uint32_t>(value))
-                  : g_graphs.end();
+    auto it = g_graphs.find(id);
     if (it == g_graphs.end()) return Napi::Boolean::New(info.Env(), false);
     removed = std::move(it->second);
     g_graphs.erase(it);
