@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {type CallRecorder, NativeCpuBackend} from './backend.js';
 import type {BufferId, NativeAddon} from './native.js';
-import {type CaptureOptions, checkCaptureArgs, checkRunInput, type NativeGraph, resultOf} from './native_graph.js';
+import {type CaptureOptions, checkCaptureArgs, checkRunInput, type NativeGraph, resultOf, warmUp} from './native_graph.js';
 
 /** The CPU addon's entries for graphs (binding/memory.cc). */
 interface CpuGraphEntries {
@@ -155,10 +155,7 @@ export function captureCpuGraph(
   const input = tf.zeros(shape, 'float32');
   const recording = new Recording(backend.addon);
   try {
-    if (warmup) {
-      const result = tf.tidy(() => resultOf('captureCpuGraph', forward(input)));
-      if (result !== input) result.dispose();
-    }
+    if (warmup) warmUp('captureCpuGraph', forward, input);
     recording.used(backend.bufferOf(input, 'captureCpuGraph'));
     let output: tf.Tensor;
     backend.setRecorder(recording);

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {NativeCudaBackend} from './backend_cuda.js';
 import type {CudaGraphEntries} from './native_cuda.js';
-import {type CaptureOptions, checkCaptureArgs, checkRunInput, type NativeGraph, resultOf} from './native_graph.js';
+import {type CaptureOptions, checkCaptureArgs, checkRunInput, type NativeGraph, resultOf, warmUp} from './native_graph.js';
 
 /** A CUDA graph (see NativeGraph). */
 export type CudaGraph = NativeGraph;
@@ -29,7 +29,6 @@ function cudaBackend(): NativeCudaBackend {
   }
   return backend;
 }
-
 
 /**
  * Captures the GPU work of `forward` on a float32 input of `inputShape` into a CUDA graph (see the
@@ -48,10 +47,7 @@ export function captureCudaGraph(
   // The graph's input: a buffer made before the capture, which every run copies its input into.
   const input = tf.zeros(shape, 'float32');
   try {
-    if (warmup) {
-      const result = tf.tidy(() => resultOf('captureCudaGraph', forward(input)));
-      if (result !== input) result.dispose();
-    }
+    if (warmup) warmUp('captureCudaGraph', forward, input);
     addon.captureBegin();
     let output: tf.Tensor;
     try {

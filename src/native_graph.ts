@@ -56,6 +56,15 @@ export function resultOf(api: string, value: unknown): tf.Tensor {
   return value;
 }
 
+/**
+ * Runs `forward` on `input` once, eagerly, and frees its result (the warm-up before a capture), unless the
+ * result is the input itself.
+ */
+export function warmUp(api: string, forward: (x: tf.Tensor) => tf.Tensor, input: tf.Tensor): void {
+  const result = tf.tidy(() => resultOf(api, forward(input)));
+  if (result !== input) result.dispose();
+}
+
 /** Checks a run's input against the captured shape and the backend the graph runs on. */
 export function checkRunInput(value: unknown, inputShape: readonly number[], backend: tf.KernelBackend, backendName: string): tf.Tensor {
   if (!(value instanceof tf.Tensor)) throw new Error(`NativeGraph.run: expected a tensor, got ${typeof value}`);
