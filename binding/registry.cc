@@ -26,6 +26,15 @@ effnet::BufferPtr erase_locked(std::unordered_map<uint32_t, Entry>::iterator it)
   return buffer;
 }
 
+// The entry of `id` (the caller holds the mutex); throws effnet::Error naming the id when there is none.
+Entry& entry_locked(uint32_t id) {
+  auto it = g_buffers.find(id);
+  if (it == g_buffers.end()) {
+    throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
+  }
+  return it->second;
+}
+
 void forget(const effnet::BufferPtr& removed) {
   // Weights packed from this buffer are of no further use once nothing can name it.
   if (removed != nullptr) effnet::packed_cache_forget(removed.get());
@@ -42,21 +51,14 @@ uint32_t registry_add(effnet::BufferPtr buffer) {
 
 effnet::BufferPtr registry_get(uint32_t id) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = g_buffers.find(id);
-  if (it == g_buffers.end()) {
-    throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
-  }
-  return it->second.buffer;
+  return entry_locked(id).buffer;
 }
 
 effnet::BufferPtr registry_get_for_overwrite(uint32_t id, size_t bytes) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = g_buffers.find(id);
-  if (it == g_buffers.end()) {
-    throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
-  }
-  if (bytes == it->second.buffer->bytes()) it->second.written_whole = true;
-  return it->second.buffer;
+  Entry& e = entry_locked(id);
+  if (bytes == e.buffer->bytes()) e.written_whole = true;
+  return e.buffer;
 }
 
 bool registry_written_whole(uint32_t id) {
@@ -104,12 +106,9 @@ void registry_rebind(uint32_t id, effnet::BufferPtr buffer) {
   effnet::BufferPtr previous;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
-    auto it = g_buffers.find(id);
-    if (it == g_buffers.end()) {
-      throw effnet::Error("no native buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
-    }
-    previous = std::move(it->second.buffer);
-    it->second.buffer = std::move(buffer);
+    Entry& e = entry_locked(id);
+    previous = std::move(e.buffer);
+    e.buffer = std::move(buffer);
   }
   forget(previous);
 }
