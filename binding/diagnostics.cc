@@ -1,6 +1,8 @@
-// Measured machine ceilings (FMA peak, copy bandwidth) for bench/kernels.ts.
+// Measured machine ceilings (FMA peak, copy bandwidth) for bench/kernels.ts, and which GEMM tile the
+// active ISA picks for a width (tests use it to reach every tile).
 #include "args.h"
 #include "effnet/diagnostics.h"
+#include "effnet/gemm.h"
 #include "families.h"
 
 namespace binding {
@@ -27,11 +29,20 @@ Napi::Value CopyGbps(const Napi::CallbackInfo& info) {
                            effnet::measure_copy_gbps(static_cast<size_t>(bytes), args.number_or("seconds", 0.2)));
 }
 
+// gemmTile({n}) -> name of the register tile a GEMM with N = n columns runs at the active ISA.
+Napi::Value GemmTile(const Napi::CallbackInfo& info) {
+  Args args(info, "gemmTile");
+  const int64_t n = args.integer("n");
+  if (n < 1 || n > (int64_t(1) << 31)) args.fail("n must be between 1 and 2^31");
+  return Napi::String::New(info.Env(), effnet::gemm_select(static_cast<size_t>(n)).name);
+}
+
 }  // namespace
 
 void init_diagnostics(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "peakGflops", PeakGflops);
   export_entry(env, exports, "copyGbps", CopyGbps);
+  export_entry(env, exports, "gemmTile", GemmTile);
 }
 
 }  // namespace binding

@@ -1,6 +1,7 @@
 import {afterAll, describe, expect, it} from 'vitest';
 
 import {getThreads, nativeInfo, setIsaLevel, setThreads} from '../src/index.js';
+import {loadCpuAddon} from '../src/native.js';
 import {compareWithCpu, randomFloats, tf} from './util/reference.js';
 
 const originalThreads = getThreads();
@@ -222,5 +223,76 @@ describe('_FusedMatMul', () => {
     w.dispose();
     tf.dispose([a, y1, y2, y3]);
     expect(nativeInfo().bytesInUse).toBe(before);
+  });
+});
+
+describe('AVX-512 register tiles', () => {
+  const addon = loadCpuAddon() as unknown as {gemmTile(options: {n: number}): string};
+  // Widths and the tile gemm_select (cpp/ops/gemm.cc) picks for them: together they reach every
+  // AVX-512 tile, full and masked (20 and 68 leave the 14x24 tile's ymm half partly masked).
+  const TILES: [number, string][] = [
+    [12, '14x16-avx512'],
+    [45, '14x16-avx512'],
+    [20, '14x24-avx512'],
+    [24, '14x24-avx512'],
+    [68, '14x24-avx512'],
+    [96, '12x32-avx512'],
+    [128, '6x64-avx512'],
+  ];
+
+  it.skipIf(nativeInfo().detectedIsa !== 'avx512')('the tile each width runs', () => {
+    setIsaLevel('avx512');
+    expect(TILES.map(([n]) => [n, addon.gemmTile({n})])).toEqual(TILES);
+  });
+
+  it('gemmTile rejects widths out of range', () => {
+    expect(() => addon.gemmTile({n: 0})).toThrow(/n must be between 1 and 2\^31/);
+  });
+
+  // m = 29 = 14 + 14 + 1: full tiles and the shortest partial one; k = 37 odd.
+  const [m, k] = [29, 37];
+  for (const [n, tile] of TILES) {
+    it(`${m}x${n}x${k} (${tile}): bias + every activation, every ISA`, async () => {
+      setThreads(1);
+      const a = matrix(m, k, false, 31);
+      const b = matrix(k, n, false, 32);
+      const bias = randomFloats(n, 33);
+      const slopes = randomFloats(n, 34, 0, 0.5);
+      for (const activation of ACTIVATIONS) {
+        await compareWithCpu(() =>
+          tf.fused.matMul({
+            a: a(),
+            b: b(),
+            bias: tf.tensor1d(bias),
+            activation,
+            preluActivationWeights: activation === 'prelu' ? tf.tensor1d(slopes) : undefined,
+            leakyreluAlpha: 0.2,
+          }),
+        );
+      }
+    });
+  }
+
+  it('swish on every tile equals x * sigmoid(x + bias)', async () => {
+    for (const [n] of TILES) {
+      const av = randomFloats(m * k, 35, -2, 2);
+      const bv = randomFloats(k * n, 36, -2, 2);
+      const biasValues = randomFloats(n, 37);
+      await tf.setBackend('cpu');
+      const expected = tf.tidy(() => {
+        const y = tf.add(tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n])), tf.tensor1d(biasValues));
+        return tf.mul(y, tf.sigmoid(y)).dataSync();
+      });
+      await tf.setBackend('native-cpu');
+      const a = tf.tensor2d(av, [m, k]);
+      const b = tf.tensor2d(bv, [k, n]);
+      const bias = tf.tensor1d(biasValues);
+      const y = tf.engine().runKernel('_FusedMatMul', {a, b, bias}, {transposeA: false, transposeB: false, activation: 'swish'}) as tf.Tensor;
+      const got = y.dataSync();
+      for (let i = 0; i < expected.length; i++) {
+        expect(Math.abs(got[i] - expected[i]), `n = ${n}, element ${i}`).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(expected[i]));
+      }
+      tf.dispose([a, b, bias, y]);
+    }
   });
 });

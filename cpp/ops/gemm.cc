@@ -13,12 +13,14 @@ namespace effnet {
 namespace {
 
 // Tiles per ISA. AVX-512 (32 zmm): 6x64 keeps 24 accumulators + 4 B vectors + 1 broadcast (10 loads
-// per 24 FMAs), 12x32 and 14x16 serve narrow N without computing masked-off columns.
+// per 24 FMAs), 12x32 and 14x16 serve narrow N without computing masked-off columns, 14x24 (a zmm and
+// a ymm per row) N = 24k.
 // AVX2 (16 ymm): 6x16 = 12 accumulators + 2 B + 1 broadcast (8 loads per 12 FMAs); 4x24 = 12 + 3 + 1
 // (7 loads per 12 FMAs, and N = 24k without padding).
 const GemmKernel kAvx512_6x64{gemm::gemm_6x64_avx512, 6, 64, Isa::kAvx512, "6x64-avx512"};
 const GemmKernel kAvx512_12x32{gemm::gemm_12x32_avx512, 12, 32, Isa::kAvx512, "12x32-avx512"};
 const GemmKernel kAvx512_14x16{gemm::gemm_14x16_avx512, 14, 16, Isa::kAvx512, "14x16-avx512"};
+const GemmKernel kAvx512_14x24{gemm::gemm_14x24_avx512, 14, 24, Isa::kAvx512, "14x24-avx512"};
 const GemmKernel kAvx2_6x16{gemm::gemm_6x16_avx2, 6, 16, Isa::kAvx2, "6x16-avx2"};
 const GemmKernel kAvx2_4x24{gemm::gemm_4x24_avx2, 4, 24, Isa::kAvx2, "4x24-avx2"};
 const GemmKernel kPortable_4x8{gemm::gemm_4x8_portable, 4, 8, Isa::kPortable, "4x8-portable"};
@@ -37,7 +39,7 @@ constexpr size_t kMaxKc = 512;
 
 std::vector<GemmKernel> gemm_kernels(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return {kAvx512_6x64, kAvx512_12x32, kAvx512_14x16};
+    case Isa::kAvx512: return {kAvx512_6x64, kAvx512_12x32, kAvx512_14x16, kAvx512_14x24};
     case Isa::kAvx2: return {kAvx2_6x16, kAvx2_4x24};
     case Isa::kPortable: break;
   }
@@ -47,12 +49,16 @@ std::vector<GemmKernel> gemm_kernels(Isa isa) {
 GemmKernel gemm_select(size_t n) {
   switch (active_isa()) {
     case Isa::kAvx512: {
-      // Columns computed (padded to the tile) divided by the tile's relative throughput.
+      // Columns computed (padded to the tile) divided by the tile's relative throughput. 14x24 runs
+      // at about 14x16's rate per computed column (1x1 convs at 28x28, N = 40 and 72, one thread), so
+      // it wins where it pads N less: N <= 24 (56x56, K = 144, N = 24: 18% faster than 12x32).
       const double cost64 = static_cast<double>(round_up(n, 64)) / 1.0;
       const double cost32 = static_cast<double>(round_up(n, 32)) / 0.95;
       const double cost16 = static_cast<double>(round_up(n, 16)) / 0.85;
-      if (cost64 <= cost32 && cost64 <= cost16) return kAvx512_6x64;
-      if (cost32 <= cost16) return kAvx512_12x32;
+      const double cost24 = static_cast<double>(round_up(n, 24)) / 0.85;
+      if (cost64 <= cost32 && cost64 <= cost16 && cost64 <= cost24) return kAvx512_6x64;
+      if (cost32 <= cost16 && cost32 <= cost24) return kAvx512_12x32;
+      if (cost24 < cost16) return kAvx512_14x24;
       return kAvx512_14x16;
     }
     case Isa::kAvx2: {

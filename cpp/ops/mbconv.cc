@@ -9,6 +9,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <mutex>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -143,7 +144,9 @@ Pass1Split split_pass1(const MBConvParams& p, size_t threads, size_t gemm_nr, si
   // Channel ranges need the expanded rows in a ring of their own (an expand conv) and a depthwise
   // kernel whose packed weights split at channel tiles.
   if (threads < 2 || !p.has_expand || dw_tile == 0) return split;
-  const size_t unit = std::max(gemm_nr, dw_tile);
+  // A range starts at a GEMM panel and at a depthwise channel tile (24-column panels and 16-channel
+  // tiles meet every 48 channels).
+  const size_t unit = std::lcm(gemm_nr, dw_tile);
   const size_t units = (static_cast<size_t>(p.expanded_channels) + unit - 1) / unit;
   const size_t channel_workers = std::min(threads, units);
   if (channel_workers < 2) return split;
