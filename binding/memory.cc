@@ -13,16 +13,17 @@
 namespace binding {
 namespace {
 
-// alloc(bytes) -> id of a zero-filled buffer.
+// alloc(bytes) -> id of a buffer that reads as zeros. The fill waits for the buffer's first use, and an op
+// that writes all of it (most ops' outputs) skips it.
 Napi::Value Alloc(const Napi::CallbackInfo& info) {
-  auto buffer = std::make_shared<effnet::Buffer>(alloc_bytes_arg(info));
-  return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
+  auto buffer = std::make_shared<effnet::Buffer>(alloc_bytes_arg(info), effnet::Buffer::Init::kUnfilled);
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer), /*zero_on_first_use=*/true));
 }
 
 // create(typedArray) -> id of a new buffer holding a copy of the array's bytes.
 Napi::Value Create(const Napi::CallbackInfo& info) {
   const HostBytes array = typed_array_arg(info, 0, "create");
-  auto buffer = std::make_shared<effnet::Buffer>(array.bytes);
+  auto buffer = std::make_shared<effnet::Buffer>(array.bytes, effnet::Buffer::Init::kUnfilled);
   if (array.bytes > 0) std::memcpy(buffer->data(), array.data, array.bytes);
   return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
 }
@@ -31,7 +32,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 Napi::Value Write(const Napi::CallbackInfo& info) {
   const uint32_t id = buffer_id_arg(info, 0, "write");
   const HostBytes array = typed_array_arg(info, 1, "write");
-  auto buffer = registry_get(id);
+  auto buffer = registry_get_for_overwrite(id, array.bytes);  // no zero fill when the copy covers it
   check_write_size(id, buffer->bytes(), array.bytes);
   if (array.bytes > 0) std::memcpy(buffer->data(), array.data, array.bytes);
   return info.Env().Undefined();

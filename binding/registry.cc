@@ -1,5 +1,6 @@
 #include "registry.h"
 
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,7 @@ struct Entry {
   uint32_t pins = 0;
   bool released = false;     // freed by JavaScript while pinned: erased at the last unpin
   bool written_whole = false;  // an op has taken it as an output it writes entirely
+  bool zero_pending = false;   // reads as zeros, not yet filled (see registry_add)
 };
 std::mutex g_mutex;
 std::unordered_map<uint32_t, Entry> g_buffers;
@@ -35,29 +37,45 @@ Entry& entry_locked(uint32_t id) {
   return it->second;
 }
 
+// Zero-fills the buffer of `e` if its fill is still pending (the caller holds the mutex, so two ops
+// taking it at once cannot both fill it, or one read it half-filled).
+void fill_pending_locked(Entry& e) {
+  if (!e.zero_pending) return;
+  if (e.buffer->bytes() > 0) std::memset(e.buffer->data(), 0, e.buffer->bytes());
+  e.zero_pending = false;
+}
+
 void forget(const effnet::BufferPtr& removed) {
   // Weights packed from this buffer are of no further use once nothing can name it.
   if (removed != nullptr) effnet::packed_cache_forget(removed.get());
 }
 }  // namespace
 
-uint32_t registry_add(effnet::BufferPtr buffer) {
+uint32_t registry_add(effnet::BufferPtr buffer, bool zero_on_first_use) {
   std::lock_guard<std::mutex> lock(g_mutex);
   uint32_t id = g_next_id++;
   if (g_next_id == 0) g_next_id = 1;
-  g_buffers.emplace(id, Entry{std::move(buffer)});
+  Entry entry{std::move(buffer)};
+  entry.zero_pending = zero_on_first_use;
+  g_buffers.emplace(id, std::move(entry));
   return id;
 }
 
 effnet::BufferPtr registry_get(uint32_t id) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  return entry_locked(id).buffer;
+  Entry& e = entry_locked(id);
+  fill_pending_locked(e);
+  return e.buffer;
 }
 
 effnet::BufferPtr registry_get_for_overwrite(uint32_t id, size_t bytes) {
   std::lock_guard<std::mutex> lock(g_mutex);
   Entry& e = entry_locked(id);
-  if (bytes == e.buffer->bytes()) e.written_whole = true;
+  if (bytes == e.buffer->bytes()) {
+    e.written_whole = true;
+    e.zero_pending = false;
+  }
+  fill_pending_locked(e);
   return e.buffer;
 }
 
@@ -109,6 +127,7 @@ void registry_rebind(uint32_t id, effnet::BufferPtr buffer) {
     Entry& e = entry_locked(id);
     previous = std::move(e.buffer);
     e.buffer = std::move(buffer);
+    e.zero_pending = false;  // the callers took `buffer` through registry_get, which filled it
   }
   forget(previous);
 }

@@ -6,12 +6,15 @@
 
 namespace binding {
 
-// Adds a buffer and returns its id (never 0).
-uint32_t registry_add(effnet::BufferPtr buffer);
+// Adds a buffer and returns its id (never 0). With `zero_on_first_use` the buffer reads as zeros but is
+// only zero-filled when first taken by registry_get (or by registry_get_for_overwrite for less than all
+// of it): an op that writes the whole buffer first skips the fill.
+uint32_t registry_add(effnet::BufferPtr buffer, bool zero_on_first_use = false);
 // The buffer for `id`; throws effnet::Error naming the id when there is none.
 effnet::BufferPtr registry_get(uint32_t id);
 // registry_get for an op's output of `bytes` bytes that it writes entirely; when that is the whole buffer,
-// the buffer is marked as written whole (a captured graph need not zero it before replaying the op).
+// the buffer is marked as written whole (a captured graph need not zero it before replaying the op) and
+// a pending zero fill is dropped.
 effnet::BufferPtr registry_get_for_overwrite(uint32_t id, size_t bytes);
 // Whether an op has taken `id` as an output it writes entirely (false for unknown ids).
 bool registry_written_whole(uint32_t id);

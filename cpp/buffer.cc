@@ -11,6 +11,14 @@ namespace {
 std::atomic<size_t> g_bytes{0};
 std::atomic<size_t> g_count{0};
 constexpr size_t kAlignment = 64;
+
+bool poison_new_buffers() {
+  static const bool poison = [] {
+    const char* v = std::getenv("EFFNET_POISON_BUFFERS");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }();
+  return poison;
+}
 }  // namespace
 
 const char* dtype_name(DType t) {
@@ -22,7 +30,7 @@ const char* dtype_name(DType t) {
   return "unknown";
 }
 
-Buffer::Buffer(size_t bytes) : bytes_(bytes) {
+Buffer::Buffer(size_t bytes, Init init) : bytes_(bytes) {
   // Round up so vector loads of the last partial vector stay inside the allocation.
   size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   if (rounded == 0) rounded = kAlignment;
@@ -31,7 +39,13 @@ Buffer::Buffer(size_t bytes) : bytes_(bytes) {
   if (data_ == nullptr) {
     throw Error("out of memory: could not allocate " + std::to_string(bytes) + " bytes of native memory");
   }
-  std::memset(data_, 0, rounded);
+  if (init == Init::kZero) {
+    std::memset(data_, 0, rounded);
+  } else {
+    // Vector kernels may load the padding past the last element: keep it zero, as for kZero.
+    std::memset(static_cast<char*>(data_) + bytes, 0, rounded - bytes);
+    if (poison_new_buffers()) std::memset(data_, 0xFF, bytes);  // 0xFFFFFFFF is a NaN
+  }
   g_bytes += bytes;
   g_count += 1;
 }

@@ -284,9 +284,9 @@ async function recordNativeCalls(): Promise<RecordedCall[]> {
 describe('native entries called with mutated options from real tfjs calls', () => {
   it('never crash: a missing, freed or too-small buffer and an inflated size give Errors', async () => {
     const calls = await recordNativeCalls();
-    // Every op entry of the addon is exercised (benchmark probes aside).
+    // Every op entry of the addon is exercised (benchmark and diagnostic probes aside).
     const recorded = new Set(calls.map((c) => c.entry));
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile'];
     const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
     expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
     const binary = cpuAddonCandidates().find((p) => existsSync(p))!;

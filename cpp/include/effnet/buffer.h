@@ -1,4 +1,5 @@
-// Native tensor storage: 64-byte aligned, zero-initialised blocks with a process-wide byte count.
+// Native tensor storage: 64-byte aligned blocks with a process-wide byte count, zero-filled unless the
+// owner fills them itself.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -8,8 +9,16 @@ namespace effnet {
 
 class Buffer {
  public:
+  // How a new buffer's bytes start out.
+  enum class Init {
+    kZero,      // zero-filled
+    kUnfilled,  // left for the owner to fill (the bytes past bytes(), up to the 64-byte padding, are
+                // zero). With EFFNET_POISON_BUFFERS=1 they are filled with NaNs instead, so that a test
+                // sees any element a kernel that claims its whole output leaves unwritten.
+  };
+
   // Allocates `bytes` (0 allowed). Throws effnet::Error when the allocation fails.
-  explicit Buffer(size_t bytes);
+  explicit Buffer(size_t bytes, Init init = Init::kZero);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
