@@ -131,8 +131,8 @@ inline double f32_rsum(const float* x, size_t n) {
 
 using RowSumKernel = void (*)(const float* x, size_t rows, size_t cols, size_t stride, double* acc);
 
-// The row-sum microkernel of `isa`, for ops that choose the ISA once per call (the fused head and
-// MBConv block) and run it on every worker.
+// The row-sum microkernel of `isa`, for ops that choose the ISA once per call (the fused head) and run
+// it on every worker.
 inline RowSumKernel f32_rsum_rows_kernel(Isa isa) {
   switch (isa) {
     case Isa::kAvx512: return kernels::f32_rsum_rows_avx512;
@@ -140,6 +140,17 @@ inline RowSumKernel f32_rsum_rows_kernel(Isa isa) {
     case Isa::kPortable: break;
   }
   return kernels::f32_rsum_rows_portable;
+}
+
+// The same with float32 partial sums of 8 rows (kernels/reduce/reduce.h), for the fused MBConv block's
+// squeeze-excitation means.
+inline RowSumKernel f32_rsum_rows_blocked_kernel(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return kernels::f32_rsum_rows_blocked_avx512;
+    case Isa::kAvx2: return kernels::f32_rsum_rows_blocked_avx2;
+    case Isa::kPortable: break;
+  }
+  return kernels::f32_rsum_rows_blocked_portable;
 }
 
 inline void f32_rsum_rows(const float* x, size_t rows, size_t cols, size_t stride, double* acc) {

@@ -217,7 +217,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   dp.out_w = p.out_w;
   dp.activation = Activation::kSwish;
   const DepthwiseRowPlan dw_plan = plan_depthwise_rows(dp, w.depthwise_kernel, isa);
-  const detail::RowSumKernel row_sum = detail::f32_rsum_rows_kernel(isa);
+  const detail::RowSumKernel row_sum = detail::f32_rsum_rows_blocked_kernel(isa);
   const Unary unary = unary_kernel(isa);
 
   // ---- work split and scratch ----

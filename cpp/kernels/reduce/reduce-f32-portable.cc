@@ -26,6 +26,18 @@ void f32_rsum_rows_portable(const float* x, size_t rows, size_t cols, size_t str
   }
 }
 
+void f32_rsum_rows_blocked_portable(const float* x, size_t rows, size_t cols, size_t stride, double* acc) {
+  // Float32 partial sums of up to 8 rows, as the vector levels do.
+  for (size_t r0 = 0; r0 < rows; r0 += 8) {
+    const size_t r1 = rows - r0 > 8 ? r0 + 8 : rows;
+    for (size_t c = 0; c < cols; ++c) {
+      float partial = 0;
+      for (size_t r = r0; r < r1; ++r) partial += x[r * stride + c];
+      acc[c] += partial;
+    }
+  }
+}
+
 float f32_rmax_portable(const float* x, size_t n) {
   float m = x[0];
   bool nan = false;
