@@ -238,6 +238,8 @@ describe('AVX-512 register tiles', () => {
     [68, '14x24-avx512'],
     [96, '12x32-avx512'],
     [128, '6x64-avx512'],
+    [112, '3x112-avx512'],
+    [100, '3x112-avx512'],
   ];
 
   it.skipIf(nativeInfo().detectedIsa !== 'avx512')('the tile each width runs', () => {
@@ -249,7 +251,7 @@ describe('AVX-512 register tiles', () => {
     expect(() => addon.gemmTile({n: 0})).toThrow(/n must be between 1 and 2\^31/);
   });
 
-  // m = 29 = 14 + 14 + 1: full tiles and the shortest partial one; k = 37 odd.
+  // m = 29 = 14 + 14 + 1 = 9 * 3 + 2: full tiles and partial ones of every tile; k = 37 odd.
   const [m, k] = [29, 37];
   for (const [n, tile] of TILES) {
     it(`${m}x${n}x${k} (${tile}): bias + every activation, every ISA`, async () => {
