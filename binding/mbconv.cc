@@ -20,9 +20,9 @@ Napi::Value MBConv(const Napi::CallbackInfo& info) {
   }
   w.depthwise_kernel = b.depthwise_kernel;
   w.depthwise_bias = f32(b.depthwise_bias);
-  w.se_reduce_kernel = f32(b.se_reduce_kernel);
+  w.se_reduce_kernel = b.se_reduce_kernel;
   w.se_reduce_bias = f32(b.se_reduce_bias);
-  w.se_expand_kernel = f32(b.se_expand_kernel);
+  w.se_expand_kernel = b.se_expand_kernel;
   w.se_expand_bias = f32(b.se_expand_bias);
   w.project_kernel = b.project_kernel;
   w.project_bias = f32(b.project_bias);

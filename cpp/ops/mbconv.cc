@@ -17,7 +17,7 @@
 #include "effnet/gemm.h"
 #include "effnet/isa.h"
 #include "effnet/threadpool.h"
-#include "kernels/unary/unary.h"
+#include "kernels/binary/binary.h"
 #include "ops/elementwise_internal.h"
 
 namespace effnet {
@@ -106,17 +106,6 @@ class Layout {
   size_t size_ = 0;
 };
 
-using Unary = void (*)(int, const float*, float*, size_t, float, float);
-
-Unary unary_kernel(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512: return kernels::f32_unary_avx512;
-    case Isa::kAvx2: return kernels::f32_unary_avx2;
-    case Isa::kPortable: break;
-  }
-  return kernels::f32_unary_portable;
-}
-
 // How pass 1 is shared by `workers` threads. By rows: each worker takes a range of output rows and
 // expands the input rows they need, so the k - stride input rows at each boundary are expanded
 // twice (a third of a 7x7 map's expand work at k = 5). By channels: each worker takes a range of
@@ -181,10 +170,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     if (b == nullptr) fail(op + what + " is missing");
     if (b->bytes() < floats * sizeof(float)) fail(op + what + " buffer is too small");
   };
-  if (!w.depthwise_bias || !w.se_reduce_kernel || !w.se_reduce_bias || !w.se_expand_kernel || !w.se_expand_bias ||
-      !w.project_bias) {
-    fail(op + "a weight is missing");
-  }
+  if (!w.depthwise_bias || !w.se_reduce_bias || !w.se_expand_bias || !w.project_bias) fail(op + "a weight is missing");
+  need(w.se_reduce_kernel, Cexp * Cse, "seReduceKernel");
+  need(w.se_expand_kernel, Cse * Cexp, "seExpandKernel");
   need(w.depthwise_kernel, k * k * Cexp, "depthwiseKernel");
   need(w.project_kernel, Cexp * Cout, "projectKernel");
   const Isa isa = active_isa();
@@ -198,6 +186,13 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     expand_packed = gemm_packed_weights(w.expand_kernel, "conv2d-hwio", expand_gemm, Cin, Cexp,
                                         static_cast<const float*>(w.expand_kernel->data()), Cexp, 1);
   }
+  // The squeeze-excitation convs as GEMMs with one row an image (packed like 1x1 conv filters).
+  const GemmKernel se_reduce_gemm = gemm_select(Cse);
+  const BufferPtr se_reduce_packed = gemm_packed_weights(w.se_reduce_kernel, "conv2d-hwio", se_reduce_gemm, Cexp, Cse,
+                                                         static_cast<const float*>(w.se_reduce_kernel->data()), Cse, 1);
+  const GemmKernel se_expand_gemm = gemm_select(Cexp);
+  const BufferPtr se_expand_packed = gemm_packed_weights(w.se_expand_kernel, "conv2d-hwio", se_expand_gemm, Cse, Cexp,
+                                                         static_cast<const float*>(w.se_expand_kernel->data()), Cexp, 1);
   const GemmKernel project_gemm = gemm_select(Cout);
   const BufferPtr project_packed = gemm_packed_weights(w.project_kernel, "conv2d-hwio", project_gemm, Cexp, Cout,
                                                        static_cast<const float*>(w.project_kernel->data()), Cout, 1);
@@ -218,7 +213,6 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   dp.activation = Activation::kSwish;
   const DepthwiseRowPlan dw_plan = plan_depthwise_rows(dp, w.depthwise_kernel, isa);
   const detail::RowSumKernel row_sum = detail::f32_rsum_rows_blocked_kernel(isa);
-  const Unary unary = unary_kernel(isa);
 
   // ---- work split and scratch ----
   const size_t rows_total = N * Ho;
@@ -248,7 +242,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const size_t row_at = layout.add(split.by_channels ? checked_product({workers, Wo, ring_channels, sizeof(float)}) : 0);
   const size_t sums_at = layout.add(checked_product({workers, N, Cexp, sizeof(double)}));
   const size_t gate_at = layout.add(N * Cexp * sizeof(float));
-  const size_t se_at = layout.add((2 * Cexp + 2 * Cse) * sizeof(float));
+  const size_t mean_at = layout.add(checked_product({N, Cexp, sizeof(float)}));
+  const size_t se_at = layout.add(checked_product({N, Cse, sizeof(float)}));
   const size_t fold_at = layout.add(fold ? project_floats * sizeof(float) : 0);
   Scratch scratch(layout.size());
   char* base = scratch.data();
@@ -257,10 +252,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   float* own_rows = reinterpret_cast<float*>(base + row_at);
   double* sums = reinterpret_cast<double*>(base + sums_at);
   float* gate = reinterpret_cast<float*>(base + gate_at);
-  float* mean = reinterpret_cast<float*>(base + se_at);
-  float* se_pre = mean + Cexp;         // [Cse] reduce conv before swish
-  float* se_hidden = se_pre + Cse;     // [Cse]
-  float* gate_pre = se_hidden + Cse;   // [Cexp] expand conv before sigmoid
+  float* mean = reinterpret_cast<float*>(base + mean_at);    // [N, Cexp] channel means
+  float* se_hidden = reinterpret_cast<float*>(base + se_at);  // [N, Cse] after the reduce conv and swish
   float* folded = reinterpret_cast<float*>(base + fold_at);
   std::memset(sums, 0, workers * N * Cexp * sizeof(double));
 
@@ -357,29 +350,25 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     });
   }
 
-  // ---- squeeze-and-excitation: gate[n][c] ----
+  // ---- squeeze-and-excitation: gate = sigmoid(swish(mean * Wr + br) * Wx + bx), every image at once ----
   const double inv_count = 1.0 / static_cast<double>(Ho * Wo);
   for (size_t n = 0; n < N; ++n) {
     for (size_t c = 0; c < Cexp; ++c) {
       double total = 0;
       for (size_t i = 0; i < workers; ++i) total += sums[(i * N + n) * Cexp + c];
-      mean[c] = static_cast<float>(total * inv_count);
+      mean[n * Cexp + c] = static_cast<float>(total * inv_count);
     }
-    for (size_t j = 0; j < Cse; ++j) se_pre[j] = w.se_reduce_bias[j];
-    for (size_t c = 0; c < Cexp; ++c) {
-      const float m = mean[c];
-      const float* wr = w.se_reduce_kernel + c * Cse;
-      for (size_t j = 0; j < Cse; ++j) se_pre[j] += m * wr[j];
-    }
-    unary(kernels::kF32Swish, se_pre, se_hidden, Cse, 0.f, 0.f);
-    for (size_t c = 0; c < Cexp; ++c) gate_pre[c] = w.se_expand_bias[c];
-    for (size_t j = 0; j < Cse; ++j) {
-      const float h = se_hidden[j];
-      const float* wx = w.se_expand_kernel + j * Cexp;
-      for (size_t c = 0; c < Cexp; ++c) gate_pre[c] += h * wx[c];
-    }
-    unary(kernels::kF32Sigmoid, gate_pre, gate + n * Cexp, Cexp, 0.f, 0.f);
   }
+  GemmEpilogueParams reduce_ep;
+  reduce_ep.bias = w.se_reduce_bias;
+  reduce_ep.act = Activation::kSwish;
+  gemm_compute(se_reduce_gemm, N, Cse, Cexp, mean, Cexp, static_cast<const float*>(se_reduce_packed->data()), se_hidden,
+               Cse, reduce_ep, false, /*parallel=*/false);
+  GemmEpilogueParams expand_gate_ep;
+  expand_gate_ep.bias = w.se_expand_bias;
+  expand_gate_ep.act = Activation::kSigmoid;
+  gemm_compute(se_expand_gemm, N, Cexp, Cse, se_hidden, Cse, static_cast<const float*>(se_expand_packed->data()), gate,
+               Cexp, expand_gate_ep, false, /*parallel=*/false);
 
   // ---- pass 2: gated projection + bias (+ residual) ----
   const size_t pixels = Ho * Wo;
@@ -400,8 +389,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
         const float* src = packed + pnl * Cexp * nr;
         float* dst = folded + pnl * Cexp * nr;
         for (size_t c = 0; c < Cexp; ++c) {
-          const float gc = g[c];
-          for (size_t j = 0; j < nr; ++j) dst[c * nr + j] = src[c * nr + j] * gc;
+          detail::f32_binary(kernels::kF32Mul, kernels::kVecScalar, src + c * nr, g + c, dst + c * nr, nr);
         }
       }
       GemmEpilogueParams ep = project_ep;
@@ -413,9 +401,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     const size_t total_rows = N * pixels;
     auto scale = [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) {
-        const float* g = gate + (r / pixels) * Cexp;
         float* row = d + r * Cexp;
-        for (size_t c = 0; c < Cexp; ++c) row[c] *= g[c];
+        detail::f32_binary(kernels::kF32Mul, kernels::kVecVec, row, gate + (r / pixels) * Cexp, row, Cexp);
       }
     };
     parallel_for(total_rows, std::max<size_t>(1, 16384 / Cexp), scale);

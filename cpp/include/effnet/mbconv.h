@@ -44,9 +44,9 @@ struct MBConvWeights {
   const float* expand_bias = nullptr;  // null when !has_expand
   BufferPtr depthwise_kernel;
   const float* depthwise_bias = nullptr;
-  const float* se_reduce_kernel = nullptr;
+  BufferPtr se_reduce_kernel;            // [Cexp, Cse]
   const float* se_reduce_bias = nullptr;
-  const float* se_expand_kernel = nullptr;
+  BufferPtr se_expand_kernel;            // [Cse, Cexp]
   const float* se_expand_bias = nullptr;
   BufferPtr project_kernel;
   const float* project_bias = nullptr;
