@@ -162,6 +162,40 @@ describe('DepthwiseConv2dNative', () => {
   });
 });
 
+describe('row edges of the fixed-size kernels', () => {
+  // Columns whose taps leave the row run in blocks that skip those taps; rows narrower than a block,
+  // left padding wider than a block and the last block (which may recompute columns) all go there.
+  it('narrow rows, every width up to two blocks, strides 1 and 2, at every ISA level', async () => {
+    for (const k of [3, 5]) {
+      for (const stride of [1, 2]) {
+        for (const w of [1, 2, 3, 4, 5, 6, 7, 9, 12, 13]) {
+          await checkPlain({batch: 1, h: 4, w, c: 19, kh: k, kw: k, mult: 1, stride, dilation: 1, pad: 'same'});
+        }
+      }
+    }
+  });
+
+  it('left padding wider than a block', async () => {
+    for (const k of [3, 5]) {
+      const pad: Pad = [[0, 0], [1, 1], [6, 2], [0, 0]];
+      await checkPlain({batch: 1, h: 5, w: 7, c: 33, kh: k, kw: k, mult: 1, stride: 1, dilation: 1, pad});
+    }
+  });
+
+  it('skips taps outside the row: infinite weights there leave the sums finite, as in tfjs', async () => {
+    // Tap (0, 0) and (k-1, k-1) are outside the row for the first and last output columns.
+    for (const k of [3, 5]) {
+      const c = 17;
+      const f = randomFloats(k * k * c, 7);
+      f[0] = Infinity;
+      f[(k * k - 1) * c + 1] = -Infinity;
+      f[2] = NaN;
+      const x = randomFloats(1 * 3 * 6 * c, 8);
+      await compareWithCpu(() => tf.depthwiseConv2d(tf.tensor4d(x, [1, 3, 6, c]), tf.tensor4d(f, [k, k, c, 1]), 1, 'same'));
+    }
+  });
+});
+
 describe('FusedDepthwiseConv2D', () => {
   it('applies bias and every tfjs activation at every ISA level', async () => {
     let i = 0;
