@@ -229,7 +229,7 @@ describe('_FusedMatMul', () => {
 describe('AVX-512 register tiles', () => {
   const addon = loadCpuAddon() as unknown as {gemmTile(options: {n: number}): string};
   // Widths and the tile gemm_select (cpp/ops/gemm.cc) picks for them: together they reach every
-  // AVX-512 tile, full and masked (20 and 68 leave the 14x24 tile's ymm half partly masked).
+  // AVX-512 tile, full and masked (20, 68 and 37 leave the ymm half of 14x24 and 8x40 partly masked).
   const TILES: [number, string][] = [
     [12, '14x16-avx512'],
     [45, '14x16-avx512'],
@@ -240,6 +240,8 @@ describe('AVX-512 register tiles', () => {
     [128, '6x64-avx512'],
     [112, '3x112-avx512'],
     [100, '3x112-avx512'],
+    [40, '8x40-avx512'],
+    [37, '8x40-avx512'],
   ];
 
   it.skipIf(nativeInfo().detectedIsa !== 'avx512')('the tile each width runs', () => {
@@ -251,7 +253,7 @@ describe('AVX-512 register tiles', () => {
     expect(() => addon.gemmTile({n: 0})).toThrow(/n must be between 1 and 2\^31/);
   });
 
-  // m = 29 = 14 + 14 + 1 = 9 * 3 + 2: full tiles and partial ones of every tile; k = 37 odd.
+  // m = 29 = 14 + 14 + 1 = 9 * 3 + 2 = 3 * 8 + 5: full tiles and partial ones of every tile; k = 37 odd.
   const [m, k] = [29, 37];
   for (const [n, tile] of TILES) {
     it(`${m}x${n}x${k} (${tile}): bias + every activation, every ISA`, async () => {

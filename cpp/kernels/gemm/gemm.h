@@ -43,6 +43,8 @@ void gemm_14x16_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_3x112_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_8x40_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                      size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 // AVX2 + FMA (8 floats a vector): 16 ymm registers.
