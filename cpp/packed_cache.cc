@@ -1,24 +1,33 @@
 #include "effnet/packed_cache.h"
 
-#include <map>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace effnet {
 namespace {
 
 struct Entry {
+  std::string layout;
   std::weak_ptr<Buffer> source;
   BufferPtr packed;
 };
 
 std::mutex g_mutex;
-// Keyed by the source's address and the layout; the weak pointer tells whether that address still
-// holds the same buffer (a freed buffer's address can be reused by a new one).
-std::map<std::pair<const Buffer*, std::string>, Entry> g_entries;
+// Keyed by the source's address, then by layout (a buffer has one layout per kernel that packs it,
+// rarely more than two); the weak pointer tells whether that address still holds the same buffer (a
+// freed buffer's address can be reused by a new one). Looked up on every op call that uses packed
+// weights, so without building or comparing more than the one layout string.
+std::unordered_map<const Buffer*, std::vector<Entry>> g_entries;
 
 void drop_expired_locked() {
   for (auto it = g_entries.begin(); it != g_entries.end();) {
-    if (it->second.source.expired()) it = g_entries.erase(it);
+    std::vector<Entry>& list = it->second;
+    for (size_t i = 0; i < list.size();) {
+      if (list[i].source.expired()) list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+      else ++i;
+    }
+    if (list.empty()) it = g_entries.erase(it);
     else ++it;
   }
 }
@@ -26,41 +35,56 @@ void drop_expired_locked() {
 }  // namespace
 
 BufferPtr packed_for(const BufferPtr& source, const std::string& layout, const std::function<BufferPtr()>& pack) {
-  const auto key = std::make_pair(static_cast<const Buffer*>(source.get()), layout);
+  const Buffer* address = source.get();
   {
     std::lock_guard<std::mutex> lock(g_mutex);
-    auto it = g_entries.find(key);
+    auto it = g_entries.find(address);
     if (it != g_entries.end()) {
-      BufferPtr alive = it->second.source.lock();
-      if (alive == source) return it->second.packed;
-      g_entries.erase(it);
+      std::vector<Entry>& list = it->second;
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (list[i].layout != layout) continue;
+        BufferPtr alive = list[i].source.lock();
+        if (alive == source) return list[i].packed;
+        list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
     }
   }
   BufferPtr packed = pack();  // outside the lock: packing can be slow
   std::lock_guard<std::mutex> lock(g_mutex);
   drop_expired_locked();
-  g_entries[key] = Entry{source, packed};
+  std::vector<Entry>& list = g_entries[address];
+  for (Entry& e : list) {
+    if (e.layout == layout) {  // packed meanwhile by another thread: keep one
+      e = Entry{layout, source, packed};
+      return packed;
+    }
+  }
+  list.push_back(Entry{layout, source, packed});
   return packed;
 }
 
 size_t packed_cache_entries() {
   std::lock_guard<std::mutex> lock(g_mutex);
   drop_expired_locked();
-  return g_entries.size();
+  size_t total = 0;
+  for (const auto& kv : g_entries) total += kv.second.size();
+  return total;
 }
 
 size_t packed_cache_bytes() {
   std::lock_guard<std::mutex> lock(g_mutex);
   drop_expired_locked();
   size_t total = 0;
-  for (const auto& kv : g_entries) total += kv.second.packed->bytes();
+  for (const auto& kv : g_entries) {
+    for (const Entry& e : kv.second) total += e.packed->bytes();
+  }
   return total;
 }
 
 void packed_cache_forget(const Buffer* source) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = g_entries.lower_bound(std::make_pair(source, std::string()));
-  while (it != g_entries.end() && it->first.first == source) it = g_entries.erase(it);
+  g_entries.erase(source);
 }
 
 void packed_cache_clear() {

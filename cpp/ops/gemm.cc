@@ -2,6 +2,7 @@
 #include "effnet/gemm.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -92,11 +93,15 @@ void gemm_pack_b(const GemmKernel& kernel, size_t k, size_t n, const float* b, s
 
 BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, const GemmKernel& kernel, size_t k,
                               size_t n, const float* b, size_t k_stride, size_t n_stride) {
-  const std::string layout = "gemm-b:" + tag + ",tile=" + kernel.name + ",k=" + std::to_string(k) +
-                             ",n=" + std::to_string(n) + ",ks=" + std::to_string(k_stride) +
-                             ",ns=" + std::to_string(n_stride) +
-                             ",off=" + std::to_string(reinterpret_cast<const char*>(b) -
-                                                      static_cast<const char*>(source->data()));
+  // Built on every call that uses the weights (the cache lookup), so in one formatting pass.
+  char numbers[256];  // at most 6 + 15 + 5 * 25 characters
+  const int length = std::snprintf(numbers, sizeof(numbers), ",tile=%s,k=%zu,n=%zu,ks=%zu,ns=%zu,off=%td", kernel.name,
+                                   k, n, k_stride, n_stride,
+                                   reinterpret_cast<const char*>(b) - static_cast<const char*>(source->data()));
+  if (length < 0 || static_cast<size_t>(length) >= sizeof(numbers)) throw Error("gemm: packed-weight key too long");
+  std::string layout;
+  layout.reserve(7 + tag.size() + static_cast<size_t>(length));
+  layout.append("gemm-b:").append(tag).append(numbers, static_cast<size_t>(length));
   return packed_for(source, layout, [&]() {
     auto packed = std::make_shared<Buffer>(gemm_packed_floats(kernel, k, n) * sizeof(float));
     gemm_pack_b(kernel, k, n, b, k_stride, n_stride, static_cast<float*>(packed->data()));
