@@ -86,6 +86,7 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
         plan.kernel = k.fn;
         plan.name = k.name;
         plan.channel_tile = k.tile;
+        plan.row_pairs = isa == Isa::kAvx512;
         return plan;
       }
     }
@@ -166,35 +167,48 @@ void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const Buff
   const size_t work_per_row = out_row * static_cast<size_t>(p.filter_h * p.filter_w);
   const size_t grain = std::max<size_t>(1, 16384 / std::max<size_t>(1, work_per_row));
 
+  // Operands that broadcast in other ways than per channel, applied after the kernel (bias, activation).
+  auto finish_row = [&](size_t r) {
+    const size_t n = r / static_cast<size_t>(p.out_h);
+    const int64_t oy = static_cast<int64_t>(r % static_cast<size_t>(p.out_h));
+    float* o = out + r * out_row;
+    for (size_t ox = 0; ox < static_cast<size_t>(p.out_w); ++ox) {
+      for (size_t c = 0; c < CM; ++c, ++o) {
+        auto index = [&](const DepthwiseOperand& d) {
+          return static_cast<size_t>(static_cast<int64_t>(n) * d.strides[0] + oy * d.strides[1] +
+                                     static_cast<int64_t>(ox) * d.strides[2] + static_cast<int64_t>(c) * d.strides[3]);
+        };
+        float v = *o;
+        if (bias.data) v += bias.data[index(bias)];
+        *o = apply_activation(v, p.activation, p.leakyrelu_alpha, uses_prelu ? prelu.data[index(prelu)] : 0.f);
+      }
+    }
+  };
+
+  const size_t out_h = static_cast<size_t>(p.out_h);
   parallel_for(rows_total, grain, [&](size_t begin, size_t end) {
-    std::vector<const float*> rows(kh);
+    // Room for a row pair's input rows (kernel_h + stride; pairs run only where the plan allows).
+    std::vector<const float*> rows(kh + static_cast<size_t>(p.stride_h));
     dwconv::RowArgs a = depthwise_row_args(kp, plan, b, pr);
     a.rows = rows.data();
-    for (size_t r = begin; r < end; ++r) {
-      const size_t n = r / static_cast<size_t>(p.out_h);
-      const int64_t oy = static_cast<int64_t>(r % static_cast<size_t>(p.out_h));
+    for (size_t r = begin; r < end;) {
+      const size_t n = r / out_h;
+      const int64_t oy = static_cast<int64_t>(r % out_h);
+      const bool pair = plan.row_pairs && r + 1 < end && (r + 1) / out_h == n;
       const float* image = x + n * static_cast<size_t>(p.in_h) * in_row;
-      for (size_t ky = 0; ky < kh; ++ky) {
+      const size_t input_rows = pair ? kh + static_cast<size_t>(p.stride_h) : kh;
+      for (size_t ky = 0; ky < input_rows; ++ky) {
         const int64_t iy = oy * p.stride_h - p.pad_top + static_cast<int64_t>(ky) * p.dilation_h;
         rows[ky] = (iy >= 0 && iy < p.in_h) ? image + static_cast<size_t>(iy) * in_row : nullptr;
       }
       a.out = out + r * out_row;
+      a.out_next = pair ? a.out + out_row : nullptr;
       plan.kernel(a);
+      const size_t done = pair ? 2 : 1;
       if (!fused) {
-        float* o = a.out;
-        for (size_t ox = 0; ox < static_cast<size_t>(p.out_w); ++ox) {
-          for (size_t c = 0; c < CM; ++c, ++o) {
-            auto index = [&](const DepthwiseOperand& d) {
-              return static_cast<size_t>(static_cast<int64_t>(n) * d.strides[0] + oy * d.strides[1] +
-                                         static_cast<int64_t>(ox) * d.strides[2] +
-                                         static_cast<int64_t>(c) * d.strides[3]);
-            };
-            float v = *o;
-            if (bias.data) v += bias.data[index(bias)];
-            *o = apply_activation(v, p.activation, p.leakyrelu_alpha, uses_prelu ? prelu.data[index(prelu)] : 0.f);
-          }
-        }
+        for (size_t i = 0; i < done; ++i) finish_row(r + i);
       }
+      r += done;
     }
   });
 }

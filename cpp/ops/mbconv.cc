@@ -219,6 +219,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const Pass1Split split = split_pass1(p, static_cast<size_t>(num_threads()), p.has_expand ? expand_gemm.nr : 0,
                                        dw_plan.channel_tile);
   const size_t workers = split.workers;
+  // Depthwise rows in pairs (one call, each input row loaded once for both) where the kernel can: a
+  // pair reads k + s input rows, so the ring holds that many at least.
+  const bool pairs = dw_plan.row_pairs && !split.by_channels;
   // Channels a worker's expanded rows hold at most, and floats of one such row.
   const size_t ring_channels = split.by_channels ? (split.units + workers - 1) / workers * split.unit : Cexp;
   const size_t e_row = W * ring_channels;
@@ -229,7 +232,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   if (p.has_expand) {
     const size_t expand_bytes = gemm_packed_floats(expand_gemm, Cin, Cexp) * sizeof(float);
     const size_t budget = std::min(kMaxRingBytes, std::max(kRingBytes, expand_bytes));
-    ring_rows = std::max(k, std::min(max_in_rows, budget / (e_row * sizeof(float))));
+    ring_rows = std::max(k + (pairs ? s : 0), std::min(max_in_rows, budget / (e_row * sizeof(float))));
   }
   // Fold the gate into the packed projection (per image) when that touches fewer floats than
   // scaling d (Ho*Wo*Cexp).
@@ -261,7 +264,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const size_t x_row = W * Cin;
   const size_t d_row = Wo * Cexp;
   const ptrdiff_t pad_top = static_cast<ptrdiff_t>(p.pad_top);
-  const ptrdiff_t H_i = static_cast<ptrdiff_t>(H), k_i = static_cast<ptrdiff_t>(k);
+  const ptrdiff_t H_i = static_cast<ptrdiff_t>(H);
   GemmEpilogueParams expand_ep;
   expand_ep.bias = w.expand_bias;
   expand_ep.act = Activation::kSwish;
@@ -281,7 +284,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     float* ring = rings + worker * ring_rows * e_row;
     float* own_row = split.by_channels ? own_rows + worker * Wo * ring_channels : nullptr;
     double* worker_sums = sums + worker * N * Cexp;
-    std::vector<const float*> rows(k);
+    std::vector<const float*> rows(k + s);
     dwconv::RowArgs args = depthwise_row_args(dp, dw_plan, w.depthwise_bias + c0, nullptr);
     args.rows = rows.data();
     args.channels = cw;
@@ -293,7 +296,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     size_t ring_hi = 0;     // expanded rows [.., ring_hi) of `image` are in the ring
     size_t row_limit = 0;   // input rows this worker needs from `image`: [.., row_limit)
     const float* x_img = nullptr;
-    for (size_t r = r0; r < r1; ++r) {
+    for (size_t r = r0; r < r1;) {
       const size_t n = r / Ho, oy = r % Ho;
       if (n != image) {
         image = n;
@@ -302,9 +305,11 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
         const size_t last_oy = std::min(r1, (n + 1) * Ho) - 1 - n * Ho;
         row_limit = static_cast<size_t>(std::min(H_i, static_cast<ptrdiff_t>(last_oy * s + k) - pad_top));
       }
+      const bool pair = pairs && r + 1 < r1 && oy + 1 < Ho;
+      const size_t input_rows = pair ? k + s : k;
       const ptrdiff_t lo = static_cast<ptrdiff_t>(oy * s) - pad_top;
       const size_t clo = static_cast<size_t>(std::max<ptrdiff_t>(lo, 0));
-      const size_t chi = static_cast<size_t>(std::min(lo + k_i, H_i));
+      const size_t chi = static_cast<size_t>(std::min(lo + static_cast<ptrdiff_t>(input_rows), H_i));
       if (p.has_expand && chi > ring_hi) {
         // Expand rows [start, end) into their ring slots (row iy in slot iy % ring_rows); rows below
         // clo are no longer needed, so up to clo + ring_rows fit.
@@ -319,7 +324,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
         }
         ring_hi = end;
       }
-      for (size_t ky = 0; ky < k; ++ky) {
+      for (size_t ky = 0; ky < input_rows; ++ky) {
         const ptrdiff_t iy = lo + static_cast<ptrdiff_t>(ky);
         if (iy < 0 || iy >= H_i) {
           rows[ky] = nullptr;
@@ -332,14 +337,16 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
       float* out_row = d + r * d_row;
       if (own_row == nullptr) {
         args.out = out_row;
+        args.out_next = pair ? out_row + d_row : nullptr;
         dw_plan.kernel(args);
-        row_sum(out_row, Wo, Cexp, Cexp, worker_sums + n * Cexp);
+        row_sum(out_row, pair ? 2 * Wo : Wo, Cexp, Cexp, worker_sums + n * Cexp);
       } else {
         args.out = own_row;
         dw_plan.kernel(args);
         row_sum(own_row, Wo, cw, cw, worker_sums + n * Cexp + c0);
         for (size_t ox = 0; ox < Wo; ++ox) std::memcpy(out_row + ox * Cexp + c0, own_row + ox * cw, cw * sizeof(float));
       }
+      r += pair ? 2 : 1;
     }
   };
   if (workers == 1) {

@@ -38,6 +38,10 @@ struct RowArgs {
   // Generic kernel: [kernel_h][kernel_w][channels][multiplier].
   const float* weights;
   float* out;           // out_w * channels * multiplier floats
+  // When set (kernels whose plan says row_pairs only), the kernel also computes the next output row into
+  // out_next; `rows` then holds kernel_h + stride_w row pointers (the next row's taps start at
+  // rows[stride_w]).
+  float* out_next = nullptr;
   size_t channels;      // input channels
   size_t in_w;          // input row width (pixels)
   size_t out_w;         // output row width (pixels)
