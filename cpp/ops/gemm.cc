@@ -109,6 +109,13 @@ BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, c
   });
 }
 
+PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n) {
+  PackedFilter f;
+  f.kernel = gemm_select(n);
+  f.packed = gemm_packed_weights(filter, "conv2d-hwio", f.kernel, k, n, static_cast<const float*>(filter->data()), n, 1);
+  return f;
+}
+
 void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
                   const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
                   bool parallel, size_t b_panel_stride) {

@@ -44,10 +44,9 @@ void head(const HeadParams& p, const float* x, const HeadWeights& w, float* out)
   if (N == 0) return;
 
   // The head conv's weights packed as the conv op packs a 1x1 HWIO filter (the same cache entry).
-  const GemmKernel kernel = gemm_select(Ch);
-  const BufferPtr packed_buffer = gemm_packed_weights(w.conv_kernel, "conv2d-hwio", kernel, Cin, Ch,
-                                                      static_cast<const float*>(w.conv_kernel->data()), Ch, 1);
-  const float* packed = static_cast<const float*>(packed_buffer->data());
+  const PackedFilter filter = gemm_packed_1x1_filter(w.conv_kernel, Cin, Ch);
+  const GemmKernel& kernel = filter.kernel;
+  const float* packed = filter.data();
   const size_t nr = kernel.nr, mr = kernel.mr;
   const detail::RowSumKernel row_sum = detail::f32_rsum_rows_kernel(active_isa());
 

@@ -177,25 +177,18 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   need(w.project_kernel, Cexp * Cout, "projectKernel");
   const Isa isa = active_isa();
 
-  GemmKernel expand_gemm;
-  BufferPtr expand_packed;
+  PackedFilter expand;
   if (p.has_expand) {
     need(w.expand_kernel, Cin * Cexp, "expandKernel");
     if (w.expand_bias == nullptr) fail(op + "expandBias is missing");
-    expand_gemm = gemm_select(Cexp);
-    expand_packed = gemm_packed_weights(w.expand_kernel, "conv2d-hwio", expand_gemm, Cin, Cexp,
-                                        static_cast<const float*>(w.expand_kernel->data()), Cexp, 1);
+    expand = gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
   }
-  // The squeeze-excitation convs as GEMMs with one row an image (packed like 1x1 conv filters).
-  const GemmKernel se_reduce_gemm = gemm_select(Cse);
-  const BufferPtr se_reduce_packed = gemm_packed_weights(w.se_reduce_kernel, "conv2d-hwio", se_reduce_gemm, Cexp, Cse,
-                                                         static_cast<const float*>(w.se_reduce_kernel->data()), Cse, 1);
-  const GemmKernel se_expand_gemm = gemm_select(Cexp);
-  const BufferPtr se_expand_packed = gemm_packed_weights(w.se_expand_kernel, "conv2d-hwio", se_expand_gemm, Cse, Cexp,
-                                                         static_cast<const float*>(w.se_expand_kernel->data()), Cexp, 1);
-  const GemmKernel project_gemm = gemm_select(Cout);
-  const BufferPtr project_packed = gemm_packed_weights(w.project_kernel, "conv2d-hwio", project_gemm, Cexp, Cout,
-                                                       static_cast<const float*>(w.project_kernel->data()), Cout, 1);
+  // The squeeze-excitation convs run as GEMMs with one row an image.
+  const PackedFilter se_reduce = gemm_packed_1x1_filter(w.se_reduce_kernel, Cexp, Cse);
+  const PackedFilter se_expand = gemm_packed_1x1_filter(w.se_expand_kernel, Cse, Cexp);
+  const PackedFilter project = gemm_packed_1x1_filter(w.project_kernel, Cexp, Cout);
+  const GemmKernel& expand_gemm = expand.kernel;
+  const GemmKernel& project_gemm = project.kernel;
   const size_t project_floats = gemm_packed_floats(project_gemm, Cexp, Cout);
 
   DepthwiseConv2DParams dp;
@@ -268,7 +261,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   GemmEpilogueParams expand_ep;
   expand_ep.bias = w.expand_bias;
   expand_ep.act = Activation::kSwish;
-  const float* expand_b = p.has_expand ? static_cast<const float*>(expand_packed->data()) : nullptr;
+  const float* expand_b = p.has_expand ? expand.data() : nullptr;
 
   auto pass1 = [&](size_t worker) {
     size_t r0 = 0, r1 = rows_total, c0 = 0, c1 = Cexp;
@@ -369,13 +362,13 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   GemmEpilogueParams reduce_ep;
   reduce_ep.bias = w.se_reduce_bias;
   reduce_ep.act = Activation::kSwish;
-  gemm_compute(se_reduce_gemm, N, Cse, Cexp, mean, Cexp, static_cast<const float*>(se_reduce_packed->data()), se_hidden,
-               Cse, reduce_ep, false, /*parallel=*/false);
+  gemm_compute(se_reduce.kernel, N, Cse, Cexp, mean, Cexp, se_reduce.data(), se_hidden, Cse, reduce_ep, false,
+               /*parallel=*/false);
   GemmEpilogueParams expand_gate_ep;
   expand_gate_ep.bias = w.se_expand_bias;
   expand_gate_ep.act = Activation::kSigmoid;
-  gemm_compute(se_expand_gemm, N, Cexp, Cse, se_hidden, Cse, static_cast<const float*>(se_expand_packed->data()), gate,
-               Cexp, expand_gate_ep, false, /*parallel=*/false);
+  gemm_compute(se_expand.kernel, N, Cexp, Cse, se_hidden, Cse, se_expand.data(), gate, Cexp, expand_gate_ep, false,
+               /*parallel=*/false);
 
   // ---- pass 2: gated projection + bias (+ residual) ----
   const size_t pixels = Ho * Wo;
@@ -385,7 +378,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     project_ep.residual = x;
     project_ep.residual_stride = Cin;
   }
-  const float* packed = static_cast<const float*>(project_packed->data());
+  const float* packed = project.data();
   if (fold) {
     // Packed B holds, per panel of nr columns, Cexp rows of nr floats: scale row c by gate[c].
     const size_t nr = project_gemm.nr;

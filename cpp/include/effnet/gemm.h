@@ -43,6 +43,15 @@ void gemm_pack_b(const GemmKernel& kernel, size_t k, size_t n, const float* b, s
 BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, const GemmKernel& kernel, size_t k,
                               size_t n, const float* b, size_t k_stride, size_t n_stride);
 
+// A 1x1 convolution's filter ([k, n], HWIO) packed for the tile gemm_select(n) picks: the same cache
+// entry as the Conv2D op's packing of that filter.
+struct PackedFilter {
+  GemmKernel kernel;
+  BufferPtr packed;
+  const float* data() const { return static_cast<const float*>(packed->data()); }
+};
+PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n);
+
 // Epilogue applied to every output element (row r, column j), in this order:
 //   v = acc (+ C's previous value when accumulating) + bias[j] + residual[r][j]; v = act(v)
 struct GemmEpilogueParams {
