@@ -53,26 +53,29 @@ std::vector<GemmKernel> gemm_kernels(Isa isa) {
 GemmKernel gemm_select(size_t n) {
   switch (active_isa()) {
     case Isa::kAvx512: {
-      // Columns computed (padded to the tile) divided by the tile's relative throughput. 14x24 runs
-      // at about 14x16's rate per computed column (1x1 convs at 28x28, N = 40 and 72, one thread), so
-      // it wins where it pads N less: N <= 24 (56x56, K = 144, N = 24: 18% faster than 12x32).
-      const double cost64 = static_cast<double>(round_up(n, 64)) / 1.0;
-      const double cost32 = static_cast<double>(round_up(n, 32)) / 0.95;
-      const double cost16 = static_cast<double>(round_up(n, 16)) / 0.85;
-      const double cost24 = static_cast<double>(round_up(n, 24)) / 0.85;
-      // 3x112 ran 4-14% faster than the tile picked before it on N = 100, 112, 336 and 672 (1x1 convs
-      // at 14x14 and 28x28, one thread) and 3% faster than 12x32 on N = 224 at 38x38, K = 1344: it
-      // goes at least at 6x64's rate, so it wins wherever it pads N less.
-      const double cost112 = static_cast<double>(round_up(n, 112));
-      if (cost112 < cost64 && cost112 < cost32 && cost112 < cost16 && cost112 < cost24) return kAvx512_3x112;
-      if (cost64 <= cost32 && cost64 <= cost16 && cost64 <= cost24) return kAvx512_6x64;
-      if (cost32 <= cost16 && cost32 <= cost24) return kAvx512_12x32;
-      // 8x40 (two zmm and a ymm a row), like 14x24: N = 40 at 28x28, K = 240 and 144, 17-20% faster than
-      // 14x16's 48 columns.
-      const double cost40 = static_cast<double>(round_up(n, 40)) / 0.85;
-      if (cost40 < cost24 && cost40 < cost16 && cost40 < cost32) return kAvx512_8x40;
-      if (cost24 < cost16) return kAvx512_14x24;
-      return kAvx512_14x16;
+      // Columns computed (padded to the tile) divided by the tile's relative throughput; the first of
+      // equal costs wins (the order below). Rates measured on 1x1 convs, one thread:
+      // - 14x24 and 8x40 run at about 14x16's rate per computed column (28x28, N = 40 and 72), so they
+      //   win where they pad N less: 56x56 K=144 N=24 18% faster than 12x32, 28x28 K=240 N=40 17-20%
+      //   faster than 14x16's 48 columns;
+      // - 3x112 ran 4-14% faster than the tile picked before it on N = 100, 112, 336 and 672 (14x14 and
+      //   28x28) and 3% faster than 12x32 on N = 224 at 38x38, K = 1344: at least 6x64's rate.
+      struct Candidate {
+        const GemmKernel* kernel;
+        double rate;
+      };
+      static const Candidate kCandidates[] = {{&kAvx512_6x64, 1.0},  {&kAvx512_12x32, 0.95}, {&kAvx512_14x16, 0.85},
+                                              {&kAvx512_14x24, 0.85}, {&kAvx512_8x40, 0.85},  {&kAvx512_3x112, 1.0}};
+      const Candidate* best = &kCandidates[0];
+      double best_cost = 0;
+      for (const Candidate& c : kCandidates) {
+        const double cost = static_cast<double>(round_up(n, c.kernel->nr)) / c.rate;
+        if (&c == &kCandidates[0] || cost < best_cost) {
+          best = &c;
+          best_cost = cost;
+        }
+      }
+      return *best->kernel;
     }
     case Isa::kAvx2: {
       // Both tiles run their loops at the same rate (measured on 1x1 convs with N = 48, 96, 144): pick
