@@ -1,7 +1,7 @@
 import {afterAll, describe, expect, it} from 'vitest';
 
 import {getThreads, setThreads} from '../src/index.js';
-import {compareWithCpu, randomFloats, tf} from './util/reference.js';
+import {compareWithCpu, forEachIsa, randomFloats, tf} from './util/reference.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -175,26 +175,29 @@ describe('row edges of the fixed-size kernels', () => {
     }
   });
 
-  it('a row computed in a pair of rows has the bits of the same row computed alone', async () => {
+  it('a row computed in a pair of rows has the bits of the same row computed alone, at every ISA level', async () => {
     // One thread runs the rows in pairs from the first; three threads start their ranges at other rows,
     // so rows change between first-of-pair, second-of-pair and single. Every row sums its taps in one order.
-    for (const [k, stride, activation] of [[3, 1, 'swish'], [5, 2, 'swish'], [5, 1, 'linear'], [3, 1, 'relu']] as const) {
-      const t: Case = {batch: 2, h: 31, w: 9, c: 19, kh: k, kw: k, mult: 1, stride, dilation: 1, pad: 'same'};
-      const {x, f, b} = operands(t);
-      const run = (threads: number) => {
-        setThreads(threads);
-        const y = tf.engine().runKernel(
-          'FusedDepthwiseConv2D',
-          {x: tf.tensor4d(x, [t.batch, t.h, t.w, t.c]), filter: tf.tensor4d(f, [k, k, t.c, 1]), bias: tf.tensor1d(b)},
-          {strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation},
-        ) as tf.Tensor;
-        const values = Array.from(y.dataSync());
-        y.dispose();
-        return values;
-      };
-      await tf.setBackend('native-cpu');
-      expect(run(3), `k${k} s${stride} ${activation}`).toEqual(run(1));
-    }
+    await tf.setBackend('native-cpu');
+    await forEachIsa((isa) => {
+      const cases = [[3, 1, 'swish'], [5, 2, 'swish'], [5, 1, 'linear'], [3, 1, 'relu'], [3, 1, 'linear']] as const;
+      for (const [k, stride, activation] of cases) {
+        const t: Case = {batch: 2, h: 31, w: 9, c: 19, kh: k, kw: k, mult: 1, stride, dilation: 1, pad: 'same'};
+        const {x, f, b} = operands(t);
+        const run = (threads: number) => {
+          setThreads(threads);
+          const y = tf.engine().runKernel(
+            'FusedDepthwiseConv2D',
+            {x: tf.tensor4d(x, [t.batch, t.h, t.w, t.c]), filter: tf.tensor4d(f, [k, k, t.c, 1]), bias: tf.tensor1d(b)},
+            {strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation},
+          ) as tf.Tensor;
+          const values = Array.from(y.dataSync());
+          y.dispose();
+          return values;
+        };
+        expect(run(3), `${isa} k${k} s${stride} ${activation}`).toEqual(run(1));
+      }
+    });
   });
 
   it('left padding wider than a block', async () => {

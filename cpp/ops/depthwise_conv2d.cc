@@ -86,7 +86,8 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
         plan.kernel = k.fn;
         plan.name = k.name;
         plan.channel_tile = k.tile;
-        plan.row_pairs = isa == Isa::kAvx512;
+        // AVX2 pairs only at 3x3 stride 1, where they are faster (dwconv-avx2.inc: row_pairs_compiled).
+        plan.row_pairs = isa == Isa::kAvx512 || (isa == Isa::kAvx2 && k.k == 3 && k.s == 1);
         return plan;
       }
     }
