@@ -161,7 +161,17 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
       const bool load = accumulate || k0 > 0;
       for (size_t r = m0; r < m1; r += mr) {
         const size_t rows = std::min(mr, m1 - r);
+        const size_t next_rows = r + mr < m1 ? std::min(mr, m1 - r - mr) : 0;
         for (size_t p = p0; p < p1; ++p) {
+          if (next_rows > 0 && p1 - p0 > 1) {
+            // The next row tile's A, a share per panel: only the first panel of a tile reads A from
+            // memory, so without this its loads come in bursts a panel long.
+            const size_t i0 = (p - p0) * next_rows / (p1 - p0), i1 = (p - p0 + 1) * next_rows / (p1 - p0);
+            for (size_t i = i0; i < i1; ++i) {
+              const char* row = reinterpret_cast<const char*>(a + (r + mr + i) * lda + k0);
+              for (size_t byte = 0; byte < kc * sizeof(float); byte += 64) __builtin_prefetch(row + byte, 0, 2);
+            }
+          }
           const size_t j0 = p * nr;
           const size_t cols = std::min(nr, n - j0);
           float* ct = c + r * ldc + j0;
