@@ -11,7 +11,7 @@ import {
   efficientNetWeightSpec,
   randomEfficientNetWeights,
 } from '../src/models/efficientnet.js';
-import {type Dims, type ModelGraph, type Ops, randomWeightValues, traceGraph} from '../src/models/graph.js';
+import {type Dims, type ModelGraph, type Ops, randomWeightValues, ShapeTracer, type TraceValue, traceGraph} from '../src/models/graph.js';
 import {type ConvSpec, type LayerPadding, tfPadding} from '../src/models/layers.js';
 import {backendFusesSwish, mbconvLayers} from '../src/models/mbconv.js';
 import {buildResNet, randomResNetWeights, resNetConfig, resNetGraph} from '../src/models/resnet.js';
@@ -262,6 +262,45 @@ describe('EfficientNet (tiny: width 0.25, depth 0.25, 64x64) on cpu', () => {
     expect(() => model.predict(tf.zeros([1, 8, 8, 4]))).toThrow(/3 channels/);
     model.dispose();
     tf.dispose([...weights.values(), wrong.get('head/bn/gamma')!]);
+  });
+});
+
+describe('AmoebaNet-B frees cell outputs as it goes', () => {
+  it('releases each cell output once the two cells that read it have run, and never reads a released one', () => {
+    const config = amoebaNetConfig({numCells: 6, numFilters: 8, resolution: 64, numClasses: 10});
+    const tracer = new ShapeTracer();
+    const released = new Set<TraceValue>();
+    const scopes: number[] = [];
+    const check = (v: unknown) => {
+      for (const x of Array.isArray(v) ? v : [v]) {
+        if (released.has(x as TraceValue)) throw new Error('read a released value');
+      }
+    };
+    // The tracer's ops, each checking its inputs first, plus scope and release.
+    const g = new Proxy(tracer, {
+      get(target, key) {
+        if (key === 'scope') return (fn: () => TraceValue) => (scopes.push(released.size), fn());
+        if (key === 'release') {
+          return (x: TraceValue) => {
+            check(x);
+            released.add(x);
+          };
+        }
+        const member = Reflect.get(target, key) as unknown;
+        if (typeof member !== 'function') return member;
+        return (...args: unknown[]) => {
+          args.forEach(check);
+          return (member as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as unknown as Ops<TraceValue>;
+    const input: TraceValue = {rank: 4, h: 64, w: 64, c: 3};
+    const out = amoebaNetGraph(g, input, config);
+    expect(out.c).toBe(10);
+    expect(released.has(input)).toBe(false);
+    // 2 stem cells, 2 reduction cells and 6 normal cells in scopes; every output but the last two released.
+    expect(scopes.length).toBe(10);
+    expect(released.size).toBe(10 + 1 - 2);
   });
 });
 

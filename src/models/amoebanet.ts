@@ -48,7 +48,7 @@
 // with {cell} = cell_stem_{s}, reduction_cell_{r}, cell_{n}.
 import type * as tf from '@tensorflow/tfjs-core';
 
-import {buildModel, type Model, type ModelGraph, type Ops, randomWeights, traceGraph, type WeightSpec} from './graph.js';
+import {buildModel, type Model, type ModelGraph, type Ops, randomWeights, scoped, traceGraph, type WeightSpec} from './graph.js';
 
 /** A cell's genotype: ten ops, the hidden state each reads, and which states are used. */
 export interface CellGenotype {
@@ -268,10 +268,20 @@ function cell<T>(
 export const amoebaNetGraph: ModelGraph<AmoebaNetConfig> = <T>(g: Ops<T>, x: T, config: AmoebaNetConfig): T => {
   let net = g.conv(x, {name: 'stem/conv', filters: config.stemFilters, kernel: 3, stride: 2, padding: 'valid', bn: {name: 'stem/bn'}});
   const outputs: (T | null)[] = [null, net];
+  // Each cell in its own scope, and a cell's output freed once the two cells that read it have run:
+  // at 480x480 the intermediates of a whole pass are gigabytes.
+  const addCell = (genotype: CellGenotype, scope: string, filters: number, stride: number) => {
+    const prev = outputs[outputs.length - 2];
+    const input = net;
+    net = scoped(g, () => cell(g, genotype, scope, input, prev, filters, stride));
+    outputs.push(net);
+    const done = outputs[outputs.length - 3];
+    // (A cell whose output is one of its states unchanged may hand its input back: never free a live one.)
+    if (done != null && done !== net && done !== outputs[outputs.length - 2] && g.release) g.release(done);
+  };
   let scaling = 1 / 2 ** config.numStemCells;
   for (let s = 0; s < config.numStemCells; s++) {
-    net = cell(g, config.reductionCell, `cell_stem_${s}`, net, outputs[outputs.length - 2], Math.trunc(config.numFilters * scaling), 2);
-    outputs.push(net);
+    addCell(config.reductionCell, `cell_stem_${s}`, Math.trunc(config.numFilters * scaling), 2);
     scaling *= 2;
   }
   const reductions = reductionLayers(config.numCells, config.numReductionLayers);
@@ -280,11 +290,9 @@ export const amoebaNetGraph: ModelGraph<AmoebaNetConfig> = <T>(g: Ops<T>, x: T, 
     const r = reductions.indexOf(c);
     if (r >= 0) {
       scaling *= 2;
-      net = cell(g, config.reductionCell, `reduction_cell_${r}`, net, outputs[outputs.length - 2], Math.trunc(config.numFilters * scaling), 2);
-      outputs.push(net);
+      addCell(config.reductionCell, `reduction_cell_${r}`, Math.trunc(config.numFilters * scaling), 2);
     }
-    net = cell(g, config.normalCell, `cell_${c}`, net, outputs[outputs.length - 2], Math.trunc(config.numFilters * scaling), 1);
-    outputs.push(net);
+    addCell(config.normalCell, `cell_${c}`, Math.trunc(config.numFilters * scaling), 1);
   }
   net = g.relu(net);
   if (!config.includeTop) return net;

@@ -45,6 +45,18 @@ export interface Ops<T> {
    * the feature map need not be stored); definitions fall back to the three ops without it.
    */
   head?(x: T, spec: ConvSpec, name: string, units: number): T;
+  /**
+   * Optional: runs `fn` (one part of the model, such as a cell) and frees the intermediates it made,
+   * keeping its result (`tf.tidy` for tensors). Definitions call it through `scoped`.
+   */
+  scope?(fn: () => T): T;
+  /** Optional: frees `x`, a value the definition made and no longer reads (never the model's input). */
+  release?(x: T): void;
+}
+
+/** `fn()` inside `g.scope` where the Ops have one. */
+export function scoped<T>(g: Ops<T>, fn: () => T): T {
+  return g.scope ? g.scope(fn) : fn();
 }
 
 /** A model definition: maps the input image batch to the output. */
@@ -318,6 +330,14 @@ export class TensorOps implements Ops<tf.Tensor> {
 
   dims(x: tf.Tensor): Dims {
     return x.rank === 2 ? {h: 1, w: 1, c: x.shape[1]!} : {h: x.shape[1]!, w: x.shape[2]!, c: x.shape[3]!};
+  }
+
+  scope(fn: () => tf.Tensor): tf.Tensor {
+    return tf.tidy(fn);
+  }
+
+  release(x: tf.Tensor): void {
+    x.dispose();
   }
 
   conv(x: tf.Tensor, spec: ConvSpec): tf.Tensor {
