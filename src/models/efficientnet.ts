@@ -29,7 +29,7 @@
 // efficientNetWeightSpec(config) lists them in this order.
 import type * as tf from '@tensorflow/tfjs-core';
 
-import {buildModel, type Model, type ModelGraph, type Ops, randomWeights, scoped, traceGraph, type WeightSpec} from './graph.js';
+import {buildModel, chainStep, type Model, type ModelGraph, type Ops, randomWeights, traceGraph, type WeightSpec} from './graph.js';
 import type {ConvSpec} from './layers.js';
 import {
   B0_HEAD_CHANNELS,
@@ -53,11 +53,7 @@ export const efficientNetGraph: ModelGraph<EfficientNetConfig> = <T>(g: Ops<T>, 
   });
   // Each block in its own scope, and its input freed once it has run (the stem's output and every
   // block's are made here): a pass then holds a block's intermediates at a time, not all of them.
-  for (const block of efficientNetBlocks(config)) {
-    const input = h;
-    h = scoped(g, () => g.mbconv(input, block, padding));
-    if (g.release && h !== input) g.release(input);
-  }
+  for (const block of efficientNetBlocks(config)) h = chainStep(g, h, (x) => g.mbconv(x, block, padding));
   const headConv: ConvSpec = {
     name: 'head/conv',
     filters: roundFilters(B0_HEAD_CHANNELS, config.width),

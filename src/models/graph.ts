@@ -59,6 +59,16 @@ export function scoped<T>(g: Ops<T>, fn: () => T): T {
   return g.scope ? g.scope(fn) : fn();
 }
 
+/**
+ * One step of a chain (a block): `fn(input)` in its own scope, then `input` released unless the step
+ * handed it back. Only for an input the definition made and nothing reads after this step.
+ */
+export function chainStep<T>(g: Ops<T>, input: T, fn: (x: T) => T): T {
+  const out = scoped(g, () => fn(input));
+  if (g.release && out !== input) g.release(input);
+  return out;
+}
+
 /** A model definition: maps the input image batch to the output. */
 export type ModelGraph<C> = <T>(g: Ops<T>, x: T, config: C) => T;
 

@@ -19,7 +19,7 @@
 // l and b are 0-based (torchvision's layer{l+1}.{b}).
 import type * as tf from '@tensorflow/tfjs-core';
 
-import {buildModel, type Model, type ModelGraph, type Ops, randomWeights, scoped, traceGraph, type WeightSpec} from './graph.js';
+import {buildModel, chainStep, type Model, type ModelGraph, type Ops, randomWeights, traceGraph, type WeightSpec} from './graph.js';
 import type {PaddingMode} from './scaling.js';
 
 export const RESNET_BLOCKS: Readonly<Record<ResNetDepth, readonly number[]>> = Object.freeze({
@@ -113,10 +113,9 @@ export const resNetGraph: ModelGraph<ResNetConfig> = <T>(g: Ops<T>, x: T, config
     for (let b = 0; b < count; b++) {
       const p = `layers/${l}/${b}`;
       const stride = b === 0 && l > 0 ? 2 : 1;
-      const input = h;
       // Each block in its own scope, and its input (made here: the stem's pool or a block's output)
       // freed once it has run, so a pass holds one block's intermediates at a time.
-      h = scoped(g, () => {
+      h = chainStep(g, h, (input) => {
         let out = g.conv(input, {name: `${p}/conv1`, filters: planes, kernel: 1, padding, bn: {name: `${p}/bn1`}, activation: 'relu'});
         out = g.conv(out, {name: `${p}/conv2`, filters: planes, kernel: 3, stride, padding, bn: {name: `${p}/bn2`}, activation: 'relu'});
         const conv3 = {name: `${p}/conv3`, filters: planes * EXPANSION, kernel: 1, padding, bn: {name: `${p}/bn3`}};
@@ -131,7 +130,6 @@ export const resNetGraph: ModelGraph<ResNetConfig> = <T>(g: Ops<T>, x: T, config
         out = g.conv(out, conv3);
         return g.relu(g.add(out, shortcut()));
       });
-      if (g.release && h !== input) g.release(input);
     }
   });
   if (!config.includeTop) return h;
