@@ -6,6 +6,7 @@
 #include "effnet/isa.h"
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
+#include "effnet/weight_arena.h"
 #include "families.h"
 #include "memory_options.h"
 #include "registry.h"
@@ -142,6 +143,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("threads", effnet::num_threads());
   out.Set("bytesInUse", static_cast<double>(effnet::Buffer::bytes_in_use()));
   out.Set("buffers", static_cast<double>(registry_size()));
+  out.Set("packedBytes", static_cast<double>(effnet::weight_arena::live_bytes()));
+  out.Set("packedReservedBytes", static_cast<double>(effnet::weight_arena::reserved_bytes()));
   return out;
 }
 

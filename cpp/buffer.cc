@@ -5,12 +5,20 @@
 #include <string>
 
 #include "effnet/common.h"
+#include "effnet/weight_arena.h"
 
 namespace effnet {
 namespace {
 std::atomic<size_t> g_bytes{0};
 std::atomic<size_t> g_count{0};
 constexpr size_t kAlignment = 64;
+
+// What a buffer of `bytes` allocates: rounded up so that vector loads of the last partial vector stay
+// inside it (0 when that wraps around).
+size_t padded_bytes(size_t bytes) {
+  const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  return bytes == 0 ? kAlignment : rounded;
+}
 
 bool poison_new_buffers() {
   static const bool poison = [] {
@@ -30,12 +38,10 @@ const char* dtype_name(DType t) {
   return "unknown";
 }
 
-Buffer::Buffer(size_t bytes, Init init) : bytes_(bytes) {
-  // Round up so vector loads of the last partial vector stay inside the allocation.
-  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  if (rounded == 0) rounded = kAlignment;
+Buffer::Buffer(size_t bytes, Init init, Memory memory) : bytes_(bytes), memory_(memory) {
+  const size_t rounded = padded_bytes(bytes);
   if (rounded < bytes) throw Error("allocation of " + std::to_string(bytes) + " bytes is too large");
-  data_ = std::aligned_alloc(kAlignment, rounded);
+  data_ = memory == Memory::kHugePages ? weight_arena::allocate(rounded) : std::aligned_alloc(kAlignment, rounded);
   if (data_ == nullptr) {
     throw Error("out of memory: could not allocate " + std::to_string(bytes) + " bytes of native memory");
   }
@@ -51,7 +57,11 @@ Buffer::Buffer(size_t bytes, Init init) : bytes_(bytes) {
 }
 
 Buffer::~Buffer() {
-  std::free(data_);
+  if (memory_ == Memory::kHugePages) {
+    weight_arena::release(data_, padded_bytes(bytes_));
+  } else {
+    std::free(data_);
+  }
   g_bytes -= bytes_;
   g_count -= 1;
 }

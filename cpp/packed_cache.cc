@@ -34,6 +34,10 @@ void drop_expired_locked() {
 
 }  // namespace
 
+BufferPtr packed_buffer(size_t bytes) {
+  return std::make_shared<Buffer>(bytes, Buffer::Init::kZero, Buffer::Memory::kHugePages);
+}
+
 BufferPtr packed_for(const BufferPtr& source, const std::string& layout, const std::function<BufferPtr()>& pack) {
   const Buffer* address = source.get();
   {

@@ -22,6 +22,11 @@ export interface NativeInfo {
   bytesInUse: number;
   /** Number of native buffers alive. */
   buffers: number;
+  /** Bytes of packed weights (kernel layouts cached per weight tensor; part of bytesInUse). */
+  packedBytes: number;
+  /** Bytes mapped for packed weights: 2 MiB-aligned chunks on transparent huge pages, each returned
+   * to the system once every packed weight in it is freed. */
+  packedReservedBytes: number;
 }
 
 export type IsaLevel = 'portable' | 'avx2' | 'avx512';

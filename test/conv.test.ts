@@ -276,6 +276,44 @@ describe('packed filter cache', () => {
     tf.dispose([x, y1, y2]);
     expect(nativeInfo().bytesInUse).toBe(before);
   });
+
+  // Packed weights live in the weight arena (2 MiB-aligned chunks on huge pages); a chunk goes back
+  // to the system when the last weight packed into it is freed.
+  it('keeps packed filters in the weight arena and unmaps its chunks when they are freed', async () => {
+    await tf.setBackend('native-cpu');
+    setThreads(1);
+    const before = nativeInfo();
+    const xs = randomFloats(2 * 2 * 512, 3);
+    const ws = randomFloats(512 * 6144, 4);
+    const x = tf.tensor4d(xs, [1, 2, 2, 512]);
+    // 40 filters of 1 MiB fill more than one 32 MiB chunk; a 12 MiB one gets a chunk of its own.
+    const filters = Array.from({length: 40}, (_, i) => tf.randomUniform([1, 1, 512, 512], -1, 1, 'float32', i));
+    const big = tf.tensor4d(ws, [1, 1, 512, 6144]);
+    const outputs = [...filters, big].map((f) => tf.conv2d(x, f as tf.Tensor4D, 1, 'valid'));
+    const during = nativeInfo();
+    const packed = during.packedBytes - before.packedBytes;
+    expect(packed).toBeGreaterThanOrEqual((40 * 512 * 512 + 512 * 6144) * 4);
+    expect(during.packedReservedBytes - before.packedReservedBytes).toBeGreaterThanOrEqual(packed);
+    expect(during.packedReservedBytes % (2 << 20)).toBe(0);
+    // The arena's packed filter gives the 1x1 conv's products (float64 reference).
+    const want = new Float32Array(4 * 6144);
+    for (let p = 0; p < 4; p++) {
+      for (let j = 0; j < 6144; j++) {
+        let sum = 0;
+        for (let c = 0; c < 512; c++) sum += xs[p * 512 + c] * ws[c * 6144 + j];
+        want[p * 6144 + j] = sum;
+      }
+    }
+    const got = outputs[40];
+    expectClose([{shape: got.shape, dtype: 'float32', values: got.dataSync()}], [{shape: [1, 2, 2, 6144], dtype: 'float32', values: want}], 1e-5, sumAtol(512));
+    tf.dispose([...filters.slice(0, 20)]);
+    expect(nativeInfo().packedBytes).toBeLessThan(during.packedBytes);
+    tf.dispose([...filters.slice(20), big]);
+    const after = nativeInfo();
+    expect(after.packedBytes).toBe(before.packedBytes);
+    expect(after.packedReservedBytes).toBe(before.packedReservedBytes);
+    tf.dispose([x, ...outputs]);
+  });
 });
 
 describe('residual epilogue (engine option used by fused blocks)', () => {

@@ -183,7 +183,7 @@ BufferPtr packed_filter_xyi(const Conv2DShape& s, const BufferPtr& source, const
         std::memcpy(dst, src, cin * n * sizeof(float));
       }
     }
-    auto packed = std::make_shared<Buffer>(gemm_packed_floats(kernel, k, n) * sizeof(float));
+    auto packed = packed_buffer(gemm_packed_floats(kernel, k, n) * sizeof(float));
     gemm_pack_b(kernel, k, n, permuted.data(), n, 1, static_cast<float*>(packed->data()));
     return packed;
   });

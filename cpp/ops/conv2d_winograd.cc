@@ -64,7 +64,7 @@ BufferPtr packed_transformed_filter(const BufferPtr& source, const float* filter
                              "-hwio,tile=" + kernel.name + ",cin=" + std::to_string(cin) + ",n=" + std::to_string(n);
   return packed_for(source, layout, [&]() {
     const size_t pf = gemm_packed_floats(kernel, cin, n);
-    auto packed = std::make_shared<Buffer>(t * t * pf * sizeof(float));
+    auto packed = packed_buffer(t * t * pf * sizeof(float));
     float* dst = static_cast<float*>(packed->data());
     std::vector<float> u(t * t * cin * n);
     for (size_t ci = 0; ci < cin; ++ci) {

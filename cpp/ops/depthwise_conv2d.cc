@@ -38,7 +38,7 @@ const FixedKernel kFixed[] = {
 // [kh][kw][C] -> [ceil(C/tile)][kh*kw][tile], zero-padded channel tail.
 BufferPtr pack_weights(const float* filter, size_t taps, size_t C, size_t tile) {
   const size_t blocks = (C + tile - 1) / tile;
-  auto packed = std::make_shared<Buffer>(blocks * taps * tile * sizeof(float));
+  auto packed = packed_buffer(blocks * taps * tile * sizeof(float));
   float* dst = static_cast<float*>(packed->data());
   std::memset(dst, 0, packed->bytes());
   for (size_t b = 0; b < blocks; ++b) {

@@ -106,7 +106,7 @@ BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, c
   layout.reserve(7 + tag.size() + static_cast<size_t>(length));
   layout.append("gemm-b:").append(tag).append(numbers, static_cast<size_t>(length));
   return packed_for(source, layout, [&]() {
-    auto packed = std::make_shared<Buffer>(gemm_packed_floats(kernel, k, n) * sizeof(float));
+    auto packed = packed_buffer(gemm_packed_floats(kernel, k, n) * sizeof(float));
     gemm_pack_b(kernel, k, n, b, k_stride, n_stride, static_cast<float*>(packed->data()));
     return packed;
   });

@@ -17,8 +17,14 @@ class Buffer {
                 // sees any element a kernel that claims its whole output leaves unwritten.
   };
 
+  // Where the bytes live.
+  enum class Memory {
+    kHeap,       // the C heap
+    kHugePages,  // the weight arena (effnet/weight_arena.h), for packed weights
+  };
+
   // Allocates `bytes` (0 allowed). Throws effnet::Error when the allocation fails.
-  explicit Buffer(size_t bytes, Init init = Init::kZero);
+  explicit Buffer(size_t bytes, Init init = Init::kZero, Memory memory = Memory::kHeap);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -34,6 +40,7 @@ class Buffer {
  private:
   void* data_ = nullptr;
   size_t bytes_ = 0;
+  Memory memory_ = Memory::kHeap;
 };
 
 using BufferPtr = std::shared_ptr<Buffer>;

@@ -17,6 +17,9 @@ namespace effnet {
 BufferPtr packed_for(const BufferPtr& source, const std::string& layout,
                      const std::function<BufferPtr()>& pack);
 
+// A zero-filled buffer for a packed form, on the weight arena's huge pages (effnet/weight_arena.h).
+BufferPtr packed_buffer(size_t bytes);
+
 // Number of cached entries and their bytes (for tests and diagnostics).
 size_t packed_cache_entries();
 size_t packed_cache_bytes();
