@@ -27,10 +27,19 @@ struct Chunk {
   size_t blocks = 0;  // live blocks
 };
 
-std::mutex g_mutex;
-std::vector<Chunk> g_chunks;
-char* g_open = nullptr;  // base of the chunk small blocks are carved from, or null
-size_t g_reserved = 0, g_live = 0;
+struct Arena {
+  std::mutex mutex;
+  std::vector<Chunk> chunks;
+  char* open = nullptr;  // base of the chunk small blocks are carved from, or null
+  size_t reserved = 0, live = 0;
+};
+
+// Never destroyed: packed weights held by other static objects (the packed-weight cache) are
+// released during exit, in no particular order with this file's statics.
+Arena& arena() {
+  static Arena* const instance = new Arena;
+  return *instance;
+}
 
 // `bytes` (a multiple of kHugePage) at a kHugePage-aligned address, advised for huge pages.
 Chunk map_chunk(size_t bytes) {
@@ -48,7 +57,7 @@ Chunk map_chunk(size_t bytes) {
 #ifdef MADV_HUGEPAGE
   madvise(base, bytes, MADV_HUGEPAGE);  // a hint: where huge pages are off, 4 KiB pages serve
 #endif
-  g_reserved += bytes;
+  arena().reserved += bytes;
   Chunk chunk;
   chunk.base = base;
   chunk.bytes = bytes;
@@ -60,54 +69,58 @@ Chunk map_chunk(size_t bytes) {
 void* allocate(size_t bytes) {
   check(bytes > 0 && bytes <= (size_t(1) << 46), "weight arena: block size out of range");
   const size_t size = round_up(bytes, kBlockAlignment);
-  std::lock_guard<std::mutex> lock(g_mutex);
+  Arena& a = arena();
+  std::lock_guard<std::mutex> lock(a.mutex);
   Chunk* chunk = nullptr;
   if (size > kChunkBytes / 4) {
-    g_chunks.push_back(map_chunk(round_up(size, kHugePage)));
-    chunk = &g_chunks.back();
+    a.chunks.push_back(map_chunk(round_up(size, kHugePage)));
+    chunk = &a.chunks.back();
   } else {
-    for (Chunk& c : g_chunks) {
-      if (c.base == g_open) chunk = &c;
+    for (Chunk& c : a.chunks) {
+      if (c.base == a.open) chunk = &c;
     }
     if (chunk == nullptr || chunk->bytes - chunk->used < size) {
-      g_chunks.push_back(map_chunk(kChunkBytes));
-      chunk = &g_chunks.back();
-      g_open = chunk->base;
+      a.chunks.push_back(map_chunk(kChunkBytes));
+      chunk = &a.chunks.back();
+      a.open = chunk->base;
     }
   }
   char* block = chunk->base + chunk->used;
   chunk->used += size;
   chunk->blocks += 1;
-  g_live += size;
+  a.live += size;
   return block;
 }
 
 void release(void* block, size_t bytes) {
   if (block == nullptr) return;
   char* p = static_cast<char*>(block);
-  std::lock_guard<std::mutex> lock(g_mutex);
-  for (size_t i = 0; i < g_chunks.size(); ++i) {
-    Chunk& c = g_chunks[i];
+  Arena& a = arena();
+  std::lock_guard<std::mutex> lock(a.mutex);
+  for (size_t i = 0; i < a.chunks.size(); ++i) {
+    Chunk& c = a.chunks[i];
     if (p < c.base || p >= c.base + c.bytes) continue;
-    g_live -= round_up(bytes, kBlockAlignment);
+    a.live -= round_up(bytes, kBlockAlignment);
     if (--c.blocks == 0) {
       munmap(c.base, c.bytes);
-      g_reserved -= c.bytes;
-      if (c.base == g_open) g_open = nullptr;
-      g_chunks.erase(g_chunks.begin() + static_cast<std::ptrdiff_t>(i));
+      a.reserved -= c.bytes;
+      if (c.base == a.open) a.open = nullptr;
+      a.chunks.erase(a.chunks.begin() + static_cast<std::ptrdiff_t>(i));
     }
     return;
   }
 }
 
 size_t reserved_bytes() {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  return g_reserved;
+  Arena& a = arena();
+  std::lock_guard<std::mutex> lock(a.mutex);
+  return a.reserved;
 }
 
 size_t live_bytes() {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  return g_live;
+  Arena& a = arena();
+  std::lock_guard<std::mutex> lock(a.mutex);
+  return a.live;
 }
 
 }  // namespace weight_arena

@@ -1,8 +1,12 @@
+import {spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+
 import {afterAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
 import {getThreads, nativeInfo, setThreads} from '../src/index.js';
 import {Conv2DKernelAttrs, conv2DInfo, runConv2D} from '../src/kernels/Conv2D.js';
+import {cpuAddonCandidates} from '../src/native.js';
 import {compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, sumAtol, tf} from './util/reference.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -313,6 +317,31 @@ describe('packed filter cache', () => {
     expect(after.packedBytes).toBe(before.packedBytes);
     expect(after.packedReservedBytes).toBe(before.packedReservedBytes);
     tf.dispose([x, ...outputs]);
+  });
+
+  it('exits cleanly with packed weights still alive', () => {
+    // Static objects holding packed weights (the cache, the buffer table) are destroyed at exit in no
+    // set order with the weight arena's; a crash there would only show as the process dying.
+    const binary = cpuAddonCandidates().find((p) => existsSync(p));
+    expect(binary, 'no built addon found').toBeDefined();
+    const script = `
+      const addon = require(process.argv[1]);
+      const m = 4, k = 512, n = 512;
+      for (let i = 0; i < 50; i++) {
+        const a = addon.create(new Float32Array(m * k).fill(1));
+        const b = addon.create(new Float32Array(k * n).fill(0.5));
+        const out = addon.alloc(m * n * 4);
+        addon.batchMatMul({a, b, out, batchA: 1, batchB: 1, batch: 1, m, n, k, transposeA: false,
+                           transposeB: false, outShape: [1, m, n], cacheB: true});
+      }
+      process.stdout.write(JSON.stringify(addon.info()));
+    `;
+    const child = spawnSync(process.execPath, ['-e', script, binary!], {encoding: 'utf8', timeout: 60_000});
+    expect(child.signal, child.stderr).toBeNull();
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stderr).toBe('');
+    const info = JSON.parse(child.stdout) as {packedBytes: number};
+    expect(info.packedBytes).toBeGreaterThanOrEqual(50 * 512 * 512 * 4);
   });
 });
 
