@@ -14,7 +14,7 @@ std::atomic<size_t> g_count{0};
 constexpr size_t kAlignment = 64;
 
 // What a buffer of `bytes` allocates: rounded up so that vector loads of the last partial vector stay
-// inside it (0 when that wraps around).
+// inside it (less than `bytes` when that wraps around).
 size_t padded_bytes(size_t bytes) {
   const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   return bytes == 0 ? kAlignment : rounded;

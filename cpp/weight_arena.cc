@@ -57,7 +57,6 @@ Chunk map_chunk(size_t bytes) {
 #ifdef MADV_HUGEPAGE
   madvise(base, bytes, MADV_HUGEPAGE);  // a hint: where huge pages are off, 4 KiB pages serve
 #endif
-  arena().reserved += bytes;
   Chunk chunk;
   chunk.base = base;
   chunk.bytes = bytes;
@@ -75,6 +74,7 @@ void* allocate(size_t bytes) {
   if (size > kChunkBytes / 4) {
     a.chunks.push_back(map_chunk(round_up(size, kHugePage)));
     chunk = &a.chunks.back();
+    a.reserved += chunk->bytes;
   } else {
     for (Chunk& c : a.chunks) {
       if (c.base == a.open) chunk = &c;
@@ -82,6 +82,7 @@ void* allocate(size_t bytes) {
     if (chunk == nullptr || chunk->bytes - chunk->used < size) {
       a.chunks.push_back(map_chunk(kChunkBytes));
       chunk = &a.chunks.back();
+      a.reserved += chunk->bytes;
       a.open = chunk->base;
     }
   }
