@@ -1,5 +1,7 @@
 #include "effnet/packed_cache.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -34,8 +36,20 @@ void drop_expired_locked() {
 
 }  // namespace
 
+// Packed weights go to the weight arena unless EFFNET_HUGE_PAGES=0 (read once): then to the C heap, a
+// few percent slower but without the arena's costs (a little more peak memory; where the system's memory
+// is fragmented, the kernel may compact it before it hands out a huge page).
+bool packed_on_huge_pages() {
+  static const bool on = [] {
+    const char* v = std::getenv("EFFNET_HUGE_PAGES");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return on;
+}
+
 BufferPtr packed_buffer(size_t bytes) {
-  return std::make_shared<Buffer>(bytes, Buffer::Init::kZero, Buffer::Memory::kHugePages);
+  return std::make_shared<Buffer>(bytes, Buffer::Init::kZero,
+                                  packed_on_huge_pages() ? Buffer::Memory::kHugePages : Buffer::Memory::kHeap);
 }
 
 BufferPtr packed_for(const BufferPtr& source, const std::string& layout, const std::function<BufferPtr()>& pack) {

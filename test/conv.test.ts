@@ -319,29 +319,50 @@ describe('packed filter cache', () => {
     tf.dispose([x, ...outputs]);
   });
 
-  it('exits cleanly with packed weights still alive', () => {
-    // Static objects holding packed weights (the cache, the buffer table) are destroyed at exit in no
-    // set order with the weight arena's; a crash there would only show as the process dying.
+  // A child process packs 50 weights (k = n = 512) and exits with them alive: static objects holding
+  // packed weights (the cache, the buffer table) are destroyed at exit in no set order with the weight
+  // arena's, and a crash there would only show as the process dying. Returns its nativeInfo() and one
+  // output element (4 x 512 ones times 512 x 512 halves: 256).
+  function packInChild(env: Record<string, string>): {packedBytes: number; bytesInUse: number; value: number} {
     const binary = cpuAddonCandidates().find((p) => existsSync(p));
     expect(binary, 'no built addon found').toBeDefined();
     const script = `
       const addon = require(process.argv[1]);
       const m = 4, k = 512, n = 512;
+      let out;
       for (let i = 0; i < 50; i++) {
         const a = addon.create(new Float32Array(m * k).fill(1));
         const b = addon.create(new Float32Array(k * n).fill(0.5));
-        const out = addon.alloc(m * n * 4);
+        out = addon.alloc(m * n * 4);
         addon.batchMatMul({a, b, out, batchA: 1, batchB: 1, batch: 1, m, n, k, transposeA: false,
                            transposeB: false, outShape: [1, m, n], cacheB: true});
       }
-      process.stdout.write(JSON.stringify(addon.info()));
+      const value = new Float32Array(addon.read(out))[m * n - 1];
+      process.stdout.write(JSON.stringify({...addon.info(), value}));
     `;
-    const child = spawnSync(process.execPath, ['-e', script, binary!], {encoding: 'utf8', timeout: 60_000});
+    const child = spawnSync(process.execPath, ['-e', script, binary!], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {...process.env, ...env},
+    });
     expect(child.signal, child.stderr).toBeNull();
     expect(child.status, child.stderr).toBe(0);
     expect(child.stderr).toBe('');
-    const info = JSON.parse(child.stdout) as {packedBytes: number};
+    return JSON.parse(child.stdout) as {packedBytes: number; bytesInUse: number; value: number};
+  }
+
+  it('exits cleanly with packed weights still alive', () => {
+    const info = packInChild({});
     expect(info.packedBytes).toBeGreaterThanOrEqual(50 * 512 * 512 * 4);
+    expect(info.value).toBe(256);
+  });
+
+  it('keeps packed weights on the C heap with EFFNET_HUGE_PAGES=0', () => {
+    const info = packInChild({EFFNET_HUGE_PAGES: '0'});
+    expect(info.packedBytes).toBe(0);
+    // The packed copies are still made and held, as native memory in use.
+    expect(info.bytesInUse).toBeGreaterThanOrEqual(2 * 50 * 512 * 512 * 4);
+    expect(info.value).toBe(256);
   });
 });
 

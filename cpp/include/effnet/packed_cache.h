@@ -17,7 +17,8 @@ namespace effnet {
 BufferPtr packed_for(const BufferPtr& source, const std::string& layout,
                      const std::function<BufferPtr()>& pack);
 
-// A zero-filled buffer for a packed form, on the weight arena's huge pages (effnet/weight_arena.h).
+// A zero-filled buffer for a packed form: on the weight arena's huge pages (effnet/weight_arena.h), or
+// on the C heap where EFFNET_HUGE_PAGES=0.
 BufferPtr packed_buffer(size_t bytes);
 
 // Number of cached entries and their bytes (for tests and diagnostics).
