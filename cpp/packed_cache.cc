@@ -34,8 +34,6 @@ void drop_expired_locked() {
   }
 }
 
-}  // namespace
-
 // Packed weights go to the weight arena unless EFFNET_HUGE_PAGES=0 (read once): then to the C heap, a
 // few percent slower but without the arena's costs (a little more peak memory; where the system's memory
 // is fragmented, the kernel may compact it before it hands out a huge page).
@@ -46,6 +44,8 @@ bool packed_on_huge_pages() {
   }();
   return on;
 }
+
+}  // namespace
 
 BufferPtr packed_buffer(size_t bytes) {
   return std::make_shared<Buffer>(bytes, Buffer::Init::kZero,

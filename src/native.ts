@@ -22,7 +22,8 @@ export interface NativeInfo {
   bytesInUse: number;
   /** Number of native buffers alive. */
   buffers: number;
-  /** Bytes of packed weights (kernel layouts cached per weight tensor; part of bytesInUse). */
+  /** Bytes of packed weights (kernel layouts cached per weight tensor; part of bytesInUse) held in the
+   * weight arena: 0 where EFFNET_HUGE_PAGES=0 keeps them on the C heap. */
   packedBytes: number;
   /** Bytes mapped for packed weights: 2 MiB-aligned chunks on transparent huge pages, each returned
    * to the system once every packed weight in it is freed. */
