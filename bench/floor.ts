@@ -6,8 +6,9 @@
 //
 // The bound counts, at the measured single-core peak (one vector FMA slot per multiply-add lane):
 //  - every multiply-add of convolutions (dense and depthwise) and dense layers;
-//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 15 vector
-//    instructions, 11 of them (multiplies, FMAs, scalef, reciprocal) on the FMA pipes;
+//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 11 vector
+//    instructions and a division, 7 of them (a multiply, FMAs, scalef) on the FMA pipes (11 before
+//    the division replaced a reciprocal and a Newton step, 2026-11-29);
 // and nothing else: no loads or stores, no memory traffic, no pooling, batch norm (folded), SE
 // gates, additions, other activations, JavaScript or tfjs engine time. Direct convolution cannot
 // reach it. Winograd does fewer multiplications for 3x3 stride-1 convolutions (ResNet-152 runs
@@ -23,8 +24,8 @@ import {parseOrExit, runIfMain} from './cli.js';
 import {machineInfo, machineLine} from './machine.js';
 import {modelSetup} from './table4.js';
 
-/** FMA-pipe vector instructions per vector of swish outputs (see cpp/kernels/gemm/gemm-avx512.inc). */
-export const SWISH_SLOTS = 11;
+/** FMA-pipe vector instructions per vector of swish outputs (see cpp/kernels/vec-avx512.inc). */
+export const SWISH_SLOTS = 7;
 
 export interface FloorCounts {
   /** Multiply-adds of convolutions and dense layers (depthwise included). */
