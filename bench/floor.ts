@@ -6,7 +6,7 @@
 //
 // The bound counts, at the measured single-core peak (one vector FMA slot per multiply-add lane):
 //  - every multiply-add of convolutions (dense and depthwise) and dense layers;
-//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 11 vector
+//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 9 vector
 //    instructions and a division, 7 of them (a multiply, FMAs, scalef) on the FMA pipes (11 before
 //    the division replaced a reciprocal and a Newton step, 2026-11-29);
 // and nothing else: no loads or stores, no memory traffic, no pooling, batch norm (folded), SE

@@ -237,6 +237,10 @@ describe('swish (the C++ activation of fused blocks, reachable through the unary
     xs[0] = NaN;
     xs[1] = Infinity;
     xs[2] = 0;
+    xs[3] = -Infinity; // x * sigmoid(x) = -Infinity * 0: NaN
+    xs[4] = -1e30;
+    xs[5] = 1e30;
+    xs[6] = -100; // sigmoid underflows in float32
     const expected = await (async () => {
       await tf.setBackend('cpu');
       return tf.tidy(() => {

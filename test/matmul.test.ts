@@ -192,6 +192,39 @@ describe('_FusedMatMul', () => {
     setIsaLevel('avx512');
   });
 
+  it('swish on special and extreme values equals x * sigmoid(x) at every ISA level', async () => {
+    // One column of values times a row of ones: every output column is swish of the value itself.
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, 100, -100, 88.5, -88.5, 87, -87, 1e-30, -1e-30];
+    const xs = [...special, ...randomFloats(45, 15, -120, 120)];
+    const m = xs.length, n = 21;
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => {
+      const x = tf.tensor1d(xs);
+      return tf.mul(x, tf.sigmoid(x)).dataSync();
+    });
+    await tf.setBackend('native-cpu');
+    for (const isa of ['avx512', 'avx2', 'portable'] as const) {
+      setIsaLevel(isa);
+      const a = tf.tensor2d(xs, [m, 1]);
+      const b = tf.ones([1, n]);
+      const y = tf.engine().runKernel('_FusedMatMul', {a, b}, {transposeA: false, transposeB: false, activation: 'swish'}) as tf.Tensor;
+      const got = y.dataSync();
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          const g = got[i * n + j];
+          const want = expected[i];
+          if (Number.isNaN(want)) {
+            expect(Number.isNaN(g), `${isa} swish(${xs[i]}) = ${g}`).toBe(true);
+          } else if (g !== want) {
+            expect(Math.abs(g - want), `${isa} swish(${xs[i]}) = ${g}, want ${want}`).toBeLessThanOrEqual(1e-6 + 2e-6 * Math.abs(want));
+          }
+        }
+      }
+      tf.dispose([a, b, y]);
+    }
+    setIsaLevel('avx512');
+  });
+
   it('rejects unsupported activations and bias shapes', async () => {
     await tf.setBackend('native-cpu');
     const a = tf.ones([2, 3]);
