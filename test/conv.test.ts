@@ -1,12 +1,10 @@
-import {spawnSync} from 'node:child_process';
-import {existsSync} from 'node:fs';
 
 import {afterAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
 import {getThreads, nativeInfo, setThreads} from '../src/index.js';
 import {Conv2DKernelAttrs, conv2DInfo, runConv2D} from '../src/kernels/Conv2D.js';
-import {cpuAddonCandidates} from '../src/native.js';
+import {runWithAddon} from './util/addon_child.js';
 import {compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, sumAtol, tf} from './util/reference.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -324,10 +322,8 @@ describe('packed filter cache', () => {
   // arena's, and a crash there would only show as the process dying. Returns its nativeInfo() and one
   // output element (4 x 512 ones times 512 x 512 halves: 256).
   function packInChild(env: Record<string, string>): {packedBytes: number; bytesInUse: number; value: number} {
-    const binary = cpuAddonCandidates().find((p) => existsSync(p));
-    expect(binary, 'no built addon found').toBeDefined();
     const script = `
-      const addon = require(process.argv[1]);
+      const addon = require(process.argv[process.argv.length - 1]);
       const m = 4, k = 512, n = 512;
       let out;
       for (let i = 0; i < 50; i++) {
@@ -340,15 +336,9 @@ describe('packed filter cache', () => {
       const value = new Float32Array(addon.read(out))[m * n - 1];
       process.stdout.write(JSON.stringify({...addon.info(), value}));
     `;
-    const child = spawnSync(process.execPath, ['-e', script, binary!], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: {...process.env, ...env},
-    });
-    expect(child.signal, child.stderr).toBeNull();
-    expect(child.status, child.stderr).toBe(0);
-    expect(child.stderr).toBe('');
-    return JSON.parse(child.stdout) as {packedBytes: number; bytesInUse: number; value: number};
+    const {result, stderr} = runWithAddon<{packedBytes: number; bytesInUse: number; value: number}>(['-e', script], {env});
+    expect(stderr).toBe('');
+    return result;
   }
 
   it('exits cleanly with packed weights still alive', () => {

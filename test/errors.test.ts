@@ -1,7 +1,5 @@
 // Bad input never aborts the process: every native entry and every tfjs op on native-cpu answers
 // garbage with an Error that says what was wrong.
-import {spawnSync} from 'node:child_process';
-import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 
 import {describe, expect, it} from 'vitest';
@@ -9,7 +7,8 @@ import {describe, expect, it} from 'vitest';
 import {NativeCpuBackend} from '../src/backend.js';
 import {head} from '../src/models/head.js';
 import {mbconv} from '../src/models/mbconv.js';
-import {cpuAddonCandidates, loadCpuAddon} from '../src/native.js';
+import {loadCpuAddon} from '../src/native.js';
+import {runWithAddon} from './util/addon_child.js';
 import {tf} from './util/reference.js';
 
 const addon = loadCpuAddon();
@@ -134,11 +133,9 @@ describe('op entries reject bad options with a clear Error', () => {
 
   it('every op entry answers missing or garbage options with an Error, in a process that survives', () => {
     // Run in a child process: a crash there fails this test instead of taking the test runner down.
-    const binary = cpuAddonCandidates().find((p) => existsSync(p));
-    expect(binary, 'no built addon found').toBeDefined();
     const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'info', 'setThreads', 'setIsa', 'winogradMode'];
     const script = `
-      const addon = require(process.argv[1]);
+      const addon = require(process.argv[process.argv.length - 1]);
       const skip = new Set(${JSON.stringify(memoryEntries)});
       const garbage = [[], [undefined], [null], [42], ['x'], [[]], [{}], [{x: -1, out: -1}], [{x: 1e300}],
         [{x: NaN, a: NaN, out: NaN}], [{op: 'Add'}], [{op: 42}], [{size: -5}], [{size: 1e18, x: 1, out: 1}],
@@ -157,10 +154,7 @@ describe('op entries reject bad options with a clear Error', () => {
       }
       process.stdout.write(JSON.stringify(report));
     `;
-    const child = spawnSync(process.execPath, ['-e', script, binary!], {encoding: 'utf8', timeout: 60_000});
-    expect(child.signal, child.stderr).toBeNull();
-    expect(child.status, child.stderr).toBe(0);
-    const report = JSON.parse(child.stdout) as {name: string; args: string; threw: boolean; message?: string}[];
+    const report = runWithAddon<{name: string; args: string; threw: boolean; message?: string}[]>(['-e', script]).result;
     const entries = new Set(report.map((r) => r.name));
     expect(entries.size, 'op entries found').toBeGreaterThanOrEqual(10);
     // Entries that take no options (peakGflops, copyGbps, ...) may accept anything; the rest must throw.
@@ -289,15 +283,10 @@ describe('native entries called with mutated options from real tfjs calls', () =
     const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile'];
     const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
     expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
-    const binary = cpuAddonCandidates().find((p) => existsSync(p))!;
-    const child = spawnSync(
-      process.execPath,
-      [fileURLToPath(new URL('./util/mutate_child.cjs', import.meta.url)), binary],
-      {input: JSON.stringify(calls), encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20},
-    );
-    expect(child.signal, `the replay process died: ${child.stderr}`).toBeNull();
-    expect(child.status, child.stderr).toBe(0);
-    const report = JSON.parse(child.stdout) as {entry: string; key: string; kind: string; threw: boolean; message?: string}[];
+    const report = runWithAddon<{entry: string; key: string; kind: string; threw: boolean; message?: string}[]>(
+      [fileURLToPath(new URL('./util/mutate_child.cjs', import.meta.url))],
+      {input: JSON.stringify(calls), timeoutMs: 120_000},
+    ).result;
     const show = (r: (typeof report)[number]) => `${r.entry} ${r.key} ${r.kind}${r.message ? `: ${r.message}` : ''}`;
 
     expect(report.filter((r) => r.kind === 'baseline' && r.threw).map(show), 'recorded calls must replay').toEqual([]);
