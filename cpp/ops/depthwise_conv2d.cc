@@ -88,6 +88,7 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
         plan.channel_tile = k.tile;
         // AVX2 pairs only at 3x3 stride 1, where they are faster (dwconv-avx2.inc: row_pairs_compiled).
         plan.row_pairs = isa == Isa::kAvx512 || (isa == Isa::kAvx2 && k.k == 3 && k.s == 1);
+        plan.channel_sums = isa == Isa::kAvx512;
         return plan;
       }
     }

@@ -237,6 +237,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   // By channels a worker's depthwise row goes to a row of its own first, then into d's channel range.
   const size_t row_at = layout.add(split.by_channels ? checked_product({workers, Wo, ring_channels, sizeof(float)}) : 0);
   const size_t sums_at = layout.add(checked_product({workers, N, Cexp, sizeof(double)}));
+  // Kernels that sum their outputs' channels (DepthwiseRowPlan::channel_sums) write a row's (or a
+  // pair's) sums here, instead of the rows being read back.
+  const size_t row_sums_at = layout.add(dw_plan.channel_sums ? checked_product({workers, ring_channels, sizeof(float)}) : 0);
   const size_t gate_at = layout.add(N * Cexp * sizeof(float));
   const size_t mean_at = layout.add(checked_product({N, Cexp, sizeof(float)}));
   const size_t se_at = layout.add(checked_product({N, Cse, sizeof(float)}));
@@ -247,6 +250,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   float* rings = reinterpret_cast<float*>(base + ring_at);
   float* own_rows = reinterpret_cast<float*>(base + row_at);
   double* sums = reinterpret_cast<double*>(base + sums_at);
+  float* row_sums = dw_plan.channel_sums ? reinterpret_cast<float*>(base + row_sums_at) : nullptr;
   float* gate = reinterpret_cast<float*>(base + gate_at);
   float* mean = reinterpret_cast<float*>(base + mean_at);    // [N, Cexp] channel means
   float* se_hidden = reinterpret_cast<float*>(base + se_at);  // [N, Cse] after the reduce conv and swish
@@ -277,10 +281,12 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     float* ring = rings + worker * ring_rows * e_row;
     float* own_row = split.by_channels ? own_rows + worker * Wo * ring_channels : nullptr;
     double* worker_sums = sums + worker * N * Cexp;
+    float* worker_row_sums = row_sums != nullptr ? row_sums + worker * ring_channels : nullptr;
     std::vector<const float*> rows(k + s);
     dwconv::RowArgs args = depthwise_row_args(dp, dw_plan, w.depthwise_bias + c0, nullptr);
     args.rows = rows.data();
     args.channels = cw;
+    args.channel_sums = worker_row_sums;
     args.weights += c0 * k * k;  // packed by channel tiles; c0 is a multiple of the tile (see Pass1Split)
     GemmEpilogueParams ep = expand_ep;
     if (p.has_expand) ep.bias = w.expand_bias + c0;
@@ -328,16 +334,20 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
         }
       }
       float* out_row = d + r * d_row;
+      double* image_sums = worker_sums + n * Cexp + c0;
       if (own_row == nullptr) {
         args.out = out_row;
         args.out_next = pair ? out_row + d_row : nullptr;
         dw_plan.kernel(args);
-        row_sum(out_row, pair ? 2 * Wo : Wo, Cexp, Cexp, worker_sums + n * Cexp);
+        if (worker_row_sums == nullptr) row_sum(out_row, pair ? 2 * Wo : Wo, Cexp, Cexp, image_sums);
       } else {
         args.out = own_row;
         dw_plan.kernel(args);
-        row_sum(own_row, Wo, cw, cw, worker_sums + n * Cexp + c0);
+        if (worker_row_sums == nullptr) row_sum(own_row, Wo, cw, cw, image_sums);
         for (size_t ox = 0; ox < Wo; ++ox) std::memcpy(out_row + ox * Cexp + c0, own_row + ox * cw, cw * sizeof(float));
+      }
+      if (worker_row_sums != nullptr) {
+        for (size_t c = 0; c < cw; ++c) image_sums[c] += worker_row_sums[c];
       }
       r += pair ? 2 : 1;
     }

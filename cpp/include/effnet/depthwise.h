@@ -61,6 +61,8 @@ struct DepthwiseRowPlan {
   // The kernel computes two output rows per call when RowArgs::out_next is set (the fixed-size
   // kernels at AVX-512, 3x3 stride 1 at AVX2): each input row loaded once for both, 4-14% faster.
   bool row_pairs = false;
+  // The kernel fills RowArgs::channel_sums when it is set (the AVX-512 fixed-size kernels).
+  bool channel_sums = false;
 };
 
 // Chooses the row kernel for `p` at `isa` and packs `filter` for it (cached per filter buffer).

@@ -42,6 +42,11 @@ struct RowArgs {
   // out_next; `rows` then holds kernel_h + stride_w row pointers (the next row's taps start at
   // rows[stride_w]).
   float* out_next = nullptr;
+  // When set (kernels whose plan says channel_sums; activations linear, relu, relu6 and swish), the
+  // kernel writes each channel's sum of this call's outputs (both rows of a pair), in float, to
+  // channel_sums[0, channels): what a fused block's squeeze-and-excitation averages, without
+  // reading the rows back.
+  float* channel_sums = nullptr;
   size_t channels;      // input channels
   size_t in_w;          // input row width (pixels)
   size_t out_w;         // output row width (pixels)
