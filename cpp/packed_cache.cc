@@ -35,8 +35,8 @@ void drop_expired_locked() {
 }
 
 // Packed weights go to the weight arena unless EFFNET_HUGE_PAGES=0 (read once): then to the C heap, a
-// few percent slower but without the arena's costs (a little more peak memory; where the system's memory
-// is fragmented, the kernel may compact it before it hands out a huge page).
+// few percent slower, with no huge pages the kernel may have to compact memory for. (Peak memory is
+// about the same either way: the arena gives the heap's free pages back as it grows.)
 bool packed_on_huge_pages() {
   static const bool on = [] {
     const char* v = std::getenv("EFFNET_HUGE_PAGES");
