@@ -1,7 +1,7 @@
 // f32 GEMM microkernels and B-panel packing (one variant per file, the file named after the function).
 //
 // A microkernel computes one register tile C[mr x nr] (mr <= MR, nr <= NR) of
-//   C = A[mr x kc] * Bpanel[kc x NR]  (+ C when load_c)
+//   C = A[mr x kc] * Bpanel[kc x NR]  (+ C when load_c; the vector kernels add C to the summed products)
 // and, when `ep` is non-null (the last K block), applies the epilogue
 //   v = acc + bias[col]; v += residual[row][col]; v = act(v)
 // for every effnet::Activation (linear, relu, relu6, elu, leakyrelu, prelu per column, sigmoid,
