@@ -75,17 +75,28 @@ Napi::Value CopyBuffer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// shareBuffer(target, source): target names source's memory from now on (same byte size); its own
-// memory is freed. For captured graphs: intermediates whose uses do not overlap share one buffer.
+// shareBuffer(target, source, offset = 0): target names source's memory from byte `offset` on (a multiple
+// of 64; target's bytes and their padding must fit in source's); its own memory is freed. For captured
+// graphs: intermediates whose uses do not overlap are placed in one block of memory.
 Napi::Value ShareBuffer(const Napi::CallbackInfo& info) {
   const uint32_t target = buffer_id_arg(info, 0, "shareBuffer");
   auto source = registry_get(buffer_id_arg(info, 1, "shareBuffer"));
-  auto current = registry_get(target);
-  if (current->bytes() != source->bytes()) {
-    throw effnet::Error("shareBuffer: the target holds " + std::to_string(current->bytes()) + " bytes, the source " +
-                        std::to_string(source->bytes()));
+  size_t offset = 0;
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    const double v = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : -1;
+    if (!(v >= 0) || v != static_cast<double>(static_cast<size_t>(v))) {
+      throw effnet::Error("shareBuffer: the offset (argument 3) must be a non-negative integer");
+    }
+    offset = static_cast<size_t>(v);
   }
-  registry_rebind(target, std::move(source));
+  const size_t bytes = registry_get(target)->bytes();
+  std::shared_ptr<effnet::Buffer> view;
+  try {
+    view = std::make_shared<effnet::Buffer>(std::move(source), offset, bytes);
+  } catch (const effnet::Error& e) {
+    throw effnet::Error(std::string("shareBuffer: ") + e.what());
+  }
+  registry_rebind(target, std::move(view));
   return info.Env().Undefined();
 }
 
@@ -113,17 +124,22 @@ std::vector<effnet::BufferPtr> buffer_list_arg(const Napi::CallbackInfo& info, s
 }
 
 // resetBuffers(zeroIds, [keepIds]): what a new buffer would be, before a captured graph's replay reaches an
-// intermediate's first use: zeroIds are zero-filled, and every buffer of both lists loses the weights
-// packed from it (keepIds are written entirely by that use, so their contents need no zeroing).
+// intermediate's first use: zeroIds are zero-filled, and every buffer of both lists has its padding
+// zeroed (memory shared with other intermediates may hold their values) and loses the weights packed
+// from it (keepIds are written entirely by that use, so their contents need no zeroing).
 Napi::Value ResetBuffers(const Napi::CallbackInfo& info) {
   const std::vector<effnet::BufferPtr> zero = buffer_list_arg(info, 0, "resetBuffers");
   const std::vector<effnet::BufferPtr> keep =
       info.Length() > 1 && !info[1].IsUndefined() ? buffer_list_arg(info, 1, "resetBuffers") : std::vector<effnet::BufferPtr>();
   for (const effnet::BufferPtr& b : zero) {
     if (b->bytes() > 0) std::memset(b->data(), 0, b->bytes());
+    b->zero_padding();
     effnet::packed_cache_forget(b.get());
   }
-  for (const effnet::BufferPtr& b : keep) effnet::packed_cache_forget(b.get());
+  for (const effnet::BufferPtr& b : keep) {
+    b->zero_padding();
+    effnet::packed_cache_forget(b.get());
+  }
   return info.Env().Undefined();
 }
 

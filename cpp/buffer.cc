@@ -56,7 +56,22 @@ Buffer::Buffer(size_t bytes, Init init, Memory memory) : bytes_(bytes), memory_(
   g_count += 1;
 }
 
+Buffer::Buffer(std::shared_ptr<Buffer> parent, size_t offset, size_t bytes)
+    : bytes_(bytes), memory_(Memory::kView), parent_(std::move(parent)) {
+  const size_t rounded = padded_bytes(bytes);
+  const size_t room = padded_bytes(parent_->bytes());
+  if (offset % kAlignment != 0 || rounded < bytes || offset > room || rounded > room - offset) {
+    throw Error("a view of " + std::to_string(bytes) + " bytes at offset " + std::to_string(offset) +
+                " does not fit in a buffer of " + std::to_string(parent_->bytes()) +
+                " bytes (offsets are multiples of 64; the view's padding to 64 bytes must fit too)");
+  }
+  data_ = static_cast<char*>(parent_->data()) + offset;
+}
+
+void Buffer::zero_padding() { std::memset(static_cast<char*>(data_) + bytes_, 0, padded_bytes(bytes_) - bytes_); }
+
 Buffer::~Buffer() {
+  if (memory_ == Memory::kView) return;  // the parent's bytes, counted and freed with it
   if (memory_ == Memory::kHugePages) {
     weight_arena::release(data_, padded_bytes(bytes_));
   } else {

@@ -7,11 +7,11 @@
 //
 // Every buffer the recorded calls name is pinned (binding/registry.cc): it stays valid until the graph
 // is disposed, even when its tensor is disposed. The intermediates are planned like a stack frame:
-// those whose uses do not overlap share one buffer (shareBuffer), and each is reset before its first use
-// in every replay (zero-filled unless that op writes it entirely, and with any weights packed from it
-// dropped), so every op sees what it saw when recorded: a new zero-filled output. The input is copied into the recorded input's buffer and
-// the output copied out into a new tensor. As on the GPU, the function may not read tensor data while
-// recorded.
+// those whose uses do not overlap share one block of memory (shareBuffer), and each is reset before its
+// first use in every replay (zero-filled unless that op writes it entirely, and with any weights packed
+// from it dropped), so every op sees what it saw when recorded: a new zero-filled output. The input is
+// copied into the recorded input's buffer and the output copied out into a new tensor. As on the GPU,
+// the function may not read tensor data while recorded.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {type CallRecorder, NativeCpuBackend} from './backend.js';
@@ -23,7 +23,7 @@ interface CpuGraphEntries {
   pin(id: BufferId): boolean;
   unpin(id: BufferId): void;
   copyBuffer(src: BufferId, dst: BufferId): void;
-  shareBuffer(target: BufferId, source: BufferId): void;
+  shareBuffer(target: BufferId, source: BufferId, offset?: number): void;
   resetBuffers(zeroIds: BufferId[], keepIds?: BufferId[]): void;
   writtenWhole(ids: BufferId[]): boolean[];
 }
@@ -97,17 +97,25 @@ class Recording implements CallRecorder {
 }
 
 /**
- * The replay's memory: intermediates whose uses do not overlap share a buffer (greedy, in order of first
- * use, same byte size), and each is reset before the call that first uses it: zero-filled, unless that
- * call made it and writes it entirely (an op that takes it as a whole output: binding's args.output()),
- * and cleared of weights packed from it either way. Only intermediates the function let go of are
- * shared; the output and any tensor the function kept keep their own buffer. Returns the resets before
- * each call and the bytes the graph keeps.
+ * The replay's memory: intermediates whose uses do not overlap share one block, and each is reset before
+ * the call that first uses it: zero-filled, unless that call made it and writes it entirely (an op that
+ * takes it as a whole output: binding's args.output()), and cleared of weights packed from it either way.
+ * Only intermediates the function let go of are shared; the output and any tensor the function kept keep
+ * their own buffer. Returns the resets before each call and the bytes the graph keeps.
+ *
+ * Placement: in order of first use, each at the lowest offset of the block that no intermediate alive at
+ * the same time holds. A call's output then lands on memory an earlier call has just let go of (still in
+ * cache), not on memory untouched since the previous replay.
  */
-function planMemory(recording: Recording, addon: CpuGraphEntries, outputId: BufferId): {resets: Reset[]; bytes: number} {
+function planMemory(
+  recording: Recording,
+  addon: NativeAddon & CpuGraphEntries,
+  outputId: BufferId,
+): {resets: Reset[]; bytes: number} {
   const resets: Reset[] = recording.calls.map(() => ({zero: [], keep: []}));
-  const shared: {id: BufferId; bytes: number; freeAfter: number}[] = [];
+  const placed: {id: BufferId; offset: number; end: number; first: number; last: number}[] = [];
   let bytes = recording.constantBytes;
+  let blockBytes = 0;
   const order = [...recording.intermediates].filter(([, b]) => b.first >= 0).sort((p, q) => p[1].first - q[1].first);
   const whole = order.length > 0 ? addon.writtenWhole(order.map(([id]) => id)) : [];
   for (const [i, [id, b]] of order.entries()) {
@@ -117,16 +125,26 @@ function planMemory(recording: Recording, addon: CpuGraphEntries, outputId: Buff
       bytes += b.bytes;
       continue;
     }
-    const host = shared.find((h) => h.bytes === b.bytes && h.freeAfter < b.first);
-    if (host != null) {
-      addon.shareBuffer(id, host.id);
-      host.freeAfter = b.last;
-    } else {
-      shared.push({id, bytes: b.bytes, freeAfter: b.last});
-      bytes += b.bytes;
+    // Each intermediate's slot: its bytes and their padding, whole 64-byte lines (binding's views).
+    const slot = Math.max(64, Math.ceil(b.bytes / 64) * 64);
+    const busy = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((p, q) => p.offset - q.offset);
+    let offset = 0;
+    for (const p of busy) {
+      if (offset + slot <= p.offset) break;
+      offset = Math.max(offset, p.end);
+    }
+    placed.push({id, offset, end: offset + slot, first: b.first, last: b.last});
+    blockBytes = Math.max(blockBytes, offset + slot);
+  }
+  if (placed.length > 0) {
+    const block = addon.alloc(blockBytes);
+    try {
+      for (const p of placed) addon.shareBuffer(p.id, block, p.offset);
+    } finally {
+      addon.free(block);  // the views keep its memory
     }
   }
-  return {resets, bytes};
+  return {resets, bytes: bytes + blockBytes};
 }
 
 function cpuBackend(): NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries} {

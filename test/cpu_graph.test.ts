@@ -73,6 +73,26 @@ describe('captured graphs on native-cpu', () => {
     graph.dispose();
   });
 
+  it('intermediates of different sizes share one block: each op writes where an earlier one has finished', () => {
+    // Every intermediate a different size: no two could share a whole buffer.
+    const shrink = (x: tf.Tensor) => {
+      let y = x;
+      for (let i = 0; i < 8; i++) y = tf.relu(tf.slice(tf.add(y, tf.scalar(i % 2 === 0 ? -0.1 : 0.2)), [0, 0], [64 - 4 * (i + 1), 64]));
+      return y;
+    };
+    const graph = captureCpuGraph(shrink, [64, 64]);
+    const bytes = 64 * 64 * 4;
+    // 24 intermediates of up to the input's size (about 12 inputs' worth together), two or three alive
+    // at once, and the output.
+    expect(graph.poolBytes).toBeLessThanOrEqual(3 * bytes + 1024);
+    for (const seed of [23, 24]) {
+      const x = tf.tensor2d(randomFloats(64 * 64, seed), [64, 64]);
+      expect(Array.from(valuesOf(graph.run(x)))).toEqual(Array.from(valuesOf(tf.tidy(() => shrink(x)))));
+      x.dispose();
+    }
+    graph.dispose();
+  });
+
   it('the identity: the output is the input buffer, copied out; a graph cannot run inside a capture', () => {
     const memBefore = nativeMemory();
     const graph = captureCpuGraph((x) => x, [3]);
@@ -134,6 +154,34 @@ describe('captured graphs on native-cpu', () => {
     addon.unpin(123456789);
     addon.free(b);
     addon.free(c);
+    expect(nativeMemory()).toEqual(before);
+  });
+
+  it('shareBuffer: a buffer becomes a view of another at an offset; resetBuffers zeroes its padding', () => {
+    const addon = (tf.findBackend('native-cpu') as unknown as {addon: Record<string, (...a: unknown[]) => unknown>}).addon;
+    const floats = (id: number) => Array.from(new Float32Array(addon.read(id) as ArrayBuffer));
+    const before = nativeMemory();
+    const block = addon.create(new Float32Array(64).map((_, i) => i + 1)) as number;  // 256 bytes
+    const a = addon.create(new Float32Array([-1, -2, -3])) as number;
+    addon.shareBuffer(a, block, 64);
+    expect(floats(a)).toEqual([17, 18, 19]);  // the block's floats 16-18
+    addon.write(a, new Float32Array([7, 8, 9]));
+    expect(floats(block).slice(15, 20)).toEqual([16, 7, 8, 9, 20]);
+    addon.resetBuffers([], [a]);  // its padding: floats 19-31 of the block
+    expect(floats(block).slice(15, 33)).toEqual([16, 7, 8, 9, ...new Array(13).fill(0), 33]);
+    addon.resetBuffers([a]);
+    expect(floats(block).slice(15, 20)).toEqual([16, 0, 0, 0, 0]);
+    expect(addon.free(block)).toBe(true);
+    addon.write(a, new Float32Array([4, 5, 6]));  // the view keeps the block's memory
+    expect(floats(a)).toEqual([4, 5, 6]);
+    const b = addon.alloc(12) as number, c = addon.alloc(256) as number;
+    expect(() => addon.shareBuffer(b, c, 32)).toThrow(/shareBuffer: a view of 12 bytes at offset 32 does not fit .*multiples of 64/);
+    expect(() => addon.shareBuffer(b, c, 256)).toThrow(/shareBuffer: a view of 12 bytes at offset 256 does not fit in a buffer of 256 bytes/);
+    expect(() => addon.shareBuffer(c, b)).toThrow(/shareBuffer: a view of 256 bytes at offset 0 does not fit in a buffer of 12 bytes/);
+    expect(() => addon.shareBuffer(b, c, -64)).toThrow(/shareBuffer: the offset \(argument 3\) must be a non-negative integer/);
+    expect(() => addon.shareBuffer(b, c, 'x')).toThrow(/must be a non-negative integer/);
+    addon.shareBuffer(b, c, 192);  // the last line
+    for (const id of [a, b, c]) addon.free(id);
     expect(nativeMemory()).toEqual(before);
   });
 

@@ -21,10 +21,15 @@ class Buffer {
   enum class Memory {
     kHeap,       // the C heap
     kHugePages,  // the weight arena (effnet/weight_arena.h), for packed weights
+    kView,       // another buffer's (see the view constructor)
   };
 
   // Allocates `bytes` (0 allowed). Throws effnet::Error when the allocation fails.
   explicit Buffer(size_t bytes, Init init = Init::kZero, Memory memory = Memory::kHeap);
+  // A view of `parent`'s bytes from `offset` on: `bytes` bytes and their padding, which must lie inside
+  // the parent's padded bytes, at a multiple of 64. It keeps the parent alive and counts no bytes of
+  // its own. Throws effnet::Error when it does not fit. Its contents are what the memory held.
+  Buffer(std::shared_ptr<Buffer> parent, size_t offset, size_t bytes);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -32,6 +37,9 @@ class Buffer {
   void* data() { return data_; }
   const void* data() const { return data_; }
   size_t bytes() const { return bytes_; }
+  // Zeroes the bytes past bytes() up to the 64-byte padding, which vector kernels may load; a view's
+  // may hold what an earlier user of the memory left there.
+  void zero_padding();
 
   // Bytes held by all live buffers, and how many there are.
   static size_t bytes_in_use();
@@ -41,6 +49,7 @@ class Buffer {
   void* data_ = nullptr;
   size_t bytes_ = 0;
   Memory memory_ = Memory::kHeap;
+  std::shared_ptr<Buffer> parent_;  // a view's
 };
 
 using BufferPtr = std::shared_ptr<Buffer>;
