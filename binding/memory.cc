@@ -36,6 +36,7 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
   auto buffer = registry_get_for_overwrite(id, array.bytes);  // no zero fill when the copy covers it
   check_write_size(id, buffer->bytes(), array.bytes);
   if (array.bytes > 0) std::memcpy(buffer->data(), array.data, array.bytes);
+  effnet::packed_cache_forget(buffer.get());  // forms packed from the old contents are stale
   return info.Env().Undefined();
 }
 
@@ -72,6 +73,7 @@ Napi::Value CopyBuffer(const Napi::CallbackInfo& info) {
                         std::to_string(dst->bytes()));
   }
   if (src != dst && src->bytes() > 0) std::memcpy(dst->data(), src->data(), src->bytes());
+  effnet::packed_cache_forget(dst.get());  // forms packed from the old contents (a graph's input) are stale
   return info.Env().Undefined();
 }
 

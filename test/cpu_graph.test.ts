@@ -55,6 +55,27 @@ describe('captured graphs on native-cpu', () => {
     graph.dispose();
   });
 
+  it("the graph's input as a packed operand (a fused matmul's B, a conv filter) is packed again on every replay", () => {
+    // The input buffer keeps its identity across replays while its contents change: forms packed from
+    // the contents of the capture (zeros) or of the previous replay must not serve the next.
+    const a = tf.tensor2d(randomFloats(12, 31), [3, 4]);
+    const image = tf.tensor4d(randomFloats(36, 32), [1, 3, 3, 4]);
+    const forwards: [string, (x: tf.Tensor) => tf.Tensor][] = [
+      ['fused matmul B', (x) => tf.fused.matMul({a, b: x as tf.Tensor2D})],
+      ['conv2d filter', (x) => tf.conv2d(image, tf.reshape(x, [1, 1, 4, 5]) as tf.Tensor4D, 1, 'same')],
+    ];
+    for (const [name, forward] of forwards) {
+      const graph = captureCpuGraph(forward, [4, 5]);
+      for (const seed of [33, 34]) {
+        const x = tf.tensor2d(randomFloats(20, seed), [4, 5]);
+        expect(Array.from(valuesOf(graph.run(x))), `${name}, seed ${seed}`).toEqual(Array.from(valuesOf(tf.tidy(() => forward(x)))));
+        x.dispose();
+      }
+      graph.dispose();
+    }
+    tf.dispose([a, image]);
+  });
+
   it('intermediates whose uses do not overlap share memory', () => {
     const chain = (x: tf.Tensor) => {
       let y = x;
