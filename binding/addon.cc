@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   binding::init_diagnostics(env, exports);
   binding::init_mbconv(env, exports);
   binding::init_head(env, exports);
+  binding::init_graph_replay(env, exports);
   return exports;
 }
 }  // namespace

@@ -15,4 +15,5 @@ void init_layout(Napi::Env env, Napi::Object exports);       // layout.cc: Trans
 void init_diagnostics(Napi::Env env, Napi::Object exports);  // diagnostics.cc: machine ceilings for benchmarks
 void init_mbconv(Napi::Env env, Napi::Object exports);       // mbconv.cc: EffnetMBConv (fused MBConv block)
 void init_head(Napi::Env env, Napi::Object exports);         // head.cc: EffnetHead (fused EfficientNet head)
+void init_graph_replay(Napi::Env env, Napi::Object exports); // graph_replay.cc: compiled CPU graph replays
 }  // namespace binding

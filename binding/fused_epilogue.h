@@ -26,8 +26,7 @@ class FusedEpilogue {
       const float* bias = args.data<float>("bias", element_count(bias_shape_, args.op()),
                                            effnet::DType::kFloat32, keep);
       if (effnet::broadcast_kind(bias_shape_, out_shape) == effnet::BroadcastKind::kPerColumn) {
-        bias_cols_ = effnet::per_column_values(bias, bias_shape_, n);
-        params_.bias = bias_cols_.data();
+        bias_ = bias;
       } else {
         bias_full_ = bias;
       }
@@ -44,8 +43,7 @@ class FusedEpilogue {
       const float* prelu = args.data<float>("prelu", element_count(prelu_shape_, args.op()),
                                             effnet::DType::kFloat32, keep);
       if (effnet::broadcast_kind(prelu_shape_, out_shape) == effnet::BroadcastKind::kPerColumn) {
-        prelu_cols_ = effnet::per_column_values(prelu, prelu_shape_, n);
-        params_.prelu = prelu_cols_.data();
+        prelu_ = prelu;
       } else {
         prelu_full_ = prelu;
         params_.act = effnet::Activation::kLinear;  // applied after the GEMM, broadcast
@@ -53,11 +51,19 @@ class FusedEpilogue {
     }
   }
 
+  // The GEMM epilogue; valid after before().
   const effnet::GemmEpilogueParams& params() const { return params_; }
   // Whether the output must be pre-filled (with the broadcast bias) and accumulated into.
   bool accumulate() const { return bias_full_ != nullptr; }
 
-  void before(float* out) const {
+  // Reads the bias and slopes (on every run of a prepared call: they may be a graph's intermediates) and
+  // pre-fills the output where the bias is broadcast whole.
+  void before(float* out) {
+    const size_t n = out_shape_.empty() ? 1 : static_cast<size_t>(out_shape_.back());
+    if (bias_ != nullptr) bias_cols_ = effnet::per_column_values(bias_, bias_shape_, n);
+    if (prelu_ != nullptr) prelu_cols_ = effnet::per_column_values(prelu_, prelu_shape_, n);
+    params_.bias = bias_ != nullptr ? bias_cols_.data() : nullptr;
+    params_.prelu = prelu_ != nullptr ? prelu_cols_.data() : nullptr;
     if (bias_full_ != nullptr) effnet::broadcast_to(bias_full_, bias_shape_, out_shape_, out);
   }
   void after(float* out) const {
@@ -87,6 +93,8 @@ class FusedEpilogue {
   effnet::GemmEpilogueParams params_;
   std::vector<float> bias_cols_, prelu_cols_;
   std::vector<int64_t> bias_shape_, prelu_shape_;
+  const float* bias_ = nullptr;   // per-column bias, read into bias_cols_ by before()
+  const float* prelu_ = nullptr;  // per-column slopes, read into prelu_cols_ by before()
   const float* bias_full_ = nullptr;
   const float* prelu_full_ = nullptr;
 };

@@ -1,17 +1,19 @@
 // EffnetMBConv entry (one fused MBConv block): unpack the options, call the engine.
+#include <utility>
+
 #include "args.h"
 #include "effnet/mbconv.h"
 #include "families.h"
 #include "mbconv_options.h"
+#include "prepared.h"
 
 namespace binding {
 namespace {
 
 // Options: binding/mbconv_options.h (read_mbconv_params, read_mbconv_buffers).
-Napi::Value MBConv(const Napi::CallbackInfo& info) {
-  Args args(info, "EffnetMBConv");
+PreparedCall PrepareMBConv(const Args& args) {
   const effnet::MBConvParams p = read_mbconv_params(args);
-  const MBConvBuffers<Args> b = read_mbconv_buffers(args, p);
+  MBConvBuffers<Args> b = read_mbconv_buffers(args, p);
   auto f32 = [](const effnet::BufferPtr& buffer) { return static_cast<const float*>(buffer->data()); };
   effnet::MBConvWeights w;
   if (p.has_expand) {
@@ -26,12 +28,16 @@ Napi::Value MBConv(const Napi::CallbackInfo& info) {
   w.se_expand_bias = f32(b.se_expand_bias);
   w.project_kernel = b.project_kernel;
   w.project_bias = f32(b.project_bias);
-  effnet::mbconv(p, f32(b.x), w, static_cast<float*>(b.out->data()));
-  return info.Env().Undefined();
+  // b holds the buffers whose data w's bias pointers point into.
+  return [p, b = std::move(b), w = std::move(w)]() {
+    effnet::mbconv(p, static_cast<const float*>(b.x->data()), w, static_cast<float*>(b.out->data()));
+  };
 }
 
 }  // namespace
 
-void init_mbconv(Napi::Env env, Napi::Object exports) { export_entry(env, exports, "mbconv", MBConv); }
+void init_mbconv(Napi::Env env, Napi::Object exports) {
+  export_prepared_entry(env, exports, "mbconv", "EffnetMBConv", PrepareMBConv);
+}
 
 }  // namespace binding

@@ -10,6 +10,7 @@
 #include "families.h"
 #include "memory_options.h"
 #include "registry.h"
+#include "replay_reset.h"
 
 namespace binding {
 namespace {
@@ -133,15 +134,8 @@ Napi::Value ResetBuffers(const Napi::CallbackInfo& info) {
   const std::vector<effnet::BufferPtr> zero = buffer_list_arg(info, 0, "resetBuffers");
   const std::vector<effnet::BufferPtr> keep =
       info.Length() > 1 && !info[1].IsUndefined() ? buffer_list_arg(info, 1, "resetBuffers") : std::vector<effnet::BufferPtr>();
-  for (const effnet::BufferPtr& b : zero) {
-    if (b->bytes() > 0) std::memset(b->data(), 0, b->bytes());
-    b->zero_padding();
-    effnet::packed_cache_forget(b.get());
-  }
-  for (const effnet::BufferPtr& b : keep) {
-    b->zero_padding();
-    effnet::packed_cache_forget(b.get());
-  }
+  for (const effnet::BufferPtr& b : zero) reset_for_replay(*b, /*zero_fill=*/true);
+  for (const effnet::BufferPtr& b : keep) reset_for_replay(*b, /*zero_fill=*/false);
   return info.Env().Undefined();
 }
 

@@ -164,6 +164,12 @@ void export_entry(Napi::Env env, Napi::Object exports, const char* name, Entry f
                         name));
 }
 
+void export_closure(Napi::Env env, Napi::Object exports, const char* name, ClosureEntry fn) {
+  exports.Set(name, Napi::Function::New(
+                        env, [fn](const Napi::CallbackInfo& info) { return call_entry(info, [&] { return fn(info); }); },
+                        name));
+}
+
 void export_entries(Napi::Env env, Napi::Object exports, const std::vector<EntryName>& names, KernelEntry fn) {
   for (const EntryName& n : names) {
     const char* op = n.op;

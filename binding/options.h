@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ class OptionReader {
  public:
   // `op` is the tfjs kernel name, used as the prefix of every error message.
   OptionReader(const Napi::CallbackInfo& info, const char* op);
+  // The options object itself (a call prepared for a graph's replay: binding/prepared.h).
+  OptionReader(Napi::Object options, const char* op) : op_(op), object_(options) {}
 
   const char* op() const { return op_; }
   bool has(const char* key) const;
@@ -136,6 +139,10 @@ size_t element_count(const std::vector<int64_t>& shape, const char* op);
 using Entry = Napi::Value (*)(const Napi::CallbackInfo&);
 // Exports `fn` as `name`, wrapped so that every C++ exception becomes a JavaScript Error.
 void export_entry(Napi::Env env, Napi::Object exports, const char* name, Entry fn);
+
+// export_entry for an entry that is a closure.
+using ClosureEntry = std::function<Napi::Value(const Napi::CallbackInfo&)>;
+void export_closure(Napi::Env env, Napi::Object exports, const char* name, ClosureEntry fn);
 
 // An entry that serves several tfjs kernels: called with the kernel's name `op`.
 using KernelEntry = Napi::Value (*)(const Napi::CallbackInfo&, const char* op);

@@ -1,6 +1,8 @@
 // Captured graphs on native-cpu: the addon calls a function makes are recorded once, for one input shape,
 // and replayed by calling the same entries with the same options, with none of tfjs's per-op work in
-// between (kernel lookup, shape checks, tensor bookkeeping, allocation of outputs).
+// between (kernel lookup, shape checks, tensor bookkeeping, allocation of outputs). Where every recorded
+// entry has a preparer (binding/prepared.h: convolutions, fused MBConv blocks, the fused head), the addon
+// prepares the calls once and a replay is one call to it (binding/graph_replay.cc).
 //
 //   const graph = captureCpuGraph((x) => model.predict(x), [1, 224, 224, 3]);
 //   const logits = graph.run(input);
@@ -26,6 +28,10 @@ interface CpuGraphEntries {
   shareBuffer(target: BufferId, source: BufferId, offset?: number): void;
   resetBuffers(zeroIds: BufferId[], keepIds?: BufferId[]): void;
   writtenWhole(ids: BufferId[]): boolean[];
+  /** binding/graph_replay.cc: the calls prepared once and replayed natively; null when an entry cannot be. */
+  compileGraph?(entries: string[], options: object[], zeroIds: BufferId[][], keepIds: BufferId[][]): number | null;
+  replayGraph?(id: number): void;
+  releaseGraph?(id: number): boolean;
 }
 
 type Entry = (options: object) => void;
@@ -48,7 +54,7 @@ interface Reset {
 
 /** Records a capture: the calls in order, and pins every buffer they (or the function) touch. */
 class Recording implements CallRecorder {
-  readonly calls: {fn: Entry; options: object}[] = [];
+  readonly calls: {entry: string; fn: Entry; options: object}[] = [];
   readonly pinned: BufferId[] = [];
   readonly intermediates = new Map<BufferId, Intermediate>();
   /** Bytes of the buffers made with values while recording (constants). */
@@ -74,7 +80,7 @@ class Recording implements CallRecorder {
   called(entry: string, options: object): void {
     const index = this.calls.length;
     // run() has just called it, so it exists.
-    this.calls.push({fn: this.addon[entry] as Entry, options});
+    this.calls.push({entry, fn: this.addon[entry] as Entry, options});
     // The buffers looked up since the previous call are this call's.
     for (const id of this.window) {
       const b = this.intermediates.get(id);
@@ -207,6 +213,8 @@ class CpuGraph implements NativeGraph {
   readonly poolBytes: number;
 
   private readonly resets: Reset[];
+  /** The addon's compiled replay (binding/graph_replay.cc), or null: calls are replayed from here. */
+  private compiled: number | null = null;
 
   constructor(
     private readonly backend: NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries},
@@ -222,6 +230,23 @@ class CpuGraph implements NativeGraph {
     this.nodes = recording.calls.length;
     this.poolBytes = plan.bytes;
     this.resets = plan.resets;
+    // Where every call's entry can be prepared (options read and buffers looked up once), a replay is
+    // one addon call that runs them all.
+    const addon = backend.addon;
+    if (typeof addon.compileGraph === 'function') {
+      const calls = recording.calls;
+      this.compiled = addon.compileGraph(
+        calls.map((c) => c.entry),
+        calls.map((c) => c.options),
+        plan.resets.map((r) => r.zero),
+        plan.resets.map((r) => r.keep),
+      );
+    }
+  }
+
+  /** Whether replays run as one addon call (every recorded entry could be prepared). */
+  get compiledReplay(): boolean {
+    return this.compiled != null;
   }
 
   get disposed(): boolean {
@@ -238,11 +263,15 @@ class CpuGraph implements NativeGraph {
     }
     const addon = this.backend.addon;
     addon.copyBuffer(this.backend.bufferOf(x, 'NativeGraph.run'), this.inputId);
-    const calls = recording.calls;
-    for (let i = 0; i < calls.length; i++) {
-      const reset = this.resets[i];
-      if (reset.zero.length > 0 || reset.keep.length > 0) addon.resetBuffers(reset.zero, reset.keep);
-      calls[i].fn(calls[i].options);
+    if (this.compiled != null) {
+      addon.replayGraph!(this.compiled);
+    } else {
+      const calls = recording.calls;
+      for (let i = 0; i < calls.length; i++) {
+        const reset = this.resets[i];
+        if (reset.zero.length > 0 || reset.keep.length > 0) addon.resetBuffers(reset.zero, reset.keep);
+        calls[i].fn(calls[i].options);
+      }
     }
     const out = this.backend.makeOutput([...this.outputShape], this.outputDtype);
     try {
@@ -256,6 +285,8 @@ class CpuGraph implements NativeGraph {
 
   dispose(): void {
     if (this.recording == null) return;
+    if (this.compiled != null) this.backend.addon.releaseGraph!(this.compiled);
+    this.compiled = null;
     this.recording.release();
     this.recording = null;
   }

@@ -76,6 +76,48 @@ describe('captured graphs on native-cpu', () => {
     tf.dispose([a, image]);
   });
 
+  it('compiled replays (every entry prepared once): a computed bias is read again on every replay', () => {
+    // Both calls are fusedConv2d, so the replay runs in the addon; the second conv's bias is the first's
+    // output, an intermediate whose values change with the input.
+    const filter = tf.tensor4d(randomFloats(4 * 6, 41), [1, 1, 4, 6]);
+    const image = tf.tensor4d(randomFloats(3 * 3 * 4, 42), [1, 3, 3, 4]);
+    const forward = (x: tf.Tensor) => {
+      const bias = tf.reshape(tf.fused.conv2d({x: x as tf.Tensor4D, filter, strides: 1, pad: 'valid', activation: 'relu'}), [6]);
+      return tf.fused.conv2d({x: image, filter, strides: 1, pad: 'same', bias, activation: 'elu'});
+    };
+    const graph = captureCpuGraph(forward, [1, 1, 1, 4]);
+    expect((graph as unknown as {compiledReplay: boolean}).compiledReplay).toBe(true);
+    for (const seed of [43, 44]) {
+      const x = tf.tensor4d(randomFloats(4, seed), [1, 1, 1, 4]);
+      expect(Array.from(valuesOf(graph.run(x))), `seed ${seed}`).toEqual(Array.from(valuesOf(tf.tidy(() => forward(x)))));
+      x.dispose();
+    }
+    graph.dispose();
+    expect(graph.disposed).toBe(true);
+    // A graph with entries that have no preparer (relu, add) replays call by call from JavaScript.
+    const small = captureCpuGraph((x) => tf.relu(tf.add(x, x)), [4]);
+    expect((small as unknown as {compiledReplay: boolean}).compiledReplay).toBe(false);
+    small.dispose();
+    tf.dispose([filter, image]);
+  });
+
+  it('the compiled-graph entries check their arguments', () => {
+    const addon = (tf.findBackend('native-cpu') as unknown as {addon: Record<string, (...a: unknown[]) => unknown>}).addon;
+    expect(() => addon.compileGraph()).toThrow(/compileGraph: expected an array of entry names as argument 1/);
+    expect(() => addon.compileGraph(['mbconv'], [{}], [[]])).toThrow(/expected an array of buffer-id arrays \(keepIds\) as argument 4/);
+    expect(() => addon.compileGraph(['mbconv'], [], [], [])).toThrow(/must have the same length/);
+    expect(() => addon.compileGraph([3], [{}], [[]], [[]])).toThrow(/entries\[0\] is not a string/);
+    expect(addon.compileGraph(['relu'], [{}], [[]], [[]])).toBe(null);  // no preparer: replayed from JavaScript
+    expect(() => addon.compileGraph(['mbconv'], [7], [[]], [[]])).toThrow(/options\[0\] is not an object/);
+    expect(() => addon.compileGraph(['mbconv'], [{}], [[]], [[]])).toThrow(/EffnetMBConv: missing option 'batch'/);
+    expect(() => addon.compileGraph(['head'], [{}], [['x']], [[]])).toThrow(/zeroIds\[0\] must be an array of buffer ids/);
+    expect(() => addon.compileGraph(['head'], [{}], [[123456789]], [[]])).toThrow(/no native buffer with id 123456789/);
+    expect(() => addon.replayGraph()).toThrow(/replayGraph: expected a compiled graph id/);
+    expect(() => addon.replayGraph(123456789)).toThrow(/replayGraph: no compiled graph with id 123456789/);
+    expect(addon.releaseGraph(123456789)).toBe(false);
+    expect(() => addon.releaseGraph('x')).toThrow(/releaseGraph: expected a compiled graph id/);
+  });
+
   it('intermediates whose uses do not overlap share memory', () => {
     const chain = (x: tf.Tensor) => {
       let y = x;
@@ -137,6 +179,7 @@ describe('captured graphs on native-cpu', () => {
       setThreads(threads);
       const eager = xs.map((x) => valuesOf(model.predict(x)));
       const graph = captureGraph((x) => model.predict(x), shape);  // native-cpu: a CPU graph
+      expect((graph as unknown as {compiledReplay: boolean}).compiledReplay, 'stem, blocks and head replay natively').toBe(true);
       const a = graph.run(xs[0]);
       const b = graph.run(xs[1]);
       expect(Array.from(valuesOf(a)), `threads ${threads}`).toEqual(Array.from(eager[0]));

@@ -133,7 +133,7 @@ describe('op entries reject bad options with a clear Error', () => {
 
   it('every op entry answers missing or garbage options with an Error, in a process that survives', () => {
     // Run in a child process: a crash there fails this test instead of taking the test runner down.
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'info', 'setThreads', 'setIsa', 'winogradMode'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode'];
     const script = `
       const addon = require(process.argv[process.argv.length - 1]);
       const skip = new Set(${JSON.stringify(memoryEntries)});
@@ -280,7 +280,7 @@ describe('native entries called with mutated options from real tfjs calls', () =
     const calls = await recordNativeCalls();
     // Every op entry of the addon is exercised (benchmark and diagnostic probes aside).
     const recorded = new Set(calls.map((c) => c.entry));
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile'];
     const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
     expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
     const report = runWithAddon<{entry: string; key: string; kind: string; threw: boolean; message?: string}[]>(
