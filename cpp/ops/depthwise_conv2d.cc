@@ -1,5 +1,6 @@
 // Depthwise 2-D convolution: kernel choice, weight packing, threading over batch x output rows.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -35,20 +36,31 @@ const FixedKernel kFixed[] = {
     {5, 2, Isa::kPortable, dwconv::dwconv_5x5s2_portable, dwconv::kTilePortable, "dwconv_5x5s2_portable"},
 };
 
-// [kh][kw][C] -> [ceil(C/tile)][kh*kw][tile], zero-padded channel tail.
+// [kh][kw][C] -> [ceil(C/tile)][kh*kw][tile], zero-padded channel tail, then one more tile whose first
+// float is 1 when every weight is finite and 0 otherwise (kFiniteFlag).
 BufferPtr pack_weights(const float* filter, size_t taps, size_t C, size_t tile) {
   const size_t blocks = (C + tile - 1) / tile;
-  auto packed = packed_buffer(blocks * taps * tile * sizeof(float));
+  auto packed = packed_buffer((blocks * taps + 1) * tile * sizeof(float));
   float* dst = static_cast<float*>(packed->data());
   std::memset(dst, 0, packed->bytes());
+  bool finite = true;
   for (size_t b = 0; b < blocks; ++b) {
     for (size_t t = 0; t < taps; ++t) {
       for (size_t l = 0; l < tile && b * tile + l < C; ++l) {
-        dst[(b * taps + t) * tile + l] = filter[t * C + b * tile + l];
+        const float v = filter[t * C + b * tile + l];
+        dst[(b * taps + t) * tile + l] = v;
+        finite = finite && std::isfinite(v);
       }
     }
   }
+  dst[blocks * taps * tile] = finite ? 1.f : 0.f;
   return packed;
+}
+
+// Whether the weights packed by pack_weights are all finite.
+bool packed_weights_finite(const BufferPtr& packed, size_t taps, size_t C, size_t tile) {
+  const size_t blocks = (C + tile - 1) / tile;
+  return static_cast<const float*>(packed->data())[blocks * taps * tile] != 0.f;
 }
 
 void validate(const DepthwiseConv2DParams& p) {
@@ -83,6 +95,12 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
                                    ",c=" + std::to_string(C) + ",tile=" + std::to_string(k.tile);
         const float* src = static_cast<const float*>(filter->data());
         plan.weights = packed_for(filter, layout, [&] { return pack_weights(src, taps, C, k.tile); });
+        // The AVX-512 kernels' edge columns multiply the zeros outside a row by the weights, which an
+        // infinite or NaN weight would turn into NaN: such filters run the portable kernels, which skip
+        // those taps as the reference does.
+        if (isa == Isa::kAvx512 && !packed_weights_finite(plan.weights, taps, C, k.tile)) {
+          return plan_depthwise_rows(p, filter, Isa::kPortable);
+        }
         plan.kernel = k.fn;
         plan.name = k.name;
         plan.channel_tile = k.tile;

@@ -65,7 +65,8 @@ struct DepthwiseRowPlan {
   bool channel_sums = false;
 };
 
-// Chooses the row kernel for `p` at `isa` and packs `filter` for it (cached per filter buffer).
+// Chooses the row kernel for `p` at `isa` and packs `filter` for it (cached per filter buffer). At
+// AVX-512 a filter with an infinite or NaN weight gets the portable kernel (see kernels/dwconv/dwconv.h).
 DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa);
 
 // RowArgs for `plan` with everything but `rows` and `out` filled in. bias / prelu: nullptr or

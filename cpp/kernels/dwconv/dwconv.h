@@ -4,7 +4,9 @@
 // filter touches (row pointers; nullptr for a row that lies in the padding) so the same kernels
 // serve a whole tensor (cpp/ops/depthwise_conv2d.cc) or rows produced on the fly by a fused block.
 // Column padding is handled inside the kernels (interior fast path + border path), never by a
-// padded copy of the input.
+// padded copy of the input. The AVX-512 fixed-size kernels' border path multiplies zeros by the taps
+// that fall outside the row, so they need finite weights (plan_depthwise_rows sends other filters
+// to the portable kernels).
 //
 // Variants (the file name is the function name):
 //   dwconv-{3x3,5x5}s{1,2}-{avx512,avx2,portable}.cc   channel multiplier 1, dilation 1,
