@@ -265,16 +265,19 @@ describe('AVX-512 register tiles', () => {
   // AVX-512 tile, full and masked (20, 68 and 37 leave the ymm half of 14x24 and 8x40 partly masked).
   const TILES: [number, string][] = [
     [12, '14x16-avx512'],
-    [45, '14x16-avx512'],
+    [16, '14x16-avx512'],
     [20, '14x24-avx512'],
     [24, '14x24-avx512'],
     [68, '14x24-avx512'],
-    [96, '12x32-avx512'],
+    [30, '12x32-avx512'],
+    [32, '12x32-avx512'],
     [128, '6x64-avx512'],
     [112, '3x112-avx512'],
     [100, '3x112-avx512'],
     [40, '8x40-avx512'],
     [37, '8x40-avx512'],
+    [45, '8x48-avx512'],
+    [144, '8x48-avx512'],
   ];
 
   it.skipIf(nativeInfo().detectedIsa !== 'avx512')('the tile each width runs', () => {

@@ -47,6 +47,8 @@ void gemm_8x40_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_
                       size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_8x48_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                      size_t c_stride, bool load_c, const Epilogue* ep);
 // AVX2 + FMA (8 floats a vector): 16 ymm registers.
 void gemm_6x16_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                     size_t c_stride, bool load_c, const Epilogue* ep);

@@ -1,0 +1,18 @@
+// AVX-512 GEMM microkernel, 8 rows x 48 columns (24 zmm accumulators, 3 B vectors, 8 broadcasts per
+// k): for N = 48k, where 6x64 would pad and 14x16 loads a broadcast per FMA.
+#include "gemm-avx512.inc"
+
+namespace effnet {
+namespace gemm {
+
+void gemm_8x48_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                      size_t c_stride, bool load_c, const Epilogue* ep) {
+  // A partial tile (the last rows of M) runs a shorter tile instead of computing rows it discards.
+  if (mr <= 2) return gemm_avx512_tile<2, 3>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 4) return gemm_avx512_tile<4, 3>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 6) return gemm_avx512_tile<6, 3>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  gemm_avx512_tile<8, 3>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+}
+
+}  // namespace gemm
+}  // namespace effnet
