@@ -118,22 +118,28 @@ describe('captured graphs on native-cpu', () => {
     expect(() => addon.releaseGraph('x')).toThrow(/releaseGraph: expected a compiled graph id/);
   });
 
+  // Captures `forward` on a 64x64 input, checks the graph's memory against `maxPoolBytes` and its replays
+  // against op-by-op runs.
+  function expectPlannedReplays(forward: (x: tf.Tensor) => tf.Tensor, maxPoolBytes: number, seeds: number[]): void {
+    const graph = captureCpuGraph(forward, [64, 64]);
+    expect(graph.poolBytes).toBeLessThanOrEqual(maxPoolBytes);
+    for (const seed of seeds) {
+      const x = tf.tensor2d(randomFloats(64 * 64, seed), [64, 64]);
+      expect(Array.from(valuesOf(graph.run(x))), `seed ${seed}`).toEqual(Array.from(valuesOf(tf.tidy(() => forward(x)))));
+      x.dispose();
+    }
+    graph.dispose();
+  }
+  const inputBytes = 64 * 64 * 4;
+
   it('intermediates whose uses do not overlap share memory', () => {
     const chain = (x: tf.Tensor) => {
       let y = x;
       for (let i = 0; i < 8; i++) y = tf.relu(tf.add(y, tf.scalar(i % 2 === 0 ? -0.1 : 0.2)));
       return y;
     };
-    const graph = captureCpuGraph(chain, [64, 64]);
-    const bytes = 64 * 64 * 4;
     // 16 op outputs of the input's size: shared, a few buffers and the output; scalars aside.
-    expect(graph.poolBytes).toBeLessThanOrEqual(4 * bytes + 64);
-    for (const seed of [21, 22]) {
-      const x = tf.tensor2d(randomFloats(64 * 64, seed), [64, 64]);
-      expect(Array.from(valuesOf(graph.run(x)))).toEqual(Array.from(valuesOf(tf.tidy(() => chain(x)))));
-      x.dispose();
-    }
-    graph.dispose();
+    expectPlannedReplays(chain, 4 * inputBytes + 64, [21, 22]);
   });
 
   it('intermediates of different sizes share one block: each op writes where an earlier one has finished', () => {
@@ -143,17 +149,9 @@ describe('captured graphs on native-cpu', () => {
       for (let i = 0; i < 8; i++) y = tf.relu(tf.slice(tf.add(y, tf.scalar(i % 2 === 0 ? -0.1 : 0.2)), [0, 0], [64 - 4 * (i + 1), 64]));
       return y;
     };
-    const graph = captureCpuGraph(shrink, [64, 64]);
-    const bytes = 64 * 64 * 4;
     // 24 intermediates of up to the input's size (about 12 inputs' worth together), two or three alive
     // at once, and the output.
-    expect(graph.poolBytes).toBeLessThanOrEqual(3 * bytes + 1024);
-    for (const seed of [23, 24]) {
-      const x = tf.tensor2d(randomFloats(64 * 64, seed), [64, 64]);
-      expect(Array.from(valuesOf(graph.run(x)))).toEqual(Array.from(valuesOf(tf.tidy(() => shrink(x)))));
-      x.dispose();
-    }
-    graph.dispose();
+    expectPlannedReplays(shrink, 3 * inputBytes + 1024, [23, 24]);
   });
 
   it('the identity: the output is the input buffer, copied out; a graph cannot run inside a capture', () => {
