@@ -262,6 +262,7 @@ class CpuGraph implements NativeGraph {
       throw new Error('NativeGraph.run: a graph cannot run inside a function being captured; capture the function it replays instead');
     }
     const addon = this.backend.addon;
+    // Copied into the recorded input's buffer, not rebound to x's: compiled calls hold that buffer.
     addon.copyBuffer(this.backend.bufferOf(x, 'NativeGraph.run'), this.inputId);
     if (this.compiled != null) {
       addon.replayGraph!(this.compiled);
