@@ -28,6 +28,8 @@ class OptionReader {
   OptionReader(Napi::Object options, const char* op) : op_(op), object_(options) {}
 
   const char* op() const { return op_; }
+  // The options object.
+  Napi::Object options() const { return object_; }
   bool has(const char* key) const;
   int64_t integer(const char* key) const;
   int64_t integer_or(const char* key, int64_t fallback) const;

@@ -1,25 +1,27 @@
 // Entries of the reduction family: reduce (Sum, Mean, Max, Min, Prod, All, Any), argReduce
 // (ArgMax, ArgMin), softmax.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "args.h"
 #include "effnet/elementwise.h"
 #include "families.h"
+#include "prepared.h"
 #include "reduce_options.h"
 
 namespace binding {
 namespace {
 
-// reduce({op, x, out, shape, axes, xDtype, outDtype}); axes in [0, rank).
-Napi::Value Reduce(const Napi::CallbackInfo& info) {
-  const std::string kernel = kernel_option(info, "reduce");
-  Args args(info, kernel.c_str());
+// reduce({op, x, out, shape, axes, xDtype, outDtype}); axes in [0, rank). `entry` reads `op`, the kernel
+// that names the errors that follow.
+PreparedCall PrepareReduce(const Args& entry) {
+  const std::string kernel = entry.string("op");
+  Args args(entry.options(), kernel.c_str());
   effnet::ReduceOp op;
   if (!effnet::reduce_op_from_name(kernel, &op)) args.fail("not a reduction of the native engine");
-  const auto o = read_reduce(args);
-  effnet::reduce(op, o.x, o.x_type, o.shape, o.axes, o.out, o.out_type);
-  return info.Env().Undefined();
+  auto o = read_reduce(args);
+  return [op, o = std::move(o)]() { effnet::reduce(op, o.x, o.x_type, o.shape, o.axes, o.out, o.out_type); };
 }
 
 // argReduce({op: 'ArgMax' | 'ArgMin', x, out, shape, axis, xDtype}); out is int32.
@@ -44,7 +46,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void init_reduce(Napi::Env env, Napi::Object exports) {
-  export_entry(env, exports, "reduce", Reduce);
+  export_prepared_entry(env, exports, "reduce", "reduce", PrepareReduce);
   export_entry(env, exports, "argReduce", ArgReduce);
   export_entry(env, exports, "softmax", Softmax);
 }

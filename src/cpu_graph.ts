@@ -1,8 +1,9 @@
 // Captured graphs on native-cpu: the addon calls a function makes are recorded once, for one input shape,
 // and replayed by calling the same entries with the same options, with none of tfjs's per-op work in
 // between (kernel lookup, shape checks, tensor bookkeeping, allocation of outputs). Where every recorded
-// entry has a preparer (binding/prepared.h: convolutions, fused MBConv blocks, the fused head), the addon
-// prepares the calls once and a replay is one call to it (binding/graph_replay.cc).
+// entry has a preparer (binding/prepared.h: convolutions, fused MBConv blocks, the fused head, pooling,
+// reductions, matmuls), the addon prepares the calls once and a replay is one call to it
+// (binding/graph_replay.cc).
 //
 //   const graph = captureCpuGraph((x) => model.predict(x), [1, 224, 224, 3]);
 //   const logits = graph.run(input);

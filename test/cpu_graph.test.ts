@@ -94,6 +94,22 @@ describe('captured graphs on native-cpu', () => {
     }
     graph.dispose();
     expect(graph.disposed).toBe(true);
+    // ResNet's other entries: pooling, a mean, matmuls (the fused one with a bias).
+    const w = tf.tensor2d(randomFloats(4 * 5, 45), [4, 5]);
+    const bias = tf.tensor1d(randomFloats(5, 46));
+    const resnetTail = (x: tf.Tensor) => {
+      const features = tf.mean(tf.maxPool(tf.avgPool(x as tf.Tensor4D, 3, 1, 'same'), 2, 2, 'same'), [1, 2]) as tf.Tensor2D;
+      return tf.matMul(tf.fused.matMul({a: features, b: w, bias, activation: 'relu'}), w, false, true);
+    };
+    const compiled = captureCpuGraph(resnetTail, [2, 5, 6, 4]);
+    expect((compiled as unknown as {compiledReplay: boolean}).compiledReplay).toBe(true);
+    for (const seed of [47, 48]) {
+      const x = tf.tensor4d(randomFloats(2 * 5 * 6 * 4, seed), [2, 5, 6, 4]);
+      expect(Array.from(valuesOf(compiled.run(x))), `seed ${seed}`).toEqual(Array.from(valuesOf(tf.tidy(() => resnetTail(x)))));
+      x.dispose();
+    }
+    compiled.dispose();
+    tf.dispose([w, bias]);
     // A graph with entries that have no preparer (relu, add) replays call by call from JavaScript.
     const small = captureCpuGraph((x) => tf.relu(tf.add(x, x)), [4]);
     expect((small as unknown as {compiledReplay: boolean}).compiledReplay).toBe(false);
