@@ -1,4 +1,5 @@
 // EffnetMBConv entry (one fused MBConv block): unpack the options, call the engine.
+#include <memory>
 #include <utility>
 
 #include "args.h"
@@ -29,8 +30,10 @@ PreparedCall PrepareMBConv(const Args& args) {
   w.project_kernel = b.project_kernel;
   w.project_bias = f32(b.project_bias);
   // b holds the buffers whose data w's bias pointers point into.
-  return [p, b = std::move(b), w = std::move(w)]() {
-    effnet::mbconv(p, static_cast<const float*>(b.x->data()), w, static_cast<float*>(b.out->data()));
+  // The packed weights kept between runs (a graph's replays) skip the packed-weight cache's lookups.
+  std::shared_ptr<effnet::MBConvPacked> packed = effnet::mbconv_packed_slot();
+  return [p, b = std::move(b), w = std::move(w), packed = std::move(packed)]() {
+    effnet::mbconv(p, static_cast<const float*>(b.x->data()), w, static_cast<float*>(b.out->data()), packed.get());
   };
 }
 

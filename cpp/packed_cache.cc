@@ -1,5 +1,6 @@
 #include "effnet/packed_cache.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
@@ -16,6 +17,7 @@ struct Entry {
 };
 
 std::mutex g_mutex;
+std::atomic<uint64_t> g_epoch{0};
 // Keyed by the source's address, then by layout (a buffer has one layout per kernel that packs it,
 // rarely more than two); the weak pointer tells whether that address still holds the same buffer (a
 // freed buffer's address can be reused by a new one). Looked up on every op call that uses packed
@@ -64,6 +66,7 @@ BufferPtr packed_for(const BufferPtr& source, const std::string& layout, const s
         BufferPtr alive = list[i].source.lock();
         if (alive == source) return list[i].packed;
         list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+        g_epoch.fetch_add(1);
         break;
       }
     }
@@ -102,12 +105,15 @@ size_t packed_cache_bytes() {
 
 void packed_cache_forget(const Buffer* source) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  g_entries.erase(source);
+  if (g_entries.erase(source) > 0) g_epoch.fetch_add(1);
 }
 
 void packed_cache_clear() {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_entries.clear();
+  g_epoch.fetch_add(1);
 }
+
+uint64_t packed_cache_epoch() { return g_epoch.load(); }
 
 }  // namespace effnet

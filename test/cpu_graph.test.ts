@@ -6,6 +6,7 @@ import {beforeAll, describe, expect, it} from 'vitest';
 
 import {captureCpuGraph, captureGraph, setThreads} from '../src/index.js';
 import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
+import {mbconv} from '../src/models/mbconv.js';
 import {efficientNetConfig} from '../src/models/scaling.js';
 import {expectSmallFunctionReplays, valuesOf} from './util/graph_cases.js';
 import {randomFloats, tf} from './util/reference.js';
@@ -76,7 +77,7 @@ describe('captured graphs on native-cpu', () => {
     tf.dispose([a, image]);
   });
 
-  it('compiled replays (every entry prepared once): a computed bias is read again on every replay', () => {
+  it('compiled replays (every entry prepared once): computed operands (a bias, a block projection) are read again on every replay', () => {
     // Both calls are fusedConv2d, so the replay runs in the addon; the second conv's bias is the first's
     // output, an intermediate whose values change with the input.
     const filter = tf.tensor4d(randomFloats(4 * 6, 41), [1, 1, 4, 6]);
@@ -110,6 +111,25 @@ describe('captured graphs on native-cpu', () => {
     }
     compiled.dispose();
     tf.dispose([w, bias]);
+    // A fused block keeps its packed weights between compiled replays; a projection kernel computed from
+    // the input changes every replay, so its packed form must be made again each time.
+    const r = (shape: number[], seed: number) => tf.tensor(randomFloats(shape.reduce((a, b) => a * b, 1), seed, -0.3, 0.3), shape);
+    const blockWeights = {depthwiseKernel: r([3, 3, 8, 1], 51), depthwiseBias: r([8], 52), seReduceKernel: r([1, 1, 8, 2], 53),
+      seReduceBias: r([2], 54), seExpandKernel: r([1, 1, 2, 8], 55), seExpandBias: r([8], 56), projectBias: r([8], 57)};
+    const computedProjection = (x: tf.Tensor) => {
+      const rows = tf.reshape(x, [16, 8]) as tf.Tensor2D;
+      const projectKernel = tf.reshape(tf.matMul(rows, rows, true, false), [1, 1, 8, 8]);
+      return mbconv(x as tf.Tensor4D, {...blockWeights, projectKernel} as never, {kernelSize: 3, stride: 1, padding: 'same', residual: true});
+    };
+    const blockGraph = captureCpuGraph(computedProjection, [1, 4, 4, 8]);
+    expect((blockGraph as unknown as {compiledReplay: boolean}).compiledReplay).toBe(true);
+    for (const seed of [58, 59, 60]) {
+      const x = tf.tensor4d(randomFloats(128, seed), [1, 4, 4, 8]);
+      expect(Array.from(valuesOf(blockGraph.run(x))), `seed ${seed}`).toEqual(Array.from(valuesOf(tf.tidy(() => computedProjection(x)))));
+      x.dispose();
+    }
+    blockGraph.dispose();
+    tf.dispose(Object.values(blockWeights));
     // A graph with entries that have no preparer (relu, add) replays call by call from JavaScript.
     const small = captureCpuGraph((x) => tf.relu(tf.add(x, x)), [4]);
     expect((small as unknown as {compiledReplay: boolean}).compiledReplay).toBe(false);

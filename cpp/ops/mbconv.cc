@@ -16,6 +16,7 @@
 #include "effnet/depthwise.h"
 #include "effnet/gemm.h"
 #include "effnet/isa.h"
+#include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
 #include "kernels/binary/binary.h"
 #include "ops/elementwise_internal.h"
@@ -154,7 +155,17 @@ Pass1Split split_pass1(const MBConvParams& p, size_t threads, size_t gemm_nr, si
 
 }  // namespace
 
-void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out) {
+struct MBConvPacked {
+  bool filled = false;
+  Isa isa = Isa::kPortable;
+  uint64_t epoch = 0;
+  PackedFilter expand, se_reduce, se_expand, project;
+  DepthwiseRowPlan depthwise;
+};
+
+std::shared_ptr<MBConvPacked> mbconv_packed_slot() { return std::make_shared<MBConvPacked>(); }
+
+void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out, MBConvPacked* kept) {
   mbconv_validate(p);
   const size_t N = static_cast<size_t>(p.batch);
   if (N == 0) return;
@@ -177,16 +188,26 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   need(w.project_kernel, Cexp * Cout, "projectKernel");
   const Isa isa = active_isa();
 
-  PackedFilter expand;
   if (p.has_expand) {
     need(w.expand_kernel, Cin * Cexp, "expandKernel");
     if (w.expand_bias == nullptr) fail(op + "expandBias is missing");
-    expand = gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
   }
-  // The squeeze-excitation convs run as GEMMs with one row an image.
-  const PackedFilter se_reduce = gemm_packed_1x1_filter(w.se_reduce_kernel, Cexp, Cse);
-  const PackedFilter se_expand = gemm_packed_1x1_filter(w.se_expand_kernel, Cse, Cexp);
-  const PackedFilter project = gemm_packed_1x1_filter(w.project_kernel, Cexp, Cout);
+  MBConvPacked local;
+  MBConvPacked& forms = kept != nullptr ? *kept : local;
+  const uint64_t epoch = packed_cache_epoch();
+  const bool reuse = forms.filled && forms.isa == isa && forms.epoch == epoch;
+  if (!reuse) {
+    forms.filled = false;
+    if (p.has_expand) forms.expand = gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
+    // The squeeze-excitation convs run as GEMMs with one row an image.
+    forms.se_reduce = gemm_packed_1x1_filter(w.se_reduce_kernel, Cexp, Cse);
+    forms.se_expand = gemm_packed_1x1_filter(w.se_expand_kernel, Cse, Cexp);
+    forms.project = gemm_packed_1x1_filter(w.project_kernel, Cexp, Cout);
+  }
+  const PackedFilter& expand = forms.expand;
+  const PackedFilter& se_reduce = forms.se_reduce;
+  const PackedFilter& se_expand = forms.se_expand;
+  const PackedFilter& project = forms.project;
   const GemmKernel& expand_gemm = expand.kernel;
   const GemmKernel& project_gemm = project.kernel;
   const size_t project_floats = gemm_packed_floats(project_gemm, Cexp, Cout);
@@ -204,7 +225,13 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   dp.out_h = p.out_h;
   dp.out_w = p.out_w;
   dp.activation = Activation::kSwish;
-  const DepthwiseRowPlan dw_plan = plan_depthwise_rows(dp, w.depthwise_kernel, isa);
+  if (!reuse) {
+    forms.depthwise = plan_depthwise_rows(dp, w.depthwise_kernel, isa);
+    forms.isa = isa;
+    forms.epoch = epoch;
+    forms.filled = true;
+  }
+  const DepthwiseRowPlan& dw_plan = forms.depthwise;
   const detail::RowSumKernel row_sum = detail::f32_rsum_rows_blocked_kernel(isa);
 
   // ---- work split and scratch ----

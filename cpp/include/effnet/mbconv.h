@@ -19,6 +19,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "effnet/buffer.h"
 #include "effnet/common.h"
@@ -55,8 +56,15 @@ struct MBConvWeights {
 // Checks `p` (throws effnet::Error with a message starting "EffnetMBConv: ").
 void mbconv_validate(const MBConvParams& p);
 
+// The packed forms of a block's weights kept by a caller that runs the same block many times (a
+// captured graph's prepared call), so that a run skips the packed-weight cache's lookups. Filled by
+// the first run; a later run refills it when the ISA level or packed_cache_epoch() has changed.
+struct MBConvPacked;
+std::shared_ptr<MBConvPacked> mbconv_packed_slot();
+
 // x [batch, in_h, in_w, in_channels] -> out [batch, out_h, out_w, out_channels]. `out` must not
-// alias `x`. Validates `p` and the weight buffers' sizes first.
-void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out);
+// alias `x`. Validates `p` and the weight buffers' sizes first. `kept` (optional) keeps the packed
+// weights between runs of the same block with the same weights.
+void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out, MBConvPacked* kept = nullptr);
 
 }  // namespace effnet

@@ -28,5 +28,9 @@ size_t packed_cache_bytes();
 void packed_cache_forget(const Buffer* source);
 // Drops every entry (used by tests and when the process changes ISA level).
 void packed_cache_clear();
+// A count of the times packed forms were dropped (forget or clear that found some, or a stale entry
+// replaced): a caller that keeps packed forms of its own (effnet::MBConvPacked) may reuse them while it
+// has not moved.
+uint64_t packed_cache_epoch();
 
 }  // namespace effnet
