@@ -36,11 +36,14 @@ const FixedKernel kFixed[] = {
     {5, 2, Isa::kPortable, dwconv::dwconv_5x5s2_portable, dwconv::kTilePortable, "dwconv_5x5s2_portable"},
 };
 
+// Floats of the packed weights proper: the finiteness flag follows them (pack_weights).
+size_t packed_weight_floats(size_t taps, size_t C, size_t tile) { return (C + tile - 1) / tile * taps * tile; }
+
 // [kh][kw][C] -> [ceil(C/tile)][kh*kw][tile], zero-padded channel tail, then one more tile whose first
-// float is 1 when every weight is finite and 0 otherwise (kFiniteFlag).
+// float is 1 when every weight is finite and 0 otherwise (packed_weights_finite).
 BufferPtr pack_weights(const float* filter, size_t taps, size_t C, size_t tile) {
   const size_t blocks = (C + tile - 1) / tile;
-  auto packed = packed_buffer((blocks * taps + 1) * tile * sizeof(float));
+  auto packed = packed_buffer((packed_weight_floats(taps, C, tile) + tile) * sizeof(float));
   float* dst = static_cast<float*>(packed->data());
   std::memset(dst, 0, packed->bytes());
   bool finite = true;
@@ -53,14 +56,13 @@ BufferPtr pack_weights(const float* filter, size_t taps, size_t C, size_t tile) 
       }
     }
   }
-  dst[blocks * taps * tile] = finite ? 1.f : 0.f;
+  dst[packed_weight_floats(taps, C, tile)] = finite ? 1.f : 0.f;
   return packed;
 }
 
 // Whether the weights packed by pack_weights are all finite.
 bool packed_weights_finite(const BufferPtr& packed, size_t taps, size_t C, size_t tile) {
-  const size_t blocks = (C + tile - 1) / tile;
-  return static_cast<const float*>(packed->data())[blocks * taps * tile] != 0.f;
+  return static_cast<const float*>(packed->data())[packed_weight_floats(taps, C, tile)] != 0.f;
 }
 
 void validate(const DepthwiseConv2DParams& p) {
