@@ -225,6 +225,29 @@ describe('_FusedMatMul', () => {
     setIsaLevel('avx512');
   });
 
+  it('swish keeps its stated accuracy (relative error 4e-6) over a dense sweep at every ISA level', async () => {
+    // The kernels take exp(-x) from a degree-4 polynomial (relative error 2.6e-6) plus the rounding of
+    // x * log2(e): a wrong coefficient or a lower degree fails here. Reference in double precision.
+    const xs = Float32Array.from({length: 2001}, (_, i) => -20 + i * 0.02 + 1e-3 * Math.sin(i));
+    const n = 3;
+    await tf.setBackend('native-cpu');
+    for (const isa of ['avx512', 'avx2'] as const) {
+      setIsaLevel(isa);
+      const a = tf.tensor2d(xs, [xs.length, 1]);
+      const b = tf.ones([1, n]);
+      const y = tf.engine().runKernel('_FusedMatMul', {a, b}, {transposeA: false, transposeB: false, activation: 'swish'}) as tf.Tensor;
+      const got = y.dataSync();
+      let worst = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const want = xs[i] / (1 + Math.exp(-xs[i]));
+        if (want !== 0) worst = Math.max(worst, Math.abs(got[i * n] - want) / Math.abs(want));
+      }
+      expect(worst, `${isa} worst relative error`).toBeLessThanOrEqual(4e-6);
+      tf.dispose([a, b, y]);
+    }
+    setIsaLevel('avx512');
+  });
+
   it('rejects unsupported activations and bias shapes', async () => {
     await tf.setBackend('native-cpu');
     const a = tf.ones([2, 3]);
