@@ -43,6 +43,10 @@ const CASES: Case[] = [
   {batch: 2, h: 40, w: 36, cin: 4, cout: 33, fh: 3, fw: 3, stride: 2, pad: 'same'},
   {batch: 1, h: 33, w: 35, cin: 16, cout: 20, fh: 3, fw: 3, stride: 1, pad: 'same'},
   {batch: 1, h: 30, w: 29, cin: 3, cout: 24, fh: 7, fw: 7, stride: 2, pad: [[0, 0], [3, 2], [1, 3], [0, 0]]},
+  // Three channels (16-byte column copies): images back to back, no padding column at the right end
+  // (the last column read is the image's last float), and pads wider than the image.
+  {batch: 2, h: 13, w: 17, cin: 3, cout: 16, fh: 3, fw: 3, stride: 2, pad: 'valid'},
+  {batch: 3, h: 5, w: 6, cin: 3, cout: 9, fh: 5, fw: 5, stride: 1, pad: [[0, 0], [4, 4], [4, 4], [0, 0]]},
 ];
 
 function label(c: Case): string {
