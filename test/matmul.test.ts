@@ -336,6 +336,18 @@ describe('AVX-512 register tiles', () => {
     });
   }
 
+  // m = 169 leaves one row after the full tiles of every tile height (3, 6, 8, 12, 14): the driver
+  // runs the last mr + 1 rows as two tiles of about half; k = 600 adds a second K block (C reloaded).
+  for (const [n, tile] of TILES) {
+    it(`169x${n}x600 (${tile}): a one-row remainder split into two tiles`, async () => {
+      setThreads(1);
+      const a = matrix(169, 600, false, 41);
+      const b = matrix(600, n, false, 42);
+      const bias = randomFloats(n, 43);
+      await compareWithCpu(() => tf.fused.matMul({a: a(), b: b(), bias: tf.tensor1d(bias), activation: 'relu'}));
+    });
+  }
+
   it('swish on every tile equals x * sigmoid(x + bias)', async () => {
     for (const [n] of TILES) {
       const av = randomFloats(m * k, 35, -2, 2);
