@@ -161,6 +161,8 @@ export async function referenceGroups(shapes: BlockShape[]): Promise<Group[]> {
 export const LARGE_CASES: Array<{shape: BlockShape; h: number; w: number}> = [
   {shape: {label: 'k3 s2 e6 40x50 (ring wraps)', k: 3, stride: 2, expand: 6, cin: 16, cout: 24, cse: 4, residual: false}, h: 40, w: 50},
   {shape: {label: 'k5 s1 e6 residual 31x40 (ring wraps)', k: 5, stride: 1, expand: 6, cin: 24, cout: 24, cse: 6, residual: true}, h: 31, w: 40},
+  // A depthwise output of 8.6 MB per image, over the size written with non-temporal stores (8 MiB).
+  {shape: {label: 'k3 s1 e8 residual 131x128 (d streamed)', k: 3, stride: 1, expand: 8, cin: 16, cout: 16, cse: 4, residual: true}, h: 131, w: 128},
 ];
 
 /** LARGE_CASES at batch 1 and 2, with their references. */

@@ -49,6 +49,12 @@ struct RowArgs {
   // channel_sums[0, channels): what a fused block's squeeze-and-excitation averages, without
   // reading the rows back.
   float* channel_sums = nullptr;
+  // When set, the AVX-512 and AVX2 kernels write whole channel vectors of out / out_next with
+  // non-temporal stores: no read for ownership, and the rows bypass the caches. For outputs far larger
+  // than the caches (a fused block's depthwise output at B7's first resolutions), read back only after
+  // the whole map is written. Needs out, out_next and channels aligned to the vector (64 bytes, 16
+  // floats); the caller fences (std::atomic_thread_fence) before other threads read the rows.
+  bool stream_out = false;
   size_t channels;      // input channels
   size_t in_w;          // input row width (pixels)
   size_t out_w;         // output row width (pixels)
