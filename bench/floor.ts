@@ -6,9 +6,9 @@
 //
 // The bound counts, at the measured single-core peak (one vector FMA slot per multiply-add lane):
 //  - every multiply-add of convolutions (dense and depthwise) and dense layers;
-//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 9 vector
-//    instructions and a division, 7 of them (a multiply, FMAs, scalef) on the FMA pipes (11 before
-//    the division replaced a reciprocal and a Newton step, 2026-11-29);
+//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 8 vector
+//    instructions and a division, 6 of them (a multiply, 4 FMAs, scalef) on the FMA pipes (7 with the
+//    degree-5 polynomial, 11 before the division replaced a reciprocal and a Newton step, 2026-11-29);
 // and nothing else: no loads or stores, no memory traffic, no pooling, batch norm (folded), SE
 // gates, additions, other activations, JavaScript or tfjs engine time. Direct convolution cannot
 // reach it. Winograd does fewer multiplications for 3x3 stride-1 convolutions (ResNet-152 runs
@@ -25,7 +25,7 @@ import {machineInfo, machineLine} from './machine.js';
 import {modelSetup} from './table4.js';
 
 /** FMA-pipe vector instructions per vector of swish outputs (see cpp/kernels/vec-avx512.inc). */
-export const SWISH_SLOTS = 7;
+export const SWISH_SLOTS = 6;
 
 export interface FloorCounts {
   /** Multiply-adds of convolutions and dense layers (depthwise included). */
