@@ -58,7 +58,10 @@ export interface PreprocessedImage {
 // ---------------------------------------------------------------------------------------------
 // sharp, loaded on first use.
 
-type SharpModule = typeof import('sharp').default;
+// sharp's types say `export =`: as an ES module import that is the `default` export, compiled as
+// CommonJS the module itself (the package's CommonJS build compiles this file too).
+type SharpImport = typeof import('sharp');
+type SharpModule = SharpImport extends {default: infer D} ? D : SharpImport;
 let sharpPromise: Promise<SharpModule> | undefined;
 
 /** Loads sharp (an optional dependency); the error says how to install it. */
