@@ -40,9 +40,9 @@ constexpr size_t kMaxRingBytes = 4 << 20;
 // Depthwise outputs (d) of at least this many bytes are written with non-temporal stores: they are
 // read back only after the whole map (the projection waits for the squeeze-and-excitation gate), so
 // from DRAM either way, and ordinary stores would first read every line (read for ownership). A 26 MB
-// store stream ran at 15.8 GB/s with ordinary stores and 27.9 GB/s non-temporal (one Zen 4 core);
-// B7's 150x150x288 block 19.7-20.3 -> 17.5-18.3 ms, 75x75x480 (10.8 MB) ~8% faster, 38x38x960
-// (5.5 MB, partly still cached when read) no faster.
+// store stream ran at 15.8 GB/s with ordinary stores and 27.9 GB/s non-temporal (one Zen 4 core).
+// B7's blocks, alternating builds: 150x150x288 17.6-18.3 -> 17.4-17.7 ms, 75x75x480 (10.8 MB)
+// 11.6-11.8 -> 11.35-11.7; 38x38x960 (5.5 MB, partly still cached when read back) no faster.
 constexpr size_t kStreamDepthwiseBytes = size_t(8) << 20;
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
