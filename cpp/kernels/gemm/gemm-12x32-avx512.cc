@@ -12,9 +12,8 @@ void gemm_12x32_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
   if (mr <= 6) return gemm_avx512_tile<6, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
   if (mr <= 8) return gemm_avx512_tile<8, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
   if (mr <= 10) return gemm_avx512_tile<10, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  // Full tiles over a long K prefetch A ahead (PREFETCH_A in gemm-avx512.inc).
-  if (kc >= kAPrefetchMinK) return gemm_avx512_tile<12, 2, true>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  gemm_avx512_tile<12, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  // A full tile: it prefetches A where K is long (gemm_avx512_full_tile).
+  gemm_avx512_full_tile<12, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
 }
 
 }  // namespace gemm

@@ -14,9 +14,8 @@ void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
   if (mr <= 8) return gemm_avx512_tile_half<8, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
   if (mr <= 10) return gemm_avx512_tile_half<10, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
   if (mr <= 12) return gemm_avx512_tile_half<12, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  // Full tiles over a long K prefetch A ahead (PREFETCH_A in gemm-avx512.inc).
-  if (kc >= kAPrefetchMinK) return gemm_avx512_tile_half<14, 1, true>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  gemm_avx512_tile_half<14, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  // A full tile: it prefetches A where K is long (gemm_avx512_full_tile).
+  gemm_avx512_full_tile_half<14, 1>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
 }
 
 }  // namespace gemm

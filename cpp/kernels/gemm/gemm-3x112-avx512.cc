@@ -10,9 +10,8 @@ void gemm_3x112_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
   // A partial tile (the last rows of M) runs a shorter tile instead of computing rows it discards.
   if (mr <= 1) return gemm_avx512_tile<1, 7>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
   if (mr <= 2) return gemm_avx512_tile<2, 7>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  // Full tiles over a long K prefetch A ahead (PREFETCH_A in gemm-avx512.inc).
-  if (kc >= kAPrefetchMinK) return gemm_avx512_tile<3, 7, true>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  gemm_avx512_tile<3, 7>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  // A full tile: it prefetches A where K is long (gemm_avx512_full_tile).
+  gemm_avx512_full_tile<3, 7>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
 }
 
 }  // namespace gemm

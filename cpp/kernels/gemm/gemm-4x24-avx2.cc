@@ -7,9 +7,7 @@ namespace gemm {
 
 void gemm_4x24_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                     size_t c_stride, bool load_c, const Epilogue* ep) {
-  // Full tiles over a long K prefetch A ahead (PREFETCH_A in gemm-avx2.inc).
-  if (mr == 4 && kc >= kAPrefetchMinK) return gemm_avx2_tile<4, 3, true>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
-  gemm_avx2_tile<4, 3>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  gemm_avx2_tile_prefetching<4, 3>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
 }
 
 }  // namespace gemm
