@@ -99,6 +99,15 @@ void gather_patches(const Conv2DShape& s, const float* x, size_t p0, size_t p1, 
 
 thread_local std::vector<float> t_patches;
 
+// Input row fy of output row oy (image b) from input column c_lo - pad_left on, or null where that row
+// lies outside the image: what the interleaves copy from.
+const float* interleave_source_row(const Conv2DShape& s, const float* x, size_t b, int64_t oy, size_t fy, size_t c_lo) {
+  const int64_t iy = oy * s.stride_h - s.pad_top + static_cast<int64_t>(fy) * s.dilation_h;
+  if (iy < 0 || iy >= s.in_h) return nullptr;
+  return x + ((b * static_cast<size_t>(s.in_h) + static_cast<size_t>(iy)) * static_cast<size_t>(s.in_w) +
+              (c_lo - static_cast<size_t>(s.pad_left))) * static_cast<size_t>(s.in_c);
+}
+
 // The interleave for three input channels (RGB stems), column by column: each group of 3 floats moves
 // as one 16-byte copy, whose 4th float lands on the slot written next (the buffer has a float of
 // slack after its last column). rows[fy] points at input column c_lo of input row fy, or is null
@@ -140,16 +149,11 @@ void interleave_rows(const Conv2DShape& s, const float* x, size_t b, int64_t oy,
   const size_t fh = static_cast<size_t>(s.filter_h);
   const size_t column = fh * cin;
   for (size_t fy = 0; fy < fh; ++fy) {
-    const int64_t iy = oy * s.stride_h - s.pad_top + static_cast<int64_t>(fy) * s.dilation_h;
-    const bool inside = iy >= 0 && iy < s.in_h;
+    const float* src = interleave_source_row(s, x, b, oy, fy, c_lo);
     float* dst = buf + fy * cin;
     // A row outside the image is zeros in every column.
-    const size_t lo = inside ? c_lo : 0, hi = inside ? c_hi : 0;
+    const size_t lo = src != nullptr ? c_lo : 0, hi = src != nullptr ? c_hi : 0;
     for (size_t c = 0; c < lo; ++c) zero_floats(dst + c * column, cin);
-    const float* src =
-        inside ? x + ((b * static_cast<size_t>(s.in_h) + static_cast<size_t>(iy)) * static_cast<size_t>(s.in_w) +
-                      (c_lo - static_cast<size_t>(s.pad_left))) * cin
-               : nullptr;
     switch (cin) {
       case 1: interleave<1>(dst + lo * column, column, src, hi - lo); break;
       case 2: interleave<2>(dst + lo * column, column, src, hi - lo); break;
@@ -195,13 +199,7 @@ void conv2d_rows_interleaved(const Conv2DShape& s, const float* x, const GemmKer
       const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
       if (cin == 3 && fh <= kMaxInterleavedRows) {
         const float* rows[kMaxInterleavedRows];
-        for (size_t fy = 0; fy < fh; ++fy) {
-          const int64_t iy = oy * s.stride_h - s.pad_top + static_cast<int64_t>(fy) * s.dilation_h;
-          rows[fy] = iy >= 0 && iy < s.in_h
-                         ? x + ((b * static_cast<size_t>(s.in_h) + static_cast<size_t>(iy)) * static_cast<size_t>(s.in_w) +
-                                (c_lo - static_cast<size_t>(s.pad_left))) * cin
-                         : nullptr;
-        }
+        for (size_t fy = 0; fy < fh; ++fy) rows[fy] = interleave_source_row(s, x, b, oy, fy, c_lo);
         interleave_3_channels(buf.data(), columns, fh, rows, c_lo, c_hi);
       } else {
         interleave_rows(s, x, b, oy, columns, c_lo, c_hi, buf.data());
