@@ -173,9 +173,9 @@ void interleave_rows(const Conv2DShape& s, const float* x, size_t b, int64_t oy,
 // contiguous fw*fh*cin floats at column ox*stride_w, and consecutive pixels are stride_w columns
 // apart: one GEMM per output row reads A in place (lda = stride_w*fh*cin) against the filter packed
 // in the same (fx, fy, ci) row order. The buffer holds ~stride_w/fw of what im2col would.
-// Needs dilation_w == 1.
-void conv2d_rows_interleaved(const Conv2DShape& s, const float* x, const GemmKernel& kernel, const float* pb,
-                             float* out, const GemmEpilogueParams& ep, bool accumulate) {
+// Needs dilation_w == 1. Rows [row_begin, row_end) on the calling thread (conv2d_interleaved_rows).
+void interleaved_rows(const Conv2DShape& s, const float* x, const GemmKernel& kernel, const float* pb, size_t row_begin,
+                      size_t row_end, float* out, const GemmEpilogueParams& ep, bool accumulate) {
   const size_t n = static_cast<size_t>(s.out_c);
   const size_t cin = static_cast<size_t>(s.in_c);
   const size_t fh = static_cast<size_t>(s.filter_h), fw = static_cast<size_t>(s.filter_w);
@@ -183,32 +183,43 @@ void conv2d_rows_interleaved(const Conv2DShape& s, const float* x, const GemmKer
   const size_t out_w = static_cast<size_t>(s.out_w);
   const size_t columns = (out_w - 1) * static_cast<size_t>(s.stride_w) + fw;
   const size_t column = fh * cin;  // floats per buffer column
+  std::vector<float>& buf = t_patches;
+  if (buf.size() < columns * column + 1) buf.resize(columns * column + 1);  // + 1: interleave_3_channels
+  // Columns [c_lo, c_hi) lie inside the image (in the rows that do).
+  const size_t c_lo = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(columns), s.pad_left));
+  const size_t c_hi = static_cast<size_t>(
+      std::max<int64_t>(static_cast<int64_t>(c_lo), std::min<int64_t>(static_cast<int64_t>(columns), s.pad_left + s.in_w)));
+  for (size_t row = row_begin; row < row_end; ++row) {
+    const size_t b = row / static_cast<size_t>(s.out_h);
+    const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
+    if (cin == 3 && fh <= kMaxInterleavedRows) {
+      const float* rows[kMaxInterleavedRows];
+      for (size_t fy = 0; fy < fh; ++fy) rows[fy] = interleave_source_row(s, x, b, oy, fy, c_lo);
+      interleave_3_channels(buf.data(), columns, fh, rows, c_lo, c_hi);
+    } else {
+      interleave_rows(s, x, b, oy, columns, c_lo, c_hi, buf.data());
+    }
+    GemmEpilogueParams e = ep;
+    if (e.residual != nullptr) e.residual += (row - row_begin) * out_w * e.residual_stride;
+    gemm_compute(kernel, out_w, n, k, buf.data(), static_cast<size_t>(s.stride_w) * column, pb,
+                 out + (row - row_begin) * out_w * n, n, e, accumulate, false);
+  }
+}
+
+// Every output row, split over the threads.
+void conv2d_rows_interleaved(const Conv2DShape& s, const float* x, const GemmKernel& kernel, const float* pb,
+                             float* out, const GemmEpilogueParams& ep, bool accumulate) {
+  const size_t n = static_cast<size_t>(s.out_c);
+  const size_t k = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c);
+  const size_t out_w = static_cast<size_t>(s.out_w);
   const size_t rows = static_cast<size_t>(s.batch * s.out_h);
   // Enough output rows per task that a task outweighs waking a thread (~2^18 multiply-adds).
   const size_t row_fmas = std::max<size_t>(1, out_w * n * k);
   const size_t grain = std::max<size_t>(1, (size_t{1} << 18) / row_fmas);
   parallel_for(rows, grain, [&](size_t begin, size_t end) {
-    std::vector<float>& buf = t_patches;
-    if (buf.size() < columns * column + 1) buf.resize(columns * column + 1);  // + 1: interleave_3_channels
-    // Columns [c_lo, c_hi) lie inside the image (in the rows that do).
-    const size_t c_lo = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(columns), s.pad_left));
-    const size_t c_hi = static_cast<size_t>(
-        std::max<int64_t>(static_cast<int64_t>(c_lo), std::min<int64_t>(static_cast<int64_t>(columns), s.pad_left + s.in_w)));
-    for (size_t row = begin; row < end; ++row) {
-      const size_t b = row / static_cast<size_t>(s.out_h);
-      const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
-      if (cin == 3 && fh <= kMaxInterleavedRows) {
-        const float* rows[kMaxInterleavedRows];
-        for (size_t fy = 0; fy < fh; ++fy) rows[fy] = interleave_source_row(s, x, b, oy, fy, c_lo);
-        interleave_3_channels(buf.data(), columns, fh, rows, c_lo, c_hi);
-      } else {
-        interleave_rows(s, x, b, oy, columns, c_lo, c_hi, buf.data());
-      }
-      GemmEpilogueParams e = ep;
-      if (e.residual != nullptr) e.residual += row * out_w * e.residual_stride;
-      gemm_compute(kernel, out_w, n, k, buf.data(), static_cast<size_t>(s.stride_w) * column, pb,
-                   out + row * out_w * n, n, e, accumulate, false);
-    }
+    GemmEpilogueParams e = ep;
+    if (e.residual != nullptr) e.residual += begin * out_w * e.residual_stride;
+    interleaved_rows(s, x, kernel, pb, begin, end, out + begin * out_w * n, e, accumulate);
   });
 }
 
@@ -238,6 +249,24 @@ BufferPtr packed_filter_xyi(const Conv2DShape& s, const BufferPtr& source, const
 }
 
 }  // namespace
+
+bool conv2d_interleaved_applicable(const Conv2DShape& s) {
+  return s.dilation_w == 1 && s.filter_w * s.in_c <= kDirectMaxRow;
+}
+
+InterleavedConv conv2d_interleaved_prepare(const Conv2DShape& s, const BufferPtr& filter_source, const float* filter) {
+  InterleavedConv c;
+  c.kernel = gemm_select(static_cast<size_t>(s.out_c));
+  c.packed = packed_filter_xyi(s, filter_source, filter, c.kernel);
+  return c;
+}
+
+void conv2d_interleaved_rows(const Conv2DShape& s, const float* x, const InterleavedConv& conv, size_t row_begin,
+                             size_t row_end, float* out, const GemmEpilogueParams& ep, bool accumulate) {
+  if (s.out_w <= 0 || s.out_c <= 0 || row_end <= row_begin) return;
+  interleaved_rows(s, x, conv.kernel, static_cast<const float*>(conv.packed->data()), row_begin, row_end, out, ep,
+                   accumulate);
+}
 
 void conv2d_check(const Conv2DShape& s, const char* op) {
   const std::string p = std::string(op) + ": ";
@@ -269,7 +298,7 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
   }
   const size_t k = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c);
   const GemmKernel kernel = gemm_select(n);
-  const bool interleaved_fits = s.dilation_w == 1 && s.filter_w * s.in_c <= kDirectMaxRow &&
+  const bool interleaved_fits = conv2d_interleaved_applicable(s) &&
                                 !(s.filter_h == 1 && s.filter_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
                                   s.pad_top == 0 && s.pad_left == 0);
   if ((path == 0 && interleaved_fits) || (path == 3 && s.dilation_w == 1)) {

@@ -33,6 +33,22 @@ void conv2d_check(const Conv2DShape& s, const char* op);
 void conv2d(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter, float* out,
             const GemmEpilogueParams& ep, bool accumulate);
 
+// The interleaved strategy (stems: few input channels per filter row) in pieces, for ops that compute
+// a conv's output rows as they need them (a fused MBConv block with its stem, effnet/mbconv.h). The
+// rows come out with the same bits as conv2d's.
+// Whether `s` can run it: dilation_w == 1 and filter_w * in_c <= 48.
+bool conv2d_interleaved_applicable(const Conv2DShape& s);
+// The filter packed for it (cached against `filter_source`, as conv2d caches it).
+struct InterleavedConv {
+  GemmKernel kernel;
+  BufferPtr packed;
+};
+InterleavedConv conv2d_interleaved_prepare(const Conv2DShape& s, const BufferPtr& filter_source, const float* filter);
+// Output rows [row_begin, row_end) (numbered over batch and out_h) into `out`, out_w * out_c floats a
+// row, on the calling thread. The epilogue's residual (if any) is indexed from row_begin.
+void conv2d_interleaved_rows(const Conv2DShape& s, const float* x, const InterleavedConv& conv, size_t row_begin,
+                             size_t row_end, float* out, const GemmEpilogueParams& ep, bool accumulate = false);
+
 // conv2d with a forced strategy, for benchmarks and tests: 0 = automatic (what conv2d does),
 // 1 = blocked patch gathering (implicit GEMM) for every conv, 2 = gather every pixel's patch
 // (full im2col) and run one GEMM, 3 = interleaved input rows read in place (needs dilation_w == 1).
