@@ -17,6 +17,10 @@ PreparedCall PrepareMBConv(const Args& args) {
   MBConvBuffers<Args> b = read_mbconv_buffers(args, p);
   auto f32 = [](const effnet::BufferPtr& buffer) { return static_cast<const float*>(buffer->data()); };
   effnet::MBConvWeights w;
+  if (p.has_stem) {
+    w.stem_kernel = b.stem_kernel;
+    w.stem_bias = f32(b.stem_bias);
+  }
   if (p.has_expand) {
     w.expand_kernel = b.expand_kernel;
     w.expand_bias = f32(b.expand_bias);

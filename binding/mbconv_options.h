@@ -10,7 +10,9 @@
 namespace binding {
 
 // batch, inH, inW, inChannels, expandedChannels, seChannels, outChannels, kernelSize, stride, padTop,
-// padBottom, padLeft, padRight, outH, outW; hasExpand, residual (default false).
+// padBottom, padLeft, padRight, outH, outW; hasExpand, residual (default false); hasStem (default false)
+// and with it stemInH, stemInW, stemInChannels, stemKernelSize, stemStride, stemPadTop, stemPadLeft (a
+// square stem filter and stride; the stem's output is the block's input).
 inline effnet::MBConvParams read_mbconv_params(const OptionReader& args) {
   effnet::MBConvParams p;
   args.integer_fields({{"batch", &p.batch}, {"inH", &p.in_h}, {"inW", &p.in_w}, {"inChannels", &p.in_channels},
@@ -20,6 +22,19 @@ inline effnet::MBConvParams read_mbconv_params(const OptionReader& args) {
                        {"padRight", &p.pad_right}, {"outH", &p.out_h}, {"outW", &p.out_w}});
   p.has_expand = args.boolean_or("hasExpand", false);
   p.residual = args.boolean_or("residual", false);
+  p.has_stem = args.boolean_or("hasStem", false);
+  if (p.has_stem) {
+    effnet::Conv2DShape& st = p.stem;
+    args.integer_fields({{"stemInH", &st.in_h}, {"stemInW", &st.in_w}, {"stemInChannels", &st.in_c},
+                         {"stemKernelSize", &st.filter_h}, {"stemStride", &st.stride_h}, {"stemPadTop", &st.pad_top},
+                         {"stemPadLeft", &st.pad_left}});
+    st.batch = p.batch;
+    st.filter_w = st.filter_h;
+    st.stride_w = st.stride_h;
+    st.out_h = p.in_h;
+    st.out_w = p.in_w;
+    st.out_c = p.in_channels;
+  }
   effnet::mbconv_validate(p);
   return p;
 }
@@ -30,12 +45,14 @@ template <typename Args>
 struct MBConvBuffers {
   using Ptr = typename Args::BufferPtr;
   Ptr x, out;
+  Ptr stem_kernel, stem_bias;
   Ptr expand_kernel, expand_bias, depthwise_kernel, depthwise_bias, se_reduce_kernel, se_reduce_bias, se_expand_kernel,
       se_expand_bias, project_kernel, project_bias;
 };
 
 // Options x, out, depthwiseKernel, depthwiseBias, seReduceKernel, seReduceBias, seExpandKernel,
-// seExpandBias, projectKernel, projectBias (buffer ids); expandKernel, expandBias when p.has_expand.
+// seExpandBias, projectKernel, projectBias (buffer ids); expandKernel, expandBias when p.has_expand;
+// stemKernel, stemBias when p.has_stem (x is then the stem's input image).
 // Throws when out is x's buffer.
 template <typename Args>
 MBConvBuffers<Args> read_mbconv_buffers(const Args& args, const effnet::MBConvParams& p) {
@@ -44,7 +61,14 @@ MBConvBuffers<Args> read_mbconv_buffers(const Args& args, const effnet::MBConvPa
   const int64_t k = p.kernel_size, cin = p.in_channels, cexp = p.expanded_channels, cse = p.se_channels,
                 cout = p.out_channels;
   MBConvBuffers<Args> b;
-  b.x = args.buffer("x", element_count({p.batch, p.in_h, p.in_w, cin}, op), f32);
+  if (p.has_stem) {
+    const effnet::Conv2DShape& st = p.stem;
+    b.x = args.buffer("x", element_count({p.batch, st.in_h, st.in_w, st.in_c}, op), f32);
+    b.stem_kernel = args.buffer("stemKernel", element_count({st.filter_h, st.filter_w, st.in_c, cin}, op), f32);
+    b.stem_bias = args.buffer("stemBias", static_cast<size_t>(cin), f32);
+  } else {
+    b.x = args.buffer("x", element_count({p.batch, p.in_h, p.in_w, cin}, op), f32);
+  }
   // The projection writes every output element.
   b.out = args.buffer("out", element_count({p.batch, p.out_h, p.out_w, cout}, op), f32, /*overwrite=*/true);
   if (b.x == b.out) args.fail("out must not be x's buffer");

@@ -335,6 +335,7 @@ void launch_expand_depthwise(const ExpandDepthwiseArgs& args, const Plan& plan, 
 void mbconv(const MBConvParams& p, const float* x, const MBConvDeviceWeights& w, float* out) {
   mbconv_validate(p);
   const std::string op = kOp;
+  if (p.has_stem) throw Error(op + "a stem in the block is supported on native-cpu only; run the stem conv first");
   if (p.batch == 0) return;
   if (x == nullptr || out == nullptr || w.depthwise_kernel == nullptr || w.depthwise_bias == nullptr ||
       w.se_reduce_kernel == nullptr || w.se_reduce_bias == nullptr || w.se_expand_kernel == nullptr ||

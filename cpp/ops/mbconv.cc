@@ -170,6 +170,7 @@ struct MBConvPacked {
   uint64_t epoch = 0;
   PackedFilter expand, se_reduce, se_expand, project;
   DepthwiseRowPlan depthwise;
+  InterleavedConv stem;
 };
 
 std::shared_ptr<MBConvPacked> mbconv_packed_slot() { return std::make_shared<MBConvPacked>(); }
@@ -201,6 +202,10 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     need(w.expand_kernel, Cin * Cexp, "expandKernel");
     if (w.expand_bias == nullptr) fail(op + "expandBias is missing");
   }
+  if (p.has_stem) {
+    need(w.stem_kernel, static_cast<size_t>(p.stem.filter_h * p.stem.filter_w * p.stem.in_c) * Cin, "stemKernel");
+    if (w.stem_bias == nullptr) fail(op + "stemBias is missing");
+  }
   MBConvPacked local;
   MBConvPacked& forms = kept != nullptr ? *kept : local;
   const uint64_t epoch = packed_cache_epoch();
@@ -208,6 +213,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   if (!reuse) {
     forms.filled = false;
     if (p.has_expand) forms.expand = gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
+    if (p.has_stem) {
+      forms.stem = conv2d_interleaved_prepare(p.stem, w.stem_kernel, static_cast<const float*>(w.stem_kernel->data()));
+    }
     // The squeeze-excitation convs run as GEMMs with one row an image.
     forms.se_reduce = gemm_packed_1x1_filter(w.se_reduce_kernel, Cexp, Cse);
     forms.se_expand = gemm_packed_1x1_filter(w.se_expand_kernel, Cse, Cexp);
@@ -257,8 +265,12 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   // Input rows a worker needs for one image at most.
   const size_t max_out_rows = split.by_channels ? Ho : std::min(Ho, (rows_total + workers - 1) / workers + 1);
   const size_t max_in_rows = std::min(H, (max_out_rows - 1) * s + k);
+  // Input rows come through the ring when they are computed here (an expand conv or a stem).
+  const bool ringed = p.has_expand || p.has_stem;
   size_t ring_rows = 0;
-  if (p.has_expand) {
+  if (p.has_stem) {
+    ring_rows = std::max(k + (pairs ? s : 0), std::min(max_in_rows, kRingBytes / (e_row * sizeof(float))));
+  } else if (p.has_expand) {
     const size_t expand_bytes = gemm_packed_floats(expand_gemm, Cin, Cexp) * sizeof(float);
     const size_t budget = std::min(kMaxRingBytes, std::max(kRingBytes, expand_bytes));
     ring_rows = std::max(k + (pairs ? s : 0), std::min(max_in_rows, budget / (e_row * sizeof(float))));
@@ -296,7 +308,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const bool stream_d = N * Ho * Wo * Cexp * sizeof(float) >= kStreamDepthwiseBytes && Cexp % 16 == 0 &&
                         reinterpret_cast<uintptr_t>(d) % 64 == 0;
 
-  // ---- pass 1: expand -> depthwise -> channel sums ----
+  // ---- pass 1: expand (or stem) -> depthwise -> channel sums ----
   const size_t x_row = W * Cin;
   const size_t d_row = Wo * Cexp;
   const ptrdiff_t pad_top = static_cast<ptrdiff_t>(p.pad_top);
@@ -305,6 +317,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   expand_ep.bias = w.expand_bias;
   expand_ep.act = Activation::kSwish;
   const float* expand_b = p.has_expand ? expand.data() : nullptr;
+  GemmEpilogueParams stem_ep;
+  stem_ep.bias = w.stem_bias;
+  stem_ep.act = Activation::kSwish;
 
   auto pass1 = [&](size_t worker) {
     size_t r0 = 0, r1 = rows_total, c0 = 0, c1 = Cexp;
@@ -340,7 +355,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
       if (n != image) {
         image = n;
         ring_hi = 0;
-        x_img = x + n * H * x_row;
+        x_img = p.has_stem ? nullptr : x + n * H * x_row;  // with a stem x is the image, read by the stem
         const size_t last_oy = std::min(r1, (n + 1) * Ho) - 1 - n * Ho;
         row_limit = static_cast<size_t>(std::min(H_i, static_cast<ptrdiff_t>(last_oy * s + k) - pad_top));
       }
@@ -349,16 +364,21 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
       const ptrdiff_t lo = static_cast<ptrdiff_t>(oy * s) - pad_top;
       const size_t clo = static_cast<size_t>(std::max<ptrdiff_t>(lo, 0));
       const size_t chi = static_cast<size_t>(std::min(lo + static_cast<ptrdiff_t>(input_rows), H_i));
-      if (p.has_expand && chi > ring_hi) {
-        // Expand rows [start, end) into their ring slots (row iy in slot iy % ring_rows); rows below
-        // clo are no longer needed, so up to clo + ring_rows fit.
+      if (ringed && chi > ring_hi) {
+        // Expand (or stem) rows [start, end) into their ring slots (row iy in slot iy % ring_rows); rows
+        // below clo are no longer needed, so up to clo + ring_rows fit.
         const size_t start = std::max(ring_hi, clo);
         const size_t end = std::max(chi, std::min(row_limit, clo + ring_rows));
         for (size_t iy = start; iy < end;) {
           const size_t slot = iy % ring_rows;
           const size_t count = std::min(end - iy, ring_rows - slot);
-          gemm_compute(expand_gemm, count * W, cw, Cin, x_img + iy * x_row, Cin, expand_panels,
-                       ring + slot * e_stride, cw, ep, false, /*parallel=*/false);
+          if (p.has_stem) {
+            conv2d_interleaved_rows(p.stem, x, forms.stem, n * H + iy, n * H + iy + count, ring + slot * e_stride,
+                                    stem_ep);
+          } else {
+            gemm_compute(expand_gemm, count * W, cw, Cin, x_img + iy * x_row, Cin, expand_panels,
+                         ring + slot * e_stride, cw, ep, false, /*parallel=*/false);
+          }
           iy += count;
         }
         ring_hi = end;
@@ -367,7 +387,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
         const ptrdiff_t iy = lo + static_cast<ptrdiff_t>(ky);
         if (iy < 0 || iy >= H_i) {
           rows[ky] = nullptr;
-        } else if (p.has_expand) {
+        } else if (ringed) {
           rows[ky] = ring + (static_cast<size_t>(iy) % ring_rows) * e_stride;
         } else {
           rows[ky] = x_img + static_cast<size_t>(iy) * x_row;

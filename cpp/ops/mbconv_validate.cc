@@ -58,6 +58,34 @@ void mbconv_validate(const MBConvParams& p) {
     fail(op + "without an expand conv the expanded channels (" + to_string(p.expanded_channels) +
          ") must equal the input channels (" + to_string(p.in_channels) + ")");
   }
+  if (p.has_stem) {
+    const Conv2DShape& st = p.stem;
+    if (p.has_expand || p.residual) fail(op + "a stem needs a block without an expand conv and without a residual");
+    if (st.batch != p.batch || st.out_h != p.in_h || st.out_w != p.in_w || st.out_c != p.in_channels) {
+      fail(op + "the stem's output [" + to_string(st.batch) + ", " + to_string(st.out_h) + ", " + to_string(st.out_w) +
+           ", " + to_string(st.out_c) + "] must be the block's input [" + to_string(p.batch) + ", " + to_string(p.in_h) +
+           ", " + to_string(p.in_w) + ", " + to_string(p.in_channels) + "]");
+    }
+    if (st.in_h < 1 || st.in_w < 1 || st.in_c < 1 || st.in_h >= big || st.in_w >= big || st.in_c >= big ||
+        st.filter_h < 1 || st.filter_w < 1 || st.filter_h > 15 || st.filter_w > 15 || st.stride_h < 1 ||
+        st.stride_w < 1 || st.stride_h > 15 || st.stride_w > 15 || st.dilation_h != 1 || st.dilation_w != 1 ||
+        st.pad_top < 0 || st.pad_left < 0 || st.pad_top >= st.filter_h || st.pad_left >= st.filter_w) {
+      fail(op + "stem " + to_string(st.filter_h) + "x" + to_string(st.filter_w) + " stride " + to_string(st.stride_h) +
+           "x" + to_string(st.stride_w) + " on " + to_string(st.in_h) + "x" + to_string(st.in_w) + "x" +
+           to_string(st.in_c) + " with pads (top " + to_string(st.pad_top) + ", left " + to_string(st.pad_left) +
+           "); supported: filters and strides 1..15, no dilation, pads below the filter size");
+    }
+    if (!conv2d_interleaved_applicable(st)) {
+      fail(op + "stem filter width x input channels " + to_string(st.filter_w * st.in_c) + "; supported: up to 48");
+    }
+    // The output size conv2d gives for these pads (the bottom and right pads are what remains).
+    const int64_t need_h = (st.out_h - 1) * st.stride_h + st.filter_h, need_w = (st.out_w - 1) * st.stride_w + st.filter_w;
+    if (need_h - st.pad_top > st.in_h + st.filter_h - 1 || need_w - st.pad_left > st.in_w + st.filter_w - 1 ||
+        need_h - st.pad_top < st.in_h - st.stride_h + 1 || need_w - st.pad_left < st.in_w - st.stride_w + 1) {
+      fail(op + "stem output " + to_string(st.out_h) + "x" + to_string(st.out_w) + " does not match its " +
+           to_string(st.in_h) + "x" + to_string(st.in_w) + " input, filter, stride and pads");
+    }
+  }
   if (p.residual && (p.stride != 1 || p.in_channels != p.out_channels || oh != p.in_h || ow != p.in_w)) {
     fail(op + "residual needs stride 1, Cin == Cout and an output the size of the input; got stride " +
          to_string(p.stride) + ", " + to_string(p.in_channels) + " -> " + to_string(p.out_channels) + " channels, " +

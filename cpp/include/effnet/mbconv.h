@@ -16,6 +16,13 @@
 //     scaling d (large spatial sizes), otherwise d is scaled in place.
 // Expand and projection weights are packed once per weight buffer (packed cache, shared with
 // conv2d's 1x1 packing), depthwise weights likewise (plan_depthwise_rows).
+//
+// With a stem (has_stem: EfficientNet's first block, which has no expand conv, after the stem conv)
+// x is the image and the block's input rows are the stem's output rows,
+//   x0 = swish(conv2d(x, Ws, stem) + bs)                           [N, in_h, in_w, in_channels]
+// computed into the ring as the depthwise needs them, like the expanded rows: x0 is never written to
+// memory. Its rows have conv2d's bits (conv2d_interleaved_rows), so the block gives what the stem conv
+// followed by the block gives. Needs no expand conv, no residual, and a stem conv2d runs interleaved.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +30,7 @@
 
 #include "effnet/buffer.h"
 #include "effnet/common.h"
+#include "effnet/conv.h"
 
 namespace effnet {
 
@@ -34,6 +42,10 @@ struct MBConvParams {
   int64_t out_h = 0, out_w = 0;
   bool has_expand = true;
   bool residual = false;
+  // The stem conv in front of the block (see above): x is [batch, stem.in_h, stem.in_w, stem.in_c],
+  // stem.out_h/out_w/out_c are in_h/in_w/in_channels.
+  bool has_stem = false;
+  Conv2DShape stem;
 };
 
 // Weights in the layouts of the kernel contract (src/models/mbconv.ts), batch norms folded:
@@ -41,6 +53,8 @@ struct MBConvParams {
 // [Cse, Cexp], project [Cexp, Cout]; biases per output channel. Buffers that get packed are passed
 // as BufferPtr (the packed cache is keyed on them); the others as pointers the caller keeps alive.
 struct MBConvWeights {
+  BufferPtr stem_kernel;             // HWIO [fh, fw, stem.in_c, in_channels]; null without a stem
+  const float* stem_bias = nullptr;  // [in_channels]; null without a stem
   BufferPtr expand_kernel;            // null when !has_expand
   const float* expand_bias = nullptr;  // null when !has_expand
   BufferPtr depthwise_kernel;
