@@ -14,7 +14,7 @@ import type {CudaAddon, CudaDeviceInfo} from './native_cuda.js';
  * or EFFNET_CUDA_MBCONV=1 registers it (src/cuda_mbconv.ts). The fused head's CUDA kernel has not run on
  * a GPU yet (test/gpu/head.test.ts registers it for its own checks).
  */
-export const CUDA_UNREGISTERED_KERNELS: readonly string[] = ['EffnetMBConv', 'EffnetHead'];
+export const CUDA_UNREGISTERED_KERNELS: readonly string[] = ['EffnetMBConv', 'EffnetStemMBConv', 'EffnetHead'];
 
 export class NativeCudaBackend extends NativeCpuBackend {
   readonly cuda: CudaAddon;

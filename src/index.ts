@@ -77,8 +77,10 @@ export {countMultiplyAdds, countParams, layerSummary, traceModel, weightSpec} fr
 export type {ModelConfig} from './models/count.js';
 export {randomWeights} from './models/graph.js';
 export type {Model, Ops, Trace, WeightSpec} from './models/graph.js';
-export {backendFusesSwish, hasFusedMBConv, MBCONV_KERNEL, mbconv, mbconvComposite} from './models/mbconv.js';
+export {backendFusesSwish, hasFusedMBConv, MBCONV_KERNEL, mbconv, mbconvComposite, setMBConvFusion} from './models/mbconv.js';
 export type {MBConvAttrs, MBConvConfig, MBConvWeights} from './models/mbconv.js';
+export {hasFusedStemMBConv, STEM_MBCONV_KERNEL, stemMBConv} from './models/stem_mbconv.js';
+export type {StemConv} from './models/stem_mbconv.js';
 export {formatTablesMarkdown, table2Rows, table7Rows} from './models/tables.js';
 export type {Table2Row, Table7Row} from './models/tables.js';
 

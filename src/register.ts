@@ -12,6 +12,7 @@ import {depthwiseConv2dNativeConfig} from './kernels/DepthwiseConv2dNative.js';
 import {fusedConv2DConfig} from './kernels/FusedConv2D.js';
 import {fusedDepthwiseConv2DConfig} from './kernels/FusedDepthwiseConv2D.js';
 import {effnetMBConvConfig} from './kernels/EffnetMBConv.js';
+import {effnetStemMBConvConfig} from './kernels/EffnetStemMBConv.js';
 import {effnetConv2DResidualConfig} from './kernels/EffnetConv2DResidual.js';
 import {effnetHeadConfig} from './kernels/EffnetHead.js';
 import {fusedBatchNormConfig} from './kernels/FusedBatchNorm.js';
@@ -212,6 +213,7 @@ export const kernelConfigs: NativeKernelConfig[] = [
   depthwiseConv2dNativeConfig,
   fusedDepthwiseConv2DConfig,
   effnetMBConvConfig,
+  effnetStemMBConvConfig,
   effnetConv2DResidualConfig,
   effnetHeadConfig,
   avgPoolConfig,

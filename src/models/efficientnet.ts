@@ -29,7 +29,7 @@
 // efficientNetWeightSpec(config) lists them in this order.
 import type * as tf from '@tensorflow/tfjs-core';
 
-import {buildModel, chainStep, type Model, type ModelGraph, type Ops, randomWeights, traceGraph, type WeightSpec} from './graph.js';
+import {buildModel, chainStep, type Model, type ModelGraph, type Ops, randomWeights, scoped, traceGraph, type WeightSpec} from './graph.js';
 import type {ConvSpec} from './layers.js';
 import {
   B0_HEAD_CHANNELS,
@@ -42,7 +42,7 @@ import {
 /** The EfficientNet definition, over any Ops implementation. */
 export const efficientNetGraph: ModelGraph<EfficientNetConfig> = <T>(g: Ops<T>, x: T, config: EfficientNetConfig): T => {
   const padding = config.padding;
-  let h = g.conv(x, {
+  const stem: ConvSpec = {
     name: 'stem/conv',
     filters: roundFilters(B0_STEM_CHANNELS, config.width),
     kernel: 3,
@@ -50,10 +50,16 @@ export const efficientNetGraph: ModelGraph<EfficientNetConfig> = <T>(g: Ops<T>, 
     padding,
     bn: {name: 'stem/bn'},
     activation: 'swish',
-  });
+  };
+  const blocks = efficientNetBlocks(config);
+  // The stem and a first block without an expand conv in one step where the ops have it (the fused
+  // EffnetStemMBConv kernel; src/models/stem_mbconv.ts): the stem's output is then never stored.
+  const first = blocks[0];
+  const together = g.stemMBConv != null && first != null && first.expandRatio === 1 && !first.residual;
+  let h = together ? scoped(g, () => g.stemMBConv!(x, stem, first, padding)) : g.conv(x, stem);
   // Each block in its own scope, and its input freed once it has run (the stem's output and every
   // block's are made here): a pass then holds a block's intermediates at a time, not all of them.
-  for (const block of efficientNetBlocks(config)) h = chainStep(g, h, (x) => g.mbconv(x, block, padding));
+  for (const block of together ? blocks.slice(1) : blocks) h = chainStep(g, h, (x) => g.mbconv(x, block, padding));
   const headConv: ConvSpec = {
     name: 'head/conv',
     filters: roundFilters(B0_HEAD_CHANNELS, config.width),

@@ -9,6 +9,7 @@ import {type ConvSpec, type LayerPadding, outputSize, padAmounts, tfPadding} fro
 import {type ConvResidualActivation, convResidual} from './conv_residual.js';
 import {head, headFusionActive} from './head.js';
 import {type MBConvWeights, mbconv, mbconvLayers, swishActivation} from './mbconv.js';
+import {stemMBConv, type StemConv} from './stem_mbconv.js';
 import type {MBConvBlockSpec, PaddingMode} from './scaling.js';
 
 /** Spatial size and channels of an activation (rank 2 activations have h = w = 1). */
@@ -24,6 +25,11 @@ export interface Ops<T> {
   conv(x: T, spec: ConvSpec): T;
   /** One MBConv block (weights under `blocks/{block.index}`). */
   mbconv(x: T, block: MBConvBlockSpec, padding: PaddingMode): T;
+  /**
+   * Optional: mbconv(conv(x, stem), block, padding) in one step (EfficientNet's stem and first block:
+   * the stem's output need not be stored); definitions fall back to the two without it.
+   */
+  stemMBConv?(x: T, stem: ConvSpec, block: MBConvBlockSpec, padding: PaddingMode): T;
   relu(x: T): T;
   add(a: T, b: T): T;
   /**
@@ -394,7 +400,23 @@ export class TensorOps implements Ops<tf.Tensor> {
     });
   }
 
-  mbconv(x: tf.Tensor, block: MBConvBlockSpec, padding: PaddingMode): tf.Tensor {
+  /**
+   * The backend's fused stem-and-block kernel (src/models/stem_mbconv.ts) for a square stem conv with
+   * swish and a first block without an expand conv or residual where the backend has it; conv and
+   * mbconv otherwise.
+   */
+  stemMBConv(x: tf.Tensor, spec: ConvSpec, block: MBConvBlockSpec, padding: PaddingMode): tf.Tensor {
+    const {kernel, bias} = this.layer(spec.name);
+    const fusable =
+      !spec.depthwise && spec.activation === 'swish' && (spec.dilation ?? 1) === 1 && bias != null &&
+      kernel.rank === 4 && kernel.shape[0] === kernel.shape[1] && kernel.shape[0] === spec.kernel;
+    if (!fusable) return tf.tidy(() => this.mbconv(this.conv(x, spec), block, padding));
+    const stem: StemConv = {kernel: kernel as tf.Tensor4D, bias: bias as tf.Tensor1D, stride: spec.stride ?? 1, padding: spec.padding};
+    const w = this.blockWeightsOf(block, padding);
+    return stemMBConv(x as tf.Tensor4D, stem, w, {kernelSize: block.kernelSize, stride: block.stride, padding, residual: block.residual});
+  }
+
+  private blockWeightsOf(block: MBConvBlockSpec, padding: PaddingMode): MBConvWeights {
     let w = this.blockWeights.get(block.index);
     if (w == null) {
       const layers = mbconvLayers(block, padding);
@@ -410,6 +432,11 @@ export class TensorOps implements Ops<tf.Tensor> {
       if (layers.expand) [w.expandKernel, w.expandBias] = get(layers.expand);
       this.blockWeights.set(block.index, w);
     }
+    return w;
+  }
+
+  mbconv(x: tf.Tensor, block: MBConvBlockSpec, padding: PaddingMode): tf.Tensor {
+    const w = this.blockWeightsOf(block, padding);
     return mbconv(x as tf.Tensor4D, w, {kernelSize: block.kernelSize, stride: block.stride, padding, residual: block.residual});
   }
 

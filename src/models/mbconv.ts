@@ -173,8 +173,11 @@ function checkShape(what: string, t: tf.Tensor | undefined, shape: number[]): vo
   }
 }
 
-/** Validates weights against x and the config and resolves the kernel attributes. */
-export function mbconvAttrs(x: tf.Tensor4D, w: MBConvWeights, config: MBConvConfig): MBConvAttrs {
+/**
+ * Validates weights against x (its rank and shape: the block's input, a tensor or where a fused kernel
+ * computes it, only its shape) and the config and resolves the kernel attributes.
+ */
+export function mbconvAttrs(x: {rank: number; shape: tf.Tensor4D['shape']}, w: MBConvWeights, config: MBConvConfig): MBConvAttrs {
   if (x.rank !== 4) throw new Error(`mbconv: x must be rank 4 (NHWC), got shape [${x.shape}]`);
   const [, h, wd, cin] = x.shape;
   const k = config.kernelSize;
@@ -267,6 +270,11 @@ export function hasFusedMBConv(backendName: string = tf.getBackend()): boolean {
 }
 
 let fusionEnabled = true;
+
+/** Whether mbconv() uses a backend's fused kernel when there is one (setMBConvFusion). */
+export function mbconvFusionEnabled(): boolean {
+  return fusionEnabled;
+}
 
 /**
  * Enables (default) or disables the fused kernel: when disabled, mbconv() always composes
