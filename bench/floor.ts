@@ -7,9 +7,12 @@
 // The bound counts, at the measured single-core peak (one vector FMA slot per multiply-add lane):
 //  - every multiply-add of convolutions (dense and depthwise) and dense layers;
 //  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 8 vector
-//    instructions and a division, 6 of them (a multiply, 4 FMAs, scalef) on the FMA pipes (7 with the
-//    degree-5 polynomial, 11 before the division replaced a reciprocal and a Newton step, 2026-11-29);
-// and nothing else: no loads or stores, no memory traffic, no pooling, batch norm (folded), SE
+//    instructions and a division; beside FMAs (bench/pipes/fma-pipes.cc, Zen 4) the multiply and 4 FMAs
+//    take a slot each, the division ~2 (2.03 cycles per zmm division), vreduceps, vscalefps and the add
+//    none: 7 (it was counted as 6 before that measurement, 7 with the degree-5 polynomial, 11 before the
+//    division replaced a reciprocal and a Newton step, 2026-11-29);
+// and nothing else: no loads or stores (a zmm store takes ~1.6 FMA-pipe cycles beside FMAs, one per
+// output vector: not counted), no memory traffic, no pooling, batch norm (folded), SE
 // gates, additions, other activations, JavaScript or tfjs engine time. Direct convolution cannot
 // reach it. Winograd does fewer multiplications for 3x3 stride-1 convolutions (ResNet-152 runs
 // below its floor with F(2x2,3x3)); EfficientNets have none (1x1, depthwise, and a stride-2 stem).
@@ -24,8 +27,8 @@ import {parseOrExit, runIfMain} from './cli.js';
 import {machineInfo, machineLine} from './machine.js';
 import {modelSetup} from './table4.js';
 
-/** FMA-pipe vector instructions per vector of swish outputs (see cpp/kernels/vec-avx512.inc). */
-export const SWISH_SLOTS = 6;
+/** FMA-pipe cycles per vector of swish outputs (see cpp/kernels/vec-avx512.inc, bench/pipes/fma-pipes.cc). */
+export const SWISH_SLOTS = 7;
 
 export interface FloorCounts {
   /** Multiply-adds of convolutions and dense layers (depthwise included). */
