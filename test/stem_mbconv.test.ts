@@ -77,6 +77,18 @@ function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, 
   expect(at === -1 ? 'same' : `element ${at}: ${actual[at]} vs ${expected[at]}`, label).toBe('same');
 }
 
+/** Records the names of the kernels run until stop(). */
+function recordKernels(): {names: string[]; stop: () => void} {
+  const names: string[] = [];
+  const engine = tf.engine();
+  const original = engine.runKernel;
+  engine.runKernel = ((name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => {
+    names.push(name);
+    return original.call(engine, name, inputs, attrs);
+  }) as typeof engine.runKernel;
+  return {names, stop: () => { engine.runKernel = original; }};
+}
+
 useBackendForFile(NATIVE, () => setMBConvFusion(true));
 
 describe('EffnetStemMBConv (fused stem and first block)', () => {
@@ -140,13 +152,7 @@ describe('EffnetStemMBConv (fused stem and first block)', () => {
     await tf.setBackend(NATIVE);
     const c = CASES[0];
     const m = made(c);
-    const names: string[] = [];
-    const engine = tf.engine();
-    const original = engine.runKernel.bind(engine);
-    engine.runKernel = ((name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => {
-      names.push(name);
-      return original(name, inputs, attrs);
-    }) as typeof engine.runKernel;
+    const {names, stop} = recordKernels();
     try {
       tf.dispose(stemMBConv(m.x, m.stem, m.w, m.config));
       expect(names).toEqual([STEM_MBCONV_KERNEL]);
@@ -165,7 +171,7 @@ describe('EffnetStemMBConv (fused stem and first block)', () => {
       expect(names).not.toContain('EffnetMBConv');
     } finally {
       setMBConvFusion(true);
-      engine.runKernel = original;
+      stop();
       tf.dispose(m.all);
     }
   });
@@ -179,20 +185,14 @@ describe('EffnetStemMBConv in EfficientNet', () => {
     const weights = randomEfficientNetWeights(config, 1);
     const model = buildEfficientNet(config, weights);
     const x = tf.tensor4d(input([1, 64, 64, 3], 11), [1, 64, 64, 3]);
-    const names: string[] = [];
-    const engine = tf.engine();
-    const original = engine.runKernel.bind(engine);
-    engine.runKernel = ((name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => {
-      names.push(name);
-      return original(name, inputs, attrs);
-    }) as typeof engine.runKernel;
+    const {names, stop} = recordKernels();
     let fused: Float32Array;
     try {
       const y = model.predict(x);
       fused = y.dataSync().slice() as Float32Array;
       y.dispose();
     } finally {
-      engine.runKernel = original;
+      stop();
     }
     expect(names[0]).toBe(STEM_MBCONV_KERNEL);
     expect(names.filter((n) => n === 'EffnetMBConv').length).toBe(15);  // the other 15 of B0's 16 blocks

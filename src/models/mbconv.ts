@@ -293,8 +293,13 @@ export function setMBConvFusion(enabled: boolean): boolean {
 export function mbconv(x: tf.Tensor4D, w: MBConvWeights, config: MBConvConfig): tf.Tensor4D {
   if (!fusionEnabled || !hasFusedMBConv()) return mbconvComposite(x, w, config);
   const attrs = mbconvAttrs(x, w, config);
+  const inputs: tf.NamedTensorMap = {x, ...mbconvWeightInputs(w, attrs)};
+  return tf.engine().runKernel(MBCONV_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** The block's weights as the fused kernel's inputs (the expand conv's only when attrs.hasExpand). */
+export function mbconvWeightInputs(w: MBConvWeights, attrs: MBConvAttrs): tf.NamedTensorMap {
   const inputs: tf.NamedTensorMap = {
-    x,
     depthwiseKernel: w.depthwiseKernel,
     depthwiseBias: w.depthwiseBias,
     seReduceKernel: w.seReduceKernel,
@@ -308,5 +313,5 @@ export function mbconv(x: tf.Tensor4D, w: MBConvWeights, config: MBConvConfig): 
     inputs.expandKernel = w.expandKernel!;
     inputs.expandBias = w.expandBias!;
   }
-  return tf.engine().runKernel(MBCONV_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return inputs;
 }

@@ -24,7 +24,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {type LayerPadding, padAmounts, tfPadding} from './layers.js';
-import {type MBConvConfig, type MBConvWeights, mbconv, mbconvAttrs, mbconvFusionEnabled, swishActivation} from './mbconv.js';
+import {
+  type MBConvConfig, type MBConvWeights, mbconv, mbconvAttrs, mbconvFusionEnabled, mbconvWeightInputs, swishActivation,
+} from './mbconv.js';
 
 /** Name of the fused stem-and-first-block kernel a backend may register. */
 export const STEM_MBCONV_KERNEL = 'EffnetStemMBConv';
@@ -84,19 +86,7 @@ export function stemMBConv(x: tf.Tensor4D, stem: StemConv, w: MBConvWeights, con
   if (hin < 1 || win < 1) throw new Error(`stemMBConv: image ${x.shape[1]}x${x.shape[2]} is too small for a ${k}x${k} stem`);
   // The block's attributes for the stem's output (only its shape is read).
   const attrs = mbconvAttrs({rank: 4, shape: [x.shape[0], hin, win, stem.kernel.shape[3]]}, w, config);
-  const inputs: tf.NamedTensorMap = {
-    x,
-    stemKernel: stem.kernel,
-    stemBias: stem.bias,
-    depthwiseKernel: w.depthwiseKernel,
-    depthwiseBias: w.depthwiseBias,
-    seReduceKernel: w.seReduceKernel,
-    seReduceBias: w.seReduceBias,
-    seExpandKernel: w.seExpandKernel,
-    seExpandBias: w.seExpandBias,
-    projectKernel: w.projectKernel,
-    projectBias: w.projectBias,
-  };
+  const inputs: tf.NamedTensorMap = {x, stemKernel: stem.kernel, stemBias: stem.bias, ...mbconvWeightInputs(w, attrs)};
   const allAttrs = {...attrs, stemKernelSize: k, stemStride: stem.stride, stemPads: pads};
   return tf.engine().runKernel(STEM_MBCONV_KERNEL, inputs, allAttrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
