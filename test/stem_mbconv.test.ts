@@ -242,6 +242,24 @@ describe('EffnetStemMBConv bad input', () => {
     ]);
   });
 
+  it('stemMBConv checks the stem before choosing a path', async () => {
+    for (const backend of [NATIVE, 'cpu']) {
+      await tf.setBackend(backend);
+      const m = made(CASES[0]);
+      try {
+        const wide: StemConv = {...m.stem, kernel: tf.zeros([3, 5, 3, 32])};
+        expect(() => stemMBConv(m.x, wide, m.w, m.config)).toThrow(/stemMBConv: stem kernel \[3,5,3,32\]; supported: square/);
+        const gray: StemConv = {...m.stem, kernel: tf.zeros([3, 3, 1, 32])};
+        expect(() => stemMBConv(m.x, gray, m.w, m.config)).toThrow(/stemMBConv: stem kernel \[3,3,1,32\]; supported: square \[k, k, 3, C\]/);
+        const bias: StemConv = {...m.stem, bias: tf.zeros([16])};
+        expect(() => stemMBConv(m.x, bias, m.w, m.config)).toThrow(/stemMBConv: stem bias \[16\]; expected \[32\]/);
+        tf.dispose([wide.kernel, gray.kernel, bias.bias]);
+      } finally {
+        tf.dispose(m.all);
+      }
+    }
+  });
+
   it('is checked natively too', async () => {
     await tf.setBackend(NATIVE);
     const backend = tf.backend() as NativeCpuBackend;

@@ -401,15 +401,12 @@ export class TensorOps implements Ops<tf.Tensor> {
   }
 
   /**
-   * The backend's fused stem-and-block kernel (src/models/stem_mbconv.ts) for a square stem conv with
-   * swish and a first block without an expand conv or residual where the backend has it; conv and
-   * mbconv otherwise.
+   * stemMBConv (src/models/stem_mbconv.ts: the backend's fused stem-and-block kernel where it can run
+   * them) for a regular stem conv with batch norm (or bias) and swish; conv and mbconv otherwise.
    */
   stemMBConv(x: tf.Tensor, spec: ConvSpec, block: MBConvBlockSpec, padding: PaddingMode): tf.Tensor {
     const {kernel, bias} = this.layer(spec.name);
-    const fusable =
-      !spec.depthwise && spec.activation === 'swish' && (spec.dilation ?? 1) === 1 && bias != null &&
-      kernel.rank === 4 && kernel.shape[0] === kernel.shape[1] && kernel.shape[0] === spec.kernel;
+    const fusable = !spec.depthwise && spec.activation === 'swish' && (spec.dilation ?? 1) === 1 && bias != null;
     if (!fusable) return tf.tidy(() => this.mbconv(this.conv(x, spec), block, padding));
     const stem: StemConv = {kernel: kernel as tf.Tensor4D, bias: bias as tf.Tensor1D, stride: spec.stride ?? 1, padding: spec.padding};
     const w = this.blockWeightsOf(block, padding);

@@ -50,6 +50,7 @@ function stemPads(x: tf.Tensor4D, stem: StemConv): [number, number, number, numb
 
 /** swish(conv2d(x, stem) + bias) with standard tfjs ops, as a model's conv layer computes it. */
 export function stemConvComposite(x: tf.Tensor4D, stem: StemConv): tf.Tensor4D {
+  checkStem(x, stem);
   const k = stem.kernel.shape[0];
   const {activation, after} = swishActivation();
   const pad = tfPadding(stem.padding, k, stem.stride, 1, x.shape[1], x.shape[2]);
@@ -57,26 +58,37 @@ export function stemConvComposite(x: tf.Tensor4D, stem: StemConv): tf.Tensor4D {
   return after ? tf.tidy(() => tf.mul(y, tf.sigmoid(y))) : y;
 }
 
-/**
- * Whether stemMBConv() runs one fused kernel for this stem and block: the backend has it, MBConv
- * fusion is on (setMBConvFusion), the block has no expand conv and no residual, and the stem's filter
- * is square with a row of at most 48 inputs (kernel size x image channels).
- */
-export function stemMBConvFusable(x: tf.Tensor4D, stem: StemConv, w: MBConvWeights, config: MBConvConfig): boolean {
-  const [kh, kw, cs] = stem.kernel.shape;
-  const residual = config.residual ?? false;
-  return (
-    mbconvFusionEnabled() && hasFusedStemMBConv() && w.expandKernel == null && !residual && kh === kw &&
-    kw * cs <= 48 && x.rank === 4 && x.shape[3] === cs
-  );
+/** Throws an Error naming what is wrong unless `stem` is a square conv over x's channels with a bias. */
+function checkStem(x: tf.Tensor4D, stem: StemConv): void {
+  const k = stem.kernel;
+  if (x.rank !== 4) throw new Error(`stemMBConv: x must be rank 4 (NHWC), got shape [${x.shape}]`);
+  if (k.rank !== 4 || k.shape[0] !== k.shape[1] || k.shape[2] !== x.shape[3]) {
+    throw new Error(`stemMBConv: stem kernel [${k.shape}]; supported: square [k, k, ${x.shape[3]}, C] for x [${x.shape}]`);
+  }
+  if (stem.bias.rank !== 1 || stem.bias.shape[0] !== k.shape[3]) {
+    throw new Error(`stemMBConv: stem bias [${stem.bias.shape}]; expected [${k.shape[3]}]`);
+  }
+  if (!Number.isInteger(stem.stride) || stem.stride < 1) throw new Error(`stemMBConv: stride ${stem.stride}; supported: positive integers`);
 }
 
 /**
- * The stem conv (swish activation) and then one MBConv block: one fused kernel where
+ * Whether stemMBConv() runs one fused kernel for this stem and block: the backend has it, MBConv
+ * fusion is on (setMBConvFusion), the block has no expand conv and no residual, and a row of the stem's
+ * filter holds at most 48 inputs (kernel size x image channels).
+ */
+export function stemMBConvFusable(stem: StemConv, w: MBConvWeights, config: MBConvConfig): boolean {
+  const [, kw, cs] = stem.kernel.shape;
+  const residual = config.residual ?? false;
+  return mbconvFusionEnabled() && hasFusedStemMBConv() && w.expandKernel == null && !residual && kw * cs <= 48;
+}
+
+/**
+ * The stem conv (swish activation; a square kernel) and then one MBConv block: one fused kernel where
  * stemMBConvFusable, else the conv and mbconv() (fused or composed) one after the other.
  */
 export function stemMBConv(x: tf.Tensor4D, stem: StemConv, w: MBConvWeights, config: MBConvConfig): tf.Tensor4D {
-  if (!stemMBConvFusable(x, stem, w, config)) {
+  checkStem(x, stem);
+  if (!stemMBConvFusable(stem, w, config)) {
     return tf.tidy(() => mbconv(stemConvComposite(x, stem), w, config));
   }
   const pads = stemPads(x, stem);
