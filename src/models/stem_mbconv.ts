@@ -23,7 +23,7 @@
 // output: y, float32 [N, Ho, Wo, Cout].
 import * as tf from '@tensorflow/tfjs-core';
 
-import {type LayerPadding, padAmounts, tfPadding} from './layers.js';
+import {type LayerPadding, outputSize, padAmounts, tfPadding} from './layers.js';
 import {
   type MBConvConfig, type MBConvWeights, mbconv, mbconvAttrs, mbconvFusionEnabled, mbconvWeightInputs, swishActivation,
 } from './mbconv.js';
@@ -93,8 +93,8 @@ export function stemMBConv(x: tf.Tensor4D, stem: StemConv, w: MBConvWeights, con
   }
   const pads = stemPads(x, stem);
   const k = stem.kernel.shape[0];
-  const hin = Math.floor((x.shape[1] + pads[0] + pads[1] - k) / stem.stride) + 1;
-  const win = Math.floor((x.shape[2] + pads[2] + pads[3] - k) / stem.stride) + 1;
+  const hin = outputSize(x.shape[1], k, stem.stride, 1, pads[0], pads[1]);
+  const win = outputSize(x.shape[2], k, stem.stride, 1, pads[2], pads[3]);
   if (hin < 1 || win < 1) throw new Error(`stemMBConv: image ${x.shape[1]}x${x.shape[2]} is too small for a ${k}x${k} stem`);
   // The block's attributes for the stem's output (only its shape is read).
   const attrs = mbconvAttrs({rank: 4, shape: [x.shape[0], hin, win, stem.kernel.shape[3]]}, w, config);
