@@ -289,24 +289,39 @@ describe('FusedDepthwiseConv2D', () => {
     }
   });
 
+  // The vector kernels compute a swish from weights and bias scaled by -log2(e) (the plan packs them
+  // so): results as x * sigmoid(x), also where exp overflows (sums far below -88) and where the scaled
+  // weights would overflow (those filters run the portable kernels).
+  const swishCase = (k: number, stride: number, x: Float32Array, f: Float32Array, b: Float32Array) => () => {
+    const xt = tf.tensor4d(x, [2, 9, 9, 24]);
+    const ft = tf.tensor4d(f, [k, k, 24, 1]);
+    const bt = tf.tensor1d(b);
+    if (tf.getBackend() === 'cpu') {
+      const y = tf.add(tf.depthwiseConv2d(xt, ft, stride, 'same'), bt);
+      return tf.mul(y, tf.sigmoid(y));
+    }
+    return tf.engine().runKernel(
+      'FusedDepthwiseConv2D',
+      {x: xt, filter: ft, bias: bt},
+      {strides: stride, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'swish'},
+    ) as tf.Tensor;
+  };
+
   it('supports swish (x * sigmoid(x)) natively', async () => {
-    const x = randomFloats(2 * 9 * 9 * 24, 21, -4, 4);
-    const f = randomFloats(5 * 5 * 24, 22);
-    const b = randomFloats(24, 23);
-    await compareWithCpu(() => {
-      const xt = tf.tensor4d(x, [2, 9, 9, 24]);
-      const ft = tf.tensor4d(f, [5, 5, 24, 1]);
-      const bt = tf.tensor1d(b);
-      if (tf.getBackend() === 'cpu') {
-        const y = tf.add(tf.depthwiseConv2d(xt, ft, 1, 'same'), bt);
-        return tf.mul(y, tf.sigmoid(y));
-      }
-      return tf.engine().runKernel(
-        'FusedDepthwiseConv2D',
-        {x: xt, filter: ft, bias: bt},
-        {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'swish'},
-      ) as tf.Tensor;
-    });
+    for (const [k, stride, range] of [[5, 1, 4], [3, 1, 150], [3, 2, 150], [5, 2, 150]]) {
+      const x = randomFloats(2 * 9 * 9 * 24, 21 + k + stride, -range, range);
+      const f = randomFloats(k * k * 24, 22);
+      const b = randomFloats(24, 23);
+      await compareWithCpu(swishCase(k, stride, x, f, b), {label: `k${k} s${stride} inputs within ${range}`});
+    }
+  });
+
+  it('swish with weights too large to scale', async () => {
+    const x = randomFloats(2 * 9 * 9 * 24, 24, -2, 2);
+    const f = randomFloats(3 * 3 * 24, 25);
+    f[4 * 24 + 5] = 3e38;  // times log2(e) overflows float32
+    const b = randomFloats(24, 26);
+    await compareWithCpu(swishCase(3, 1, x, f, b));
   });
 });
 

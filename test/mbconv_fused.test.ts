@@ -18,11 +18,13 @@ import {
   MODEL_SHAPES,
   ODD_SHAPES,
   rawWeights,
+  reference,
   referenceGroups,
+  SMALL_BLOCK,
   tensors,
   validMBConvCall,
 } from './util/mbconv_blocks.js';
-import {evalOn, expectClose, forEachIsa, tf} from './util/reference.js';
+import {evalOn, expectClose, forEachIsa, isaLevels, tf} from './util/reference.js';
 
 const NATIVE = 'native-cpu';
 
@@ -85,6 +87,62 @@ describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
 
   it('runs as one kernel', async () => {
     await expectOneKernel(NATIVE);
+  });
+
+  // The expand conv's swish runs on weights scaled by -log2(e) (Activation::kSwishScaled): where
+  // 2^(-log2(e) x) overflows (x below about -88.7) the result must still be -0, and large x give x.
+  it('saturates the expand swish like x * sigmoid(x) at every ISA level', async () => {
+    const shape = {...SMALL_BLOCK, label: 'saturating expand'};
+    const raw = rawWeights(shape, 9100);
+    raw.expandKernel!.values = raw.expandKernel!.values.map((v) => v * 150);
+    const xShape = [1, 7, 9, shape.cin];
+    const x = input(xShape, 9101);
+    // The pre-activations reach far past both ends.
+    const cexp = shape.cin * shape.expand;
+    let lo = Infinity, hi = -Infinity;
+    for (let p = 0; p < x.length / shape.cin; p++) {
+      for (let c = 0; c < cexp; c++) {
+        let v = raw.expandBias!.values[c];
+        for (let i = 0; i < shape.cin; i++) v += x[p * shape.cin + i] * raw.expandKernel!.values[i * cexp + c];
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+    expect(lo).toBeLessThan(-200);
+    expect(hi).toBeGreaterThan(200);
+    const config = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const, residual: shape.residual};
+    const expected = await reference(raw, x, xShape, config);
+    const checked = await expectFusedMatches([{raw, cases: [{label: shape.label, x, xShape, config, expected}]}], 1);
+    expect(checked).toBe(isaLevels().length);
+  });
+
+  // Weights or biases above FLT_MAX / log2(e) cannot be scaled: those swishes run on unscaled values.
+  // (A 1x1 image for the depthwise bias: the block's channel sums are float, and a row of such values
+  // would overflow them where the reference divides first.)
+  it('runs weights too large to scale as x * sigmoid(x)', async () => {
+    const shape = {...SMALL_BLOCK, label: ''};
+    const cexp = shape.cin * shape.expand;
+    const config = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const, residual: shape.residual};
+    const variants: Array<[string, number[], (raw: ReturnType<typeof rawWeights>) => void]> = [
+      ['expand kernel', [1, 6, 7, shape.cin], (raw) => (raw.expandKernel!.values[2 * cexp + 5] = 3e38)],
+      ['expand bias', [1, 6, 7, shape.cin], (raw) => (raw.expandBias!.values[5] = 2.5e38)],
+      ['depthwise bias', [1, 1, 1, shape.cin], (raw) => (raw.depthwiseBias!.values[5] = 2.5e38)],
+    ];
+    for (const [label, xShape, change] of variants) {
+      const raw = rawWeights(shape, 9200);
+      // Channel 5 carries the huge values to the output: out of the squeeze-and-excitation (whose gate
+      // would otherwise close it) and through small depthwise weights (whose sums then stay finite).
+      for (let j = 0; j < shape.cse; j++) raw.seReduceKernel.values[5 * shape.cse + j] = 0;
+      for (let t = 0; t < shape.k * shape.k; t++) raw.depthwiseKernel.values[t * cexp + 5] *= 0.05;
+      change(raw);
+      const x = input(xShape, 9201).map((v) => v * 1e-3);
+      const expected = await reference(raw, x, xShape, config);
+      // Huge but finite (where scaling overflowed the results would be infinite).
+      expect(expected[0].values.some((v) => Math.abs(Number(v)) > 1e30), label).toBe(true);
+      expect(expected[0].values.every((v) => Number.isFinite(Number(v))), label).toBe(true);
+      const checked = await expectFusedMatches([{raw, cases: [{label, x, xShape, config, expected}]}], 1);
+      expect(checked).toBe(isaLevels().length);
+    }
   });
 });
 

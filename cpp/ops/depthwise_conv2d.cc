@@ -39,9 +39,9 @@ const FixedKernel kFixed[] = {
 // Floats of the packed weights proper: the finiteness flag follows them (pack_weights).
 size_t packed_weight_floats(size_t taps, size_t C, size_t tile) { return (C + tile - 1) / tile * taps * tile; }
 
-// [kh][kw][C] -> [ceil(C/tile)][kh*kw][tile], zero-padded channel tail, then one more tile whose first
-// float is 1 when every weight is finite and 0 otherwise (packed_weights_finite).
-BufferPtr pack_weights(const float* filter, size_t taps, size_t C, size_t tile) {
+// [kh][kw][C] -> [ceil(C/tile)][kh*kw][tile], each weight times `scale`, zero-padded channel tail, then one
+// more tile whose first float is 1 when every packed weight is finite and 0 otherwise (packed_weights_finite).
+BufferPtr pack_weights(const float* filter, size_t taps, size_t C, size_t tile, float scale) {
   const size_t blocks = (C + tile - 1) / tile;
   auto packed = packed_buffer((packed_weight_floats(taps, C, tile) + tile) * sizeof(float));
   float* dst = static_cast<float*>(packed->data());
@@ -50,7 +50,7 @@ BufferPtr pack_weights(const float* filter, size_t taps, size_t C, size_t tile) 
   for (size_t b = 0; b < blocks; ++b) {
     for (size_t t = 0; t < taps; ++t) {
       for (size_t l = 0; l < tile && b * tile + l < C; ++l) {
-        const float v = filter[t * C + b * tile + l];
+        const float v = filter[t * C + b * tile + l] * scale;
         dst[(b * taps + t) * tile + l] = v;
         finite = finite && std::isfinite(v);
       }
@@ -93,16 +93,22 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
         const size_t taps = static_cast<size_t>(k.k * k.k);
         const size_t C = static_cast<size_t>(p.channels);
         check(filter->bytes() >= taps * C * sizeof(float), "depthwise_conv2d: filter buffer too small");
+        // The vector kernels run a swish as Activation::kSwishScaled on weights packed times
+        // kSwishInputScale (a multiply less per output vector; their bias is scaled by the caller).
+        const bool scaled = p.activation == Activation::kSwish && isa != Isa::kPortable;
+        const float scale = scaled ? kSwishInputScale : 1.f;
         const std::string layout = std::string("dwconv:") + isa_name(isa) + ",k=" + std::to_string(k.k) +
-                                   ",c=" + std::to_string(C) + ",tile=" + std::to_string(k.tile);
+                                   ",c=" + std::to_string(C) + ",tile=" + std::to_string(k.tile) +
+                                   (scaled ? ",scale=swish" : "");
         const float* src = static_cast<const float*>(filter->data());
-        plan.weights = packed_for(filter, layout, [&] { return pack_weights(src, taps, C, k.tile); });
+        plan.weights = packed_for(filter, layout, [&] { return pack_weights(src, taps, C, k.tile, scale); });
         // The AVX-512 kernels' edge columns multiply the zeros outside a row by the weights, which an
         // infinite or NaN weight would turn into NaN: such filters run the portable kernels, which skip
-        // those taps as the reference does.
-        if (isa == Isa::kAvx512 && !packed_weights_finite(plan.weights, taps, C, k.tile)) {
+        // those taps as the reference does. So do filters whose scaled weights overflow.
+        if ((isa == Isa::kAvx512 || scaled) && !packed_weights_finite(plan.weights, taps, C, k.tile)) {
           return plan_depthwise_rows(p, filter, Isa::kPortable);
         }
+        plan.swish_scaled = scaled;
         plan.kernel = k.fn;
         plan.name = k.name;
         plan.channel_tile = k.tile;
@@ -134,8 +140,9 @@ dwconv::RowArgs depthwise_row_args(const DepthwiseConv2DParams& p, const Depthwi
   a.stride_w = static_cast<size_t>(p.stride_w);
   a.dilation_w = static_cast<size_t>(p.dilation_w);
   a.multiplier = static_cast<size_t>(p.multiplier);
-  a.epilogue = dwconv::Epilogue{bias, p.activation == Activation::kPrelu ? prelu : nullptr,
-                                static_cast<int32_t>(p.activation), p.leakyrelu_alpha};
+  const Activation act = plan.swish_scaled ? Activation::kSwishScaled : p.activation;
+  a.epilogue = dwconv::Epilogue{bias, p.activation == Activation::kPrelu ? prelu : nullptr, static_cast<int32_t>(act),
+                                p.leakyrelu_alpha};
   return a;
 }
 
@@ -183,6 +190,12 @@ void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const Buff
   if (!fused) kp.activation = Activation::kLinear;
 
   const DepthwiseRowPlan plan = plan_depthwise_rows(kp, filter, active_isa());
+  std::vector<float> bias_scaled;
+  if (plan.swish_scaled && b != nullptr) {
+    bias_scaled.resize(CM);
+    for (size_t c = 0; c < CM; ++c) bias_scaled[c] = b[c] * kSwishInputScale;
+    b = bias_scaled.data();
+  }
   const size_t kh = static_cast<size_t>(p.filter_h);
   const size_t in_row = static_cast<size_t>(p.in_w) * C;
   const size_t out_row = static_cast<size_t>(p.out_w) * CM;

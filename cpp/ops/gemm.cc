@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
@@ -123,6 +125,24 @@ PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n)
   PackedFilter f;
   f.kernel = gemm_select(n);
   f.packed = gemm_packed_weights(filter, "conv2d-hwio", f.kernel, k, n, static_cast<const float*>(filter->data()), n, 1);
+  return f;
+}
+
+PackedFilter gemm_packed_1x1_filter_scaled(const BufferPtr& filter, size_t k, size_t n, float scale) {
+  PackedFilter f;
+  f.kernel = gemm_select(n);
+  char layout[160];
+  const int length = std::snprintf(layout, sizeof(layout), "gemm-b:conv2d-hwio,scale=%.9g,tile=%s,k=%zu,n=%zu",
+                                   static_cast<double>(scale), f.kernel.name, k, n);
+  if (length < 0 || static_cast<size_t>(length) >= sizeof(layout)) throw Error("gemm: packed-weight key too long");
+  const float* b = static_cast<const float*>(filter->data());
+  f.packed = packed_for(filter, std::string(layout, static_cast<size_t>(length)), [&]() {
+    std::vector<float> scaled(k * n);  // the caller checked that the filter holds k * n floats
+    for (size_t i = 0; i < scaled.size(); ++i) scaled[i] = b[i] * scale;
+    auto packed = packed_buffer(gemm_packed_floats(f.kernel, k, n) * sizeof(float));
+    gemm_pack_b(f.kernel, k, n, scaled.data(), n, 1, static_cast<float*>(packed->data()));
+    return packed;
+  });
   return f;
 }
 

@@ -47,6 +47,15 @@ constexpr size_t kStreamDepthwiseBytes = size_t(8) << 20;
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
+// Whether every finite value of v[0, n) stays finite times kSwishInputScale (below FLT_MAX / log2(e)
+// in magnitude). Swishes whose weights or bias would overflow run on unscaled values.
+bool scales_finitely(const float* v, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (std::isfinite(v[i]) && !std::isfinite(v[i] * kSwishInputScale)) return false;
+  }
+  return true;
+}
+
 // a * b * ..., throwing instead of wrapping around.
 size_t checked_product(std::initializer_list<size_t> factors) {
   size_t total = 1;
@@ -168,7 +177,10 @@ struct MBConvPacked {
   bool filled = false;
   Isa isa = Isa::kPortable;
   uint64_t epoch = 0;
+  // `expand` holds the expand conv's weights times kSwishInputScale when expand_scaled (its epilogue is
+  // then kSwishScaled).
   PackedFilter expand, se_reduce, se_expand, project;
+  bool expand_scaled = false;
   DepthwiseRowPlan depthwise;
   InterleavedConv stem;
 };
@@ -212,7 +224,11 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const bool reuse = forms.filled && forms.isa == isa && forms.epoch == epoch;
   if (!reuse) {
     forms.filled = false;
-    if (p.has_expand) forms.expand = gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
+    if (p.has_expand) {
+      forms.expand_scaled = scales_finitely(static_cast<const float*>(w.expand_kernel->data()), Cin * Cexp);
+      forms.expand = forms.expand_scaled ? gemm_packed_1x1_filter_scaled(w.expand_kernel, Cin, Cexp, kSwishInputScale)
+                                         : gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
+    }
     if (p.has_stem) {
       forms.stem = conv2d_interleaved_prepare(p.stem, w.stem_kernel, static_cast<const float*>(w.stem_kernel->data()));
     }
@@ -221,7 +237,14 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     forms.se_expand = gemm_packed_1x1_filter(w.se_expand_kernel, Cse, Cexp);
     forms.project = gemm_packed_1x1_filter(w.project_kernel, Cexp, Cout);
   }
-  const PackedFilter& expand = forms.expand;
+  // The expand and depthwise swishes run as kSwishScaled where the weights were packed scaled; their
+  // biases are scaled per call (below). A bias too large to scale runs its swish on unscaled weights.
+  const bool expand_scaled = p.has_expand && forms.expand_scaled && scales_finitely(w.expand_bias, Cexp);
+  PackedFilter expand_unscaled;
+  if (p.has_expand && forms.expand_scaled && !expand_scaled) {
+    expand_unscaled = gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
+  }
+  const PackedFilter& expand = p.has_expand && forms.expand_scaled && !expand_scaled ? expand_unscaled : forms.expand;
   const PackedFilter& se_reduce = forms.se_reduce;
   const PackedFilter& se_expand = forms.se_expand;
   const PackedFilter& project = forms.project;
@@ -248,7 +271,14 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     forms.epoch = epoch;
     forms.filled = true;
   }
-  const DepthwiseRowPlan& dw_plan = forms.depthwise;
+  const bool dw_scaled = forms.depthwise.swish_scaled && scales_finitely(w.depthwise_bias, Cexp);
+  DepthwiseRowPlan dw_unscaled;
+  if (forms.depthwise.swish_scaled && !dw_scaled) {
+    DepthwiseConv2DParams linear = dp;  // the same kernel with unscaled weights; it then runs kSwish
+    linear.activation = Activation::kLinear;
+    dw_unscaled = plan_depthwise_rows(linear, w.depthwise_kernel, isa);
+  }
+  const DepthwiseRowPlan& dw_plan = forms.depthwise.swish_scaled && !dw_scaled ? dw_unscaled : forms.depthwise;
   const detail::RowSumKernel row_sum = detail::f32_rsum_rows_blocked_kernel(isa);
 
   // ---- work split and scratch ----
@@ -292,6 +322,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const size_t mean_at = layout.add(checked_product({N, Cexp, sizeof(float)}));
   const size_t se_at = layout.add(checked_product({N, Cse, sizeof(float)}));
   const size_t fold_at = layout.add(fold ? project_floats * sizeof(float) : 0);
+  const size_t expand_bias_at = layout.add(expand_scaled ? Cexp * sizeof(float) : 0);
+  const size_t depthwise_bias_at = layout.add(dw_plan.swish_scaled ? Cexp * sizeof(float) : 0);
   Scratch scratch(layout.size());
   char* base = scratch.data();
   float* d = reinterpret_cast<float*>(base + d_at);
@@ -303,6 +335,19 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   float* mean = reinterpret_cast<float*>(base + mean_at);    // [N, Cexp] channel means
   float* se_hidden = reinterpret_cast<float*>(base + se_at);  // [N, Cse] after the reduce conv and swish
   float* folded = reinterpret_cast<float*>(base + fold_at);
+  // The biases times kSwishInputScale where the weights are scaled (a few thousand floats a call).
+  const float* expand_bias = w.expand_bias;
+  if (expand_scaled) {
+    float* scaled = reinterpret_cast<float*>(base + expand_bias_at);
+    for (size_t c = 0; c < Cexp; ++c) scaled[c] = w.expand_bias[c] * kSwishInputScale;
+    expand_bias = scaled;
+  }
+  const float* depthwise_bias = w.depthwise_bias;
+  if (dw_plan.swish_scaled) {
+    float* scaled = reinterpret_cast<float*>(base + depthwise_bias_at);
+    for (size_t c = 0; c < Cexp; ++c) scaled[c] = w.depthwise_bias[c] * kSwishInputScale;
+    depthwise_bias = scaled;
+  }
   std::memset(sums, 0, workers * N * Cexp * sizeof(double));
   // Whole vectors of d stream when it is large; rows are 64-byte aligned when Cexp is a multiple of 16.
   const bool stream_d = N * Ho * Wo * Cexp * sizeof(float) >= kStreamDepthwiseBytes && Cexp % 16 == 0 &&
@@ -314,8 +359,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const ptrdiff_t pad_top = static_cast<ptrdiff_t>(p.pad_top);
   const ptrdiff_t H_i = static_cast<ptrdiff_t>(H);
   GemmEpilogueParams expand_ep;
-  expand_ep.bias = w.expand_bias;
-  expand_ep.act = Activation::kSwish;
+  expand_ep.bias = expand_bias;
+  expand_ep.act = expand_scaled ? Activation::kSwishScaled : Activation::kSwish;
   const float* expand_b = p.has_expand ? expand.data() : nullptr;
   GemmEpilogueParams stem_ep;
   stem_ep.bias = w.stem_bias;
@@ -337,14 +382,14 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     double* worker_sums = sums + worker * N * Cexp;
     float* worker_row_sums = row_sums != nullptr ? row_sums + worker * ring_channels : nullptr;
     std::vector<const float*> rows(k + s);
-    dwconv::RowArgs args = depthwise_row_args(dp, dw_plan, w.depthwise_bias + c0, nullptr);
+    dwconv::RowArgs args = depthwise_row_args(dp, dw_plan, depthwise_bias + c0, nullptr);
     args.rows = rows.data();
     args.channels = cw;
     args.channel_sums = worker_row_sums;
     args.stream_out = stream_d && own_row == nullptr;
     args.weights += c0 * k * k;  // packed by channel tiles; c0 is a multiple of the tile (see Pass1Split)
     GemmEpilogueParams ep = expand_ep;
-    if (p.has_expand) ep.bias = w.expand_bias + c0;
+    if (p.has_expand) ep.bias = expand_ep.bias + c0;
     const float* expand_panels = p.has_expand ? expand_b + c0 * Cin : nullptr;  // panels of nr columns, K rows
     size_t image = SIZE_MAX;
     size_t ring_hi = 0;     // expanded rows [.., ring_hi) of `image` are in the ring

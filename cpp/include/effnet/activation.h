@@ -18,6 +18,10 @@ inline float apply_activation(float x, Activation act, float alpha, float prelu)
     case Activation::kPrelu: return x < 0.f ? prelu * x : x;
     case Activation::kSigmoid: return 1.f / (1.f + std::exp(-x));
     case Activation::kSwish: return x / (1.f + std::exp(-x));
+    case Activation::kSwishScaled: {  // x holds y = -log2(e) * x: swish = y / (c + c 2^y), c = -log2(e)
+      const float c = kSwishInputScale;
+      return x / (c + c * std::exp2(x));
+    }
   }
   return x;
 }

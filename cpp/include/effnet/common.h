@@ -36,6 +36,13 @@ enum class Activation : int32_t {
   kPrelu = 5,      // 'prelu' (per-channel weights)
   kSigmoid = 6,    // 'sigmoid'
   kSwish = 7,      // x * sigmoid(x), used by EfficientNet's fused blocks
+  // swish(x) of a value that holds y = kSwishInputScale * x: the weights and bias were scaled when
+  // packed, which saves the kernels a multiply per vector (fused blocks only; not a tfjs activation,
+  // and the binding accepts codes 0-7 only).
+  kSwishScaled = 8,
 };
+
+// -log2(e): swish(x) = x / (1 + 2^y) with y = -log2(e) * x (see kSwishScaled).
+constexpr float kSwishInputScale = -1.44269504088896341f;
 
 }  // namespace effnet

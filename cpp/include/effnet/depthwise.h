@@ -63,6 +63,9 @@ struct DepthwiseRowPlan {
   bool row_pairs = false;
   // The kernel fills RowArgs::channel_sums when it is set (the AVX-512 fixed-size kernels).
   bool channel_sums = false;
+  // A swish runs as Activation::kSwishScaled: `weights` hold the filter times kSwishInputScale and the
+  // bias given to depthwise_row_args must be scaled by it too (the AVX-512 and AVX2 fixed-size kernels).
+  bool swish_scaled = false;
 };
 
 // Chooses the row kernel for `p` at `isa` and packs `filter` for it (cached per filter buffer). At
@@ -70,7 +73,8 @@ struct DepthwiseRowPlan {
 DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa);
 
 // RowArgs for `plan` with everything but `rows` and `out` filled in. bias / prelu: nullptr or
-// channels*multiplier values (prelu read only for the prelu activation). Typical use:
+// channels*multiplier values (prelu read only for the prelu activation; bias times kSwishInputScale
+// when plan.swish_scaled). Typical use:
 //   auto plan = plan_depthwise_rows(p, filter, active_isa());
 //   dwconv::RowArgs a = depthwise_row_args(p, plan, bias, prelu);
 //   for each output row oy: a.rows = <filter_h row pointers, nullptr for padding rows>;

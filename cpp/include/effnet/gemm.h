@@ -51,6 +51,8 @@ struct PackedFilter {
   const float* data() const { return static_cast<const float*>(packed->data()); }
 };
 PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n);
+// The same filter times `scale` (a cache entry of its own), for Activation::kSwishScaled.
+PackedFilter gemm_packed_1x1_filter_scaled(const BufferPtr& filter, size_t k, size_t n, float scale);
 
 // Epilogue applied to every output element (row r, column j), in this order:
 //   v = acc (+ C's previous value when accumulating) + bias[j] + residual[r][j]; v = act(v)

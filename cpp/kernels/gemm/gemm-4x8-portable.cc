@@ -3,18 +3,20 @@
 #include <cmath>
 #include <cstdint>
 
+#include "effnet/activation.h"
 #include "gemm.h"
 
 namespace effnet {
 namespace gemm {
 namespace {
 
-// elu (3), sigmoid (6), swish (7) as in effnet::apply_activation.
+// elu (3), sigmoid (6), swish (7), swish of -log2(e) x (8) as in effnet::apply_activation.
 float transcendental(float x, int32_t act) {
   switch (act) {
     case 3: return x >= 0.f ? x : std::expm1(x);
     case 6: return 1.f / (1.f + std::exp(-x));
     case 7: return x / (1.f + std::exp(-x));
+    case 8: return apply_activation(x, Activation::kSwishScaled, 0.f, 0.f);
     default: return x;
   }
 }
@@ -86,6 +88,7 @@ void gemm_4x8_portable(size_t mr, size_t nr, size_t kc, const float* a, size_t a
             case 3:
             case 6:
             case 7:
+            case 8:
               for (int l = 0; l < 4; ++l) v[l] = transcendental(v[l], ep->act);
               break;
             default: break;
@@ -115,7 +118,8 @@ void gemm_4x8_portable(size_t mr, size_t nr, size_t kc, const float* a, size_t a
           case 5: v = v < 0.f ? ep->prelu[j] * v : v; break;
           case 3:
           case 6:
-          case 7: v = transcendental(v, ep->act); break;
+          case 7:
+          case 8: v = transcendental(v, ep->act); break;
           default: break;
         }
       }
