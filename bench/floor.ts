@@ -6,11 +6,12 @@
 //
 // The bound counts, at the measured single-core peak (one vector FMA slot per multiply-add lane):
 //  - every multiply-add of convolutions (dense and depthwise) and dense layers;
-//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: our swish is 8 vector
-//    instructions and a division; beside FMAs (bench/pipes/fma-pipes.cc, Zen 4) the multiply and 4 FMAs
-//    take a slot each, the division ~2 (2.03 cycles per zmm division), vreduceps, vscalefps and the add
-//    none: 7 (it was counted as 6 before that measurement, 7 with the degree-5 polynomial, 11 before the
-//    division replaced a reciprocal and a Newton step, 2026-11-29);
+//  - every swish, at SWISH_SLOTS vector slots per vector of outputs: the blocks' swishes (expand and
+//    depthwise) run on weights scaled by -log2(e) (Activation::kSwishScaled): 4 FMAs, vreduceps,
+//    vscalefps, an add and a division; beside FMAs (bench/pipes/fma-pipes.cc, Zen 4) the FMAs take a slot
+//    each, the division ~2 (2.03 cycles per zmm division), the others none: 6. (7 before the weights were
+//    scaled, when a multiply came first; the stem's and head's swishes still have it, under 10% of the
+//    swishes; 11 before the division replaced a reciprocal and a Newton step, 2026-11-29);
 // and nothing else: no loads or stores (a zmm store takes ~1.6 FMA-pipe cycles beside FMAs, one per
 // output vector: not counted), no memory traffic, no pooling, batch norm (folded), SE
 // gates, additions, other activations, JavaScript or tfjs engine time. Direct convolution cannot
@@ -28,7 +29,7 @@ import {machineInfo, machineLine} from './machine.js';
 import {modelSetup} from './table4.js';
 
 /** FMA-pipe cycles per vector of swish outputs (see cpp/kernels/vec-avx512.inc, bench/pipes/fma-pipes.cc). */
-export const SWISH_SLOTS = 7;
+export const SWISH_SLOTS = 6;
 
 export interface FloorCounts {
   /** Multiply-adds of convolutions and dense layers (depthwise included). */
