@@ -2,6 +2,7 @@
 #include "effnet/gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -136,13 +137,23 @@ PackedFilter gemm_packed_1x1_filter_scaled(const BufferPtr& filter, size_t k, si
                                    static_cast<double>(scale), f.kernel.name, k, n);
   if (length < 0 || static_cast<size_t>(length) >= sizeof(layout)) throw Error("gemm: packed-weight key too long");
   const float* b = static_cast<const float*>(filter->data());
+  // The packed floats, then one more that is 1 when no finite weight overflowed (checked on every use
+  // without scanning the weights again).
+  const size_t floats = gemm_packed_floats(f.kernel, k, n);
   f.packed = packed_for(filter, std::string(layout, static_cast<size_t>(length)), [&]() {
     std::vector<float> scaled(k * n);  // the caller checked that the filter holds k * n floats
-    for (size_t i = 0; i < scaled.size(); ++i) scaled[i] = b[i] * scale;
-    auto packed = packed_buffer(gemm_packed_floats(f.kernel, k, n) * sizeof(float));
-    gemm_pack_b(f.kernel, k, n, scaled.data(), n, 1, static_cast<float*>(packed->data()));
+    bool finite = true;
+    for (size_t i = 0; i < scaled.size(); ++i) {
+      scaled[i] = b[i] * scale;
+      finite = finite && (std::isfinite(scaled[i]) || !std::isfinite(b[i]));
+    }
+    auto packed = packed_buffer((floats + 1) * sizeof(float));
+    float* to = static_cast<float*>(packed->data());
+    gemm_pack_b(f.kernel, k, n, scaled.data(), n, 1, to);
+    to[floats] = finite ? 1.f : 0.f;
     return packed;
   });
+  if (static_cast<const float*>(f.packed->data())[floats] != 1.f) f.packed = nullptr;
   return f;
 }
 

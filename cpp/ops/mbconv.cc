@@ -225,9 +225,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   if (!reuse) {
     forms.filled = false;
     if (p.has_expand) {
-      forms.expand_scaled = scales_finitely(static_cast<const float*>(w.expand_kernel->data()), Cin * Cexp);
-      forms.expand = forms.expand_scaled ? gemm_packed_1x1_filter_scaled(w.expand_kernel, Cin, Cexp, kSwishInputScale)
-                                         : gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
+      forms.expand = gemm_packed_1x1_filter_scaled(w.expand_kernel, Cin, Cexp, kSwishInputScale);
+      forms.expand_scaled = forms.expand.packed != nullptr;
+      if (!forms.expand_scaled) forms.expand = gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
     }
     if (p.has_stem) {
       forms.stem = conv2d_interleaved_prepare(p.stem, w.stem_kernel, static_cast<const float*>(w.stem_kernel->data()));

@@ -51,7 +51,8 @@ struct PackedFilter {
   const float* data() const { return static_cast<const float*>(packed->data()); }
 };
 PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n);
-// The same filter times `scale` (a cache entry of its own), for Activation::kSwishScaled.
+// The same filter times `scale` (a cache entry of its own), for Activation::kSwishScaled. `packed` is
+// null when a finite weight overflows when scaled (the caller then runs the unscaled filter).
 PackedFilter gemm_packed_1x1_filter_scaled(const BufferPtr& filter, size_t k, size_t n, float scale);
 
 // Epilogue applied to every output element (row r, column j), in this order:
