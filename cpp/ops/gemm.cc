@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -132,9 +133,12 @@ PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n)
 PackedFilter gemm_packed_1x1_filter_scaled(const BufferPtr& filter, size_t k, size_t n, float scale) {
   PackedFilter f;
   f.kernel = gemm_select(n);
+  // The scale by its bits: formatting a float on every lookup cost more than the rest of the key.
+  uint32_t bits = 0;
+  std::memcpy(&bits, &scale, sizeof(bits));
   char layout[160];
-  const int length = std::snprintf(layout, sizeof(layout), "gemm-b:conv2d-hwio,scale=%.9g,tile=%s,k=%zu,n=%zu",
-                                   static_cast<double>(scale), f.kernel.name, k, n);
+  const int length = std::snprintf(layout, sizeof(layout), "gemm-b:conv2d-hwio,scale=%08x,tile=%s,k=%zu,n=%zu",
+                                   static_cast<unsigned>(bits), f.kernel.name, k, n);
   if (length < 0 || static_cast<size_t>(length) >= sizeof(layout)) throw Error("gemm: packed-weight key too long");
   const float* b = static_cast<const float*>(filter->data());
   // The packed floats, then one more that is 1 when no finite weight overflowed (checked on every use
