@@ -37,8 +37,9 @@ enum class Activation : int32_t {
   kSigmoid = 6,    // 'sigmoid'
   kSwish = 7,      // x * sigmoid(x), used by EfficientNet's fused blocks
   // swish(x) of a value that holds y = kSwishInputScale * x: the weights and bias were scaled when
-  // packed, which saves the kernels a multiply per vector (fused blocks only; not a tfjs activation,
-  // and the binding accepts codes 0-7 only).
+  // packed, which saves the kernels a multiply per vector (fused blocks and vector depthwise kernels;
+  // not a tfjs activation, and the binding accepts codes 0-7 only). Where |x| exceeds FLT_MAX / log2(e)
+  // (2.36e38) y overflows, and the result is +inf or NaN where x * sigmoid(x) is x or -0.
   kSwishScaled = 8,
 };
 
