@@ -1,11 +1,11 @@
 #include "effnet/packed_cache.h"
 
 #include <atomic>
-#include <cstdlib>
-#include <cstring>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "effnet/weight_arena.h"
 
 namespace effnet {
 namespace {
@@ -36,16 +36,10 @@ void drop_expired_locked() {
   }
 }
 
-// Packed weights go to the weight arena unless EFFNET_HUGE_PAGES=0 (read once): then to the C heap, a
-// few percent slower, with no huge pages the kernel may have to compact memory for. (Peak memory is
-// about the same either way: the arena gives the heap's free pages back as it grows.)
-bool packed_on_huge_pages() {
-  static const bool on = [] {
-    const char* v = std::getenv("EFFNET_HUGE_PAGES");
-    return v == nullptr || std::strcmp(v, "0") != 0;
-  }();
-  return on;
-}
+// Packed weights go to the weight arena unless EFFNET_HUGE_PAGES=0: then to the C heap, a few percent
+// slower, with no huge pages the kernel may have to compact memory for. (Peak memory is about the same
+// either way: the arena gives the heap's free pages back as it grows.)
+bool packed_on_huge_pages() { return weight_arena::huge_pages_enabled(); }
 
 }  // namespace
 

@@ -6,6 +6,8 @@
 #endif
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -79,6 +81,14 @@ Chunk map_chunk(size_t bytes) {
 }
 
 }  // namespace
+
+bool huge_pages_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("EFFNET_HUGE_PAGES");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return on;
+}
 
 void* allocate(size_t bytes) {
   check(bytes > 0 && bytes <= (size_t(1) << 46), "weight arena: block size out of range");

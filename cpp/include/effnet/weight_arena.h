@@ -18,6 +18,10 @@ void* allocate(size_t bytes);
 // Frees a block from allocate(bytes).
 void release(void* block, size_t bytes);
 
+// Whether memory that is read in long streams goes on transparent huge pages: packed weights here, and
+// large scratch (the fused block's); EFFNET_HUGE_PAGES=0 (read once) keeps both on the C heap's pages.
+bool huge_pages_enabled();
+
 // Bytes mapped for chunks (what the arena holds from the system), and bytes of blocks in use.
 size_t reserved_bytes();
 size_t live_bytes();
