@@ -106,19 +106,45 @@ void gemm_pack_b(const GemmKernel& kernel, size_t k, size_t n, const float* b, s
 }
 
 BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, const GemmKernel& kernel, size_t k,
-                              size_t n, const float* b, size_t k_stride, size_t n_stride) {
-  // Built on every call that uses the weights (the cache lookup), so in one formatting pass.
-  char numbers[256];  // at most 6 + 15 + 5 * 25 characters
-  const int length = std::snprintf(numbers, sizeof(numbers), ",tile=%s,k=%zu,n=%zu,ks=%zu,ns=%zu,off=%td", kernel.name,
-                                   k, n, k_stride, n_stride,
-                                   reinterpret_cast<const char*>(b) - static_cast<const char*>(source->data()));
+                              size_t n, const float* b, size_t k_stride, size_t n_stride, float scale) {
+  // Built on every call that uses the weights (the cache lookup), so in one formatting pass; a scale goes
+  // in by its bits (formatting a float cost ~0.4 us a lookup, more than the rest of the key).
+  char scale_text[24] = "";
+  if (scale != 1.f) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, &scale, sizeof(bits));
+    std::snprintf(scale_text, sizeof(scale_text), ",scale=%08x", static_cast<unsigned>(bits));
+  }
+  char numbers[256];  // at most 6 + 15 + 5 * 25 + 15 characters
+  const int length = std::snprintf(numbers, sizeof(numbers), ",tile=%s,k=%zu,n=%zu,ks=%zu,ns=%zu,off=%td%s",
+                                   kernel.name, k, n, k_stride, n_stride,
+                                   reinterpret_cast<const char*>(b) - static_cast<const char*>(source->data()),
+                                   scale_text);
   if (length < 0 || static_cast<size_t>(length) >= sizeof(numbers)) throw Error("gemm: packed-weight key too long");
   std::string layout;
   layout.reserve(7 + tag.size() + static_cast<size_t>(length));
   layout.append("gemm-b:").append(tag).append(numbers, static_cast<size_t>(length));
   return packed_for(source, layout, [&]() {
-    auto packed = packed_buffer(gemm_packed_floats(kernel, k, n) * sizeof(float));
-    gemm_pack_b(kernel, k, n, b, k_stride, n_stride, static_cast<float*>(packed->data()));
+    const size_t floats = gemm_packed_floats(kernel, k, n);
+    if (scale == 1.f) {
+      auto packed = packed_buffer(floats * sizeof(float));
+      gemm_pack_b(kernel, k, n, b, k_stride, n_stride, static_cast<float*>(packed->data()));
+      return packed;
+    }
+    // Scaled: the packed floats, then one that is 1 when no finite weight overflowed.
+    std::vector<float> scaled(k * n);
+    bool finite = true;
+    for (size_t r = 0; r < k; ++r) {
+      for (size_t c = 0; c < n; ++c) {
+        const float v = b[r * k_stride + c * n_stride];
+        scaled[r * n + c] = v * scale;
+        finite = finite && (std::isfinite(scaled[r * n + c]) || !std::isfinite(v));
+      }
+    }
+    auto packed = packed_buffer((floats + 1) * sizeof(float));
+    float* to = static_cast<float*>(packed->data());
+    gemm_pack_b(kernel, k, n, scaled.data(), n, 1, to);
+    to[floats] = finite ? 1.f : 0.f;
     return packed;
   });
 }
@@ -133,30 +159,9 @@ PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n)
 PackedFilter gemm_packed_1x1_filter_scaled(const BufferPtr& filter, size_t k, size_t n, float scale) {
   PackedFilter f;
   f.kernel = gemm_select(n);
-  // The scale by its bits: formatting a float on every lookup cost more than the rest of the key.
-  uint32_t bits = 0;
-  std::memcpy(&bits, &scale, sizeof(bits));
-  char layout[160];
-  const int length = std::snprintf(layout, sizeof(layout), "gemm-b:conv2d-hwio,scale=%08x,tile=%s,k=%zu,n=%zu",
-                                   static_cast<unsigned>(bits), f.kernel.name, k, n);
-  if (length < 0 || static_cast<size_t>(length) >= sizeof(layout)) throw Error("gemm: packed-weight key too long");
-  const float* b = static_cast<const float*>(filter->data());
-  // The packed floats, then one more that is 1 when no finite weight overflowed (checked on every use
-  // without scanning the weights again).
+  f.packed = gemm_packed_weights(filter, "conv2d-hwio", f.kernel, k, n, static_cast<const float*>(filter->data()), n, 1,
+                                 scale);
   const size_t floats = gemm_packed_floats(f.kernel, k, n);
-  f.packed = packed_for(filter, std::string(layout, static_cast<size_t>(length)), [&]() {
-    std::vector<float> scaled(k * n);  // the caller checked that the filter holds k * n floats
-    bool finite = true;
-    for (size_t i = 0; i < scaled.size(); ++i) {
-      scaled[i] = b[i] * scale;
-      finite = finite && (std::isfinite(scaled[i]) || !std::isfinite(b[i]));
-    }
-    auto packed = packed_buffer((floats + 1) * sizeof(float));
-    float* to = static_cast<float*>(packed->data());
-    gemm_pack_b(f.kernel, k, n, scaled.data(), n, 1, to);
-    to[floats] = finite ? 1.f : 0.f;
-    return packed;
-  });
   if (static_cast<const float*>(f.packed->data())[floats] != 1.f) f.packed = nullptr;
   return f;
 }

@@ -39,9 +39,11 @@ size_t gemm_packed_floats(const GemmKernel& kernel, size_t k, size_t n);
 void gemm_pack_b(const GemmKernel& kernel, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
                  float* packed);
 // Packed form of a weight B, cached against `source` (the buffer `b` points into) and freed with it.
-// `tag` names the caller's interpretation of the source (e.g. "conv2d-hwio").
+// `tag` names the caller's interpretation of the source (e.g. "conv2d-hwio"). With `scale` != 1 every
+// weight is multiplied by it (a cache entry of its own), and one float after the packed ones is 1 when no
+// finite weight overflowed, 0 otherwise.
 BufferPtr gemm_packed_weights(const BufferPtr& source, const std::string& tag, const GemmKernel& kernel, size_t k,
-                              size_t n, const float* b, size_t k_stride, size_t n_stride);
+                              size_t n, const float* b, size_t k_stride, size_t n_stride, float scale = 1.f);
 
 // A 1x1 convolution's filter ([k, n], HWIO) packed for the tile gemm_select(n) picks: the same cache
 // entry as the Conv2D op's packing of that filter.
