@@ -316,12 +316,16 @@ describe('FusedDepthwiseConv2D', () => {
     }
   });
 
-  it('swish with weights too large to scale', async () => {
+  it('swish with weights or a bias too large to scale', async () => {
     const x = randomFloats(2 * 9 * 9 * 24, 24, -2, 2);
     const f = randomFloats(3 * 3 * 24, 25);
-    f[4 * 24 + 5] = 3e38;  // times log2(e) overflows float32
     const b = randomFloats(24, 26);
-    await compareWithCpu(swishCase(3, 1, x, f, b));
+    const huge = f.slice();
+    huge[4 * 24 + 5] = 3e38;  // times log2(e) overflows float32
+    await compareWithCpu(swishCase(3, 1, x, huge, b), {label: 'weight 3e38'});
+    const hugeBias = b.slice();
+    hugeBias[7] = 2.5e38;
+    await compareWithCpu(swishCase(3, 1, x, f, hugeBias), {label: 'bias 2.5e38'});
   });
 });
 

@@ -189,12 +189,19 @@ void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const Buff
   DepthwiseConv2DParams kp = p;
   if (!fused) kp.activation = Activation::kLinear;
 
-  const DepthwiseRowPlan plan = plan_depthwise_rows(kp, filter, active_isa());
+  DepthwiseRowPlan plan = plan_depthwise_rows(kp, filter, active_isa());
+  // A plan for kSwishScaled wants the bias scaled too; a bias too large to scale runs the same kernel on
+  // unscaled weights (a linear plan), which then applies the plain swish.
   std::vector<float> bias_scaled;
   if (plan.swish_scaled && b != nullptr) {
     bias_scaled.resize(CM);
-    for (size_t c = 0; c < CM; ++c) bias_scaled[c] = b[c] * kSwishInputScale;
-    b = bias_scaled.data();
+    if (scale_for_swish(b, CM, bias_scaled.data())) {
+      b = bias_scaled.data();
+    } else {
+      DepthwiseConv2DParams linear = kp;
+      linear.activation = Activation::kLinear;
+      plan = plan_depthwise_rows(linear, filter, active_isa());
+    }
   }
   const size_t kh = static_cast<size_t>(p.filter_h);
   const size_t in_row = static_cast<size_t>(p.in_w) * C;

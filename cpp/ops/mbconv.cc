@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "effnet/activation.h"
 #include "effnet/depthwise.h"
 #include "effnet/gemm.h"
 #include "effnet/isa.h"
@@ -50,36 +51,6 @@ constexpr size_t kMaxRingBytes = 4 << 20;
 constexpr size_t kStreamDepthwiseBytes = size_t(8) << 20;
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
-
-// to[i] = from[i] * kSwishInputScale for i < n; false when a finite value overflows (above FLT_MAX /
-// log2(e) in magnitude: that swish then runs on unscaled values). Four lanes at a time (GCC vector
-// extension) in one pass: it runs on every call, and a scalar check and scaling were a third of this
-// function's own samples in a B1 replay under perf (~0.3% of the replay).
-bool scale_for_swish(const float* from, size_t n, float* to) {
-  typedef float v4 __attribute__((vector_size(16)));
-  typedef int32_t i4 __attribute__((vector_size(16)));
-  const float limit = std::numeric_limits<float>::max() / -kSwishInputScale;
-  const v4 scale = {kSwishInputScale, kSwishInputScale, kSwishInputScale, kSwishInputScale};
-  const v4 lo = {limit, limit, limit, limit};
-  const v4 hi = {std::numeric_limits<float>::max(), std::numeric_limits<float>::max(),
-                 std::numeric_limits<float>::max(), std::numeric_limits<float>::max()};
-  i4 overflow = {0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v4 v;
-    std::memcpy(&v, from + i, sizeof(v));
-    const v4 scaled = v * scale;
-    std::memcpy(to + i, &scaled, sizeof(scaled));
-    const v4 a = v < 0 ? -v : v;
-    overflow |= (a > lo) & (a <= hi);
-  }
-  bool bad = (overflow[0] | overflow[1] | overflow[2] | overflow[3]) != 0;
-  for (; i < n; ++i) {
-    to[i] = from[i] * kSwishInputScale;
-    bad = bad || (std::isfinite(from[i]) && !std::isfinite(to[i]));
-  }
-  return !bad;
-}
 
 // a * b * ..., throwing instead of wrapping around.
 size_t checked_product(std::initializer_list<size_t> factors) {

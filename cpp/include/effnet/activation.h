@@ -2,6 +2,10 @@
 // Vector kernels implement the same formulas; this is the portable path and the reference.
 #pragma once
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 
 #include "effnet/common.h"
 
@@ -24,6 +28,36 @@ inline float apply_activation(float x, Activation act, float alpha, float prelu)
     }
   }
   return x;
+}
+
+// A bias for Activation::kSwishScaled: to[i] = from[i] * kSwishInputScale for i < n; false when a finite
+// value overflows (above FLT_MAX / log2(e) in magnitude: that swish then runs on unscaled values). Four
+// lanes at a time (GCC vector extension) in one pass: the fused block runs it on every call, and a scalar
+// check and scaling were a third of its own samples in a B1 replay under perf (~0.3% of the replay).
+inline bool scale_for_swish(const float* from, size_t n, float* to) {
+  typedef float v4 __attribute__((vector_size(16)));
+  typedef int32_t i4 __attribute__((vector_size(16)));
+  const float limit = std::numeric_limits<float>::max() / -kSwishInputScale;
+  const v4 scale = {kSwishInputScale, kSwishInputScale, kSwishInputScale, kSwishInputScale};
+  const v4 lo = {limit, limit, limit, limit};
+  const v4 hi = {std::numeric_limits<float>::max(), std::numeric_limits<float>::max(),
+                 std::numeric_limits<float>::max(), std::numeric_limits<float>::max()};
+  i4 overflow = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4 v;
+    std::memcpy(&v, from + i, sizeof(v));
+    const v4 scaled = v * scale;
+    std::memcpy(to + i, &scaled, sizeof(scaled));
+    const v4 a = v < 0 ? -v : v;
+    overflow |= (a > lo) & (a <= hi);
+  }
+  bool bad = (overflow[0] | overflow[1] | overflow[2] | overflow[3]) != 0;
+  for (; i < n; ++i) {
+    to[i] = from[i] * kSwishInputScale;
+    bad = bad || (std::isfinite(from[i]) && !std::isfinite(to[i]));
+  }
+  return !bad;
 }
 
 }  // namespace effnet
