@@ -5,9 +5,7 @@ import {beforeAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
 import {nativeInfo, setThreads} from '../src/index.js';
-import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
 import {hasFusedMBConv, MBCONV_KERNEL, mbconv, setMBConvFusion} from '../src/models/mbconv.js';
-import {efficientNetConfig} from '../src/models/scaling.js';
 import {expectKernelErrors, expectRelativelyClose, useBackendForFile} from './util/fused_checks.js';
 import {
   type Group,
@@ -23,6 +21,7 @@ import {
   SMALL_BLOCK,
   tensors,
   validMBConvCall,
+  withSmallB0,
 } from './util/mbconv_blocks.js';
 import {evalOn, expectClose, forEachIsa, isaLevels, tf} from './util/reference.js';
 
@@ -148,26 +147,19 @@ describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
 
 describe('EffnetMBConv in a whole network', () => {
   it('B0 at 64x64 fused matches unfused within 1e-4', async () => {
-    await tf.setBackend(NATIVE);
-    setThreads(1);
-    const config = efficientNetConfig('b0');
-    const weights = randomEfficientNetWeights(config, 1);
-    const model = buildEfficientNet(config, weights);
-    const x = tf.tensor4d(input([1, 64, 64, 3], 11), [1, 64, 64, 3]);
-    const run = (fused: boolean) => {
-      setMBConvFusion(fused);
-      const y = model.predict(x);
-      const values = y.dataSync().slice();
-      y.dispose();
-      return values;
-    };
-    const fused = run(true);
-    const unfused = run(false);
-    setMBConvFusion(true);
-    expectRelativelyClose(fused, unfused, 1e-4);
-    model.dispose();
-    x.dispose();
-    tf.dispose([...weights.values()]);
+    await withSmallB0(NATIVE, (model, x) => {
+      const run = (fused: boolean) => {
+        setMBConvFusion(fused);
+        const y = model.predict(x);
+        const values = y.dataSync().slice();
+        y.dispose();
+        return values;
+      };
+      const fused = run(true);
+      const unfused = run(false);
+      setMBConvFusion(true);
+      expectRelativelyClose(fused, unfused, 1e-4);
+    });
   });
 
   it('frees packed weights with the weight tensors', async () => {

@@ -8,13 +8,11 @@ import {describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
 import {setThreads} from '../src/index.js';
-import {buildEfficientNet, randomEfficientNetWeights} from '../src/models/efficientnet.js';
 import type {LayerPadding} from '../src/models/layers.js';
 import {type MBConvConfig, mbconv, setMBConvFusion} from '../src/models/mbconv.js';
-import {efficientNetConfig} from '../src/models/scaling.js';
 import {hasFusedStemMBConv, STEM_MBCONV_KERNEL, type StemConv, stemConvComposite, stemMBConv} from '../src/models/stem_mbconv.js';
 import {expectKernelErrors, useBackendForFile} from './util/fused_checks.js';
-import {type BlockShape, floats, input, rawWeights, tensors} from './util/mbconv_blocks.js';
+import {type BlockShape, floats, input, rawWeights, tensors, withSmallB0} from './util/mbconv_blocks.js';
 import {evalOn, expectClose, forEachIsa, tf} from './util/reference.js';
 
 const NATIVE = 'native-cpu';
@@ -179,36 +177,29 @@ describe('EffnetStemMBConv (fused stem and first block)', () => {
 
 describe('EffnetStemMBConv in EfficientNet', () => {
   it('B0 at 64x64 runs its stem and first block as one kernel, with the bits of the two-step path', async () => {
-    await tf.setBackend(NATIVE);
-    setThreads(1);
-    const config = efficientNetConfig('b0');
-    const weights = randomEfficientNetWeights(config, 1);
-    const model = buildEfficientNet(config, weights);
-    const x = tf.tensor4d(input([1, 64, 64, 3], 11), [1, 64, 64, 3]);
-    const {names, stop} = recordKernels();
-    let fused: Float32Array;
-    try {
-      const y = model.predict(x);
-      fused = y.dataSync().slice() as Float32Array;
-      y.dispose();
-    } finally {
-      stop();
-    }
-    expect(names[0]).toBe(STEM_MBCONV_KERNEL);
-    expect(names.filter((n) => n === 'EffnetMBConv').length).toBe(15);  // the other 15 of B0's 16 blocks
-    // Without the kernel the model runs the stem conv and then the block.
-    const kernelConfig = tf.getKernel(STEM_MBCONV_KERNEL, NATIVE)!;
-    tf.unregisterKernel(STEM_MBCONV_KERNEL, NATIVE);
-    try {
-      const y = model.predict(x);
-      expectSameBits(y.dataSync(), fused, 'B0 without the kernel');
-      y.dispose();
-    } finally {
-      tf.registerKernel(kernelConfig);
-    }
-    model.dispose();
-    x.dispose();
-    tf.dispose([...weights.values()]);
+    await withSmallB0(NATIVE, (model, x) => {
+      const {names, stop} = recordKernels();
+      let fused: Float32Array;
+      try {
+        const y = model.predict(x);
+        fused = y.dataSync().slice() as Float32Array;
+        y.dispose();
+      } finally {
+        stop();
+      }
+      expect(names[0]).toBe(STEM_MBCONV_KERNEL);
+      expect(names.filter((n) => n === 'EffnetMBConv').length).toBe(15);  // the other 15 of B0's 16 blocks
+      // Without the kernel the model runs the stem conv and then the block.
+      const kernelConfig = tf.getKernel(STEM_MBCONV_KERNEL, NATIVE)!;
+      tf.unregisterKernel(STEM_MBCONV_KERNEL, NATIVE);
+      try {
+        const y = model.predict(x);
+        expectSameBits(y.dataSync(), fused, 'B0 without the kernel');
+        y.dispose();
+      } finally {
+        tf.registerKernel(kernelConfig);
+      }
+    });
   });
 });
 

@@ -8,7 +8,9 @@ import {
   type MBConvWeights,
   mbconvComposite,
 } from '../../src/models/mbconv.js';
+import {buildEfficientNet, type EfficientNet, randomEfficientNetWeights} from '../../src/models/efficientnet.js';
 import {efficientNetBlocks, efficientNetConfig, type PaddingMode} from '../../src/models/scaling.js';
+import {setThreads} from '../../src/index.js';
 import {expect} from 'vitest';
 
 import type {ValidCall} from './fused_checks.js';
@@ -250,4 +252,24 @@ export async function expectOneKernel(backend: string): Promise<void> {
   const profile = await tf.profile(() => mbconv(x, w, {kernelSize: shape.k, stride: shape.stride, padding: 'same'}));
   expect(profile.kernelNames).toEqual([MBCONV_KERNEL]);
   tf.dispose([x, ...(Object.values(w) as tf.Tensor[])]);
+}
+
+/**
+ * EfficientNet-B0 with seeded random weights and a seeded 64x64 image on `backend` (one thread), for
+ * `body`; the model, weights and image are freed after it, whether it throws or not.
+ */
+export async function withSmallB0(backend: string, body: (model: EfficientNet, x: tf.Tensor4D) => void): Promise<void> {
+  await tf.setBackend(backend);
+  setThreads(1);
+  const config = efficientNetConfig('b0');
+  const weights = randomEfficientNetWeights(config, 1);
+  const model = buildEfficientNet(config, weights);
+  const x = tf.tensor4d(input([1, 64, 64, 3], 11), [1, 64, 64, 3]);
+  try {
+    body(model, x);
+  } finally {
+    model.dispose();
+    x.dispose();
+    tf.dispose([...weights.values()]);
+  }
 }
