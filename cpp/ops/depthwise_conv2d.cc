@@ -125,6 +125,16 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
   return plan;
 }
 
+const float* depthwise_swish_bias(const DepthwiseConv2DParams& p, const DepthwiseRowPlan& plan, const BufferPtr& filter,
+                                  const float* bias, float* scaled, DepthwiseRowPlan* unscaled) {
+  if (!plan.swish_scaled || bias == nullptr) return bias;
+  if (scale_for_swish(bias, static_cast<size_t>(p.channels * p.multiplier), scaled)) return scaled;
+  DepthwiseConv2DParams linear = p;
+  linear.activation = Activation::kLinear;
+  *unscaled = plan_depthwise_rows(linear, filter, active_isa());
+  return bias;
+}
+
 dwconv::RowArgs depthwise_row_args(const DepthwiseConv2DParams& p, const DepthwiseRowPlan& plan, const float* bias,
                                    const float* prelu) {
   dwconv::RowArgs a{};
@@ -190,19 +200,10 @@ void depthwise_conv2d(const DepthwiseConv2DParams& p, const float* x, const Buff
   if (!fused) kp.activation = Activation::kLinear;
 
   DepthwiseRowPlan plan = plan_depthwise_rows(kp, filter, active_isa());
-  // A plan for kSwishScaled wants the bias scaled too; a bias too large to scale runs the same kernel on
-  // unscaled weights (a linear plan), which then applies the plain swish.
-  std::vector<float> bias_scaled;
-  if (plan.swish_scaled && b != nullptr) {
-    bias_scaled.resize(CM);
-    if (scale_for_swish(b, CM, bias_scaled.data())) {
-      b = bias_scaled.data();
-    } else {
-      DepthwiseConv2DParams linear = kp;
-      linear.activation = Activation::kLinear;
-      plan = plan_depthwise_rows(linear, filter, active_isa());
-    }
-  }
+  std::vector<float> bias_scaled(plan.swish_scaled && b != nullptr ? CM : 0);
+  DepthwiseRowPlan unscaled;
+  b = depthwise_swish_bias(kp, plan, filter, b, bias_scaled.data(), &unscaled);
+  if (unscaled.kernel != nullptr) plan = unscaled;
   const size_t kh = static_cast<size_t>(p.filter_h);
   const size_t in_row = static_cast<size_t>(p.in_w) * C;
   const size_t out_row = static_cast<size_t>(p.out_w) * CM;

@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
-#include <limits>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -350,18 +349,10 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     expand_unscaled = gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp);
     expand = &expand_unscaled;
   }
-  const float* depthwise_bias = w.depthwise_bias;
   DepthwiseRowPlan dw_unscaled;
-  if (forms.depthwise.swish_scaled) {
-    if (scale_for_swish(w.depthwise_bias, Cexp, reinterpret_cast<float*>(base + depthwise_bias_at))) {
-      depthwise_bias = reinterpret_cast<const float*>(base + depthwise_bias_at);
-    } else {
-      DepthwiseConv2DParams linear = dp;
-      linear.activation = Activation::kLinear;
-      dw_unscaled = plan_depthwise_rows(linear, w.depthwise_kernel, isa);
-      dw_plan = &dw_unscaled;
-    }
-  }
+  const float* depthwise_bias = depthwise_swish_bias(dp, forms.depthwise, w.depthwise_kernel, w.depthwise_bias,
+                                                     reinterpret_cast<float*>(base + depthwise_bias_at), &dw_unscaled);
+  if (dw_unscaled.kernel != nullptr) dw_plan = &dw_unscaled;
   std::memset(sums, 0, workers * N * Cexp * sizeof(double));
   // Whole vectors of d stream when it is large; rows are 64-byte aligned when Cexp is a multiple of 16.
   const bool stream_d = N * Ho * Wo * Cexp * sizeof(float) >= kStreamDepthwiseBytes && Cexp % 16 == 0 &&

@@ -72,6 +72,13 @@ struct DepthwiseRowPlan {
 // AVX-512 a filter with an infinite or NaN weight gets the portable kernel (see kernels/dwconv/dwconv.h).
 DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa);
 
+// The bias to give depthwise_row_args for `plan`: for a plan with swish_scaled, `bias` (channels *
+// multiplier values, or null) times kSwishInputScale, written to `scaled`. When a value is too large to
+// scale, `*unscaled` is set to the same kernel on unscaled weights (it then applies the plain swish), to
+// run instead of `plan`, and `bias` is returned as it is; likewise for other plans (`*unscaled` untouched).
+const float* depthwise_swish_bias(const DepthwiseConv2DParams& p, const DepthwiseRowPlan& plan, const BufferPtr& filter,
+                                  const float* bias, float* scaled, DepthwiseRowPlan* unscaled);
+
 // RowArgs for `plan` with everything but `rows` and `out` filled in. bias / prelu: nullptr or
 // channels*multiplier values (prelu read only for the prelu activation; bias times kSwishInputScale
 // when plan.swish_scaled). Typical use:
