@@ -57,6 +57,12 @@ export interface LoadModelOptions {
   interpolation?: Interpolation;
   /** Class names; default ImageNet-1k (with 'background' first for 1001 classes). */
   labels?: readonly string[];
+  /**
+   * On native-cpu, capture the model as a graph on the second run of an input shape and replay it for
+   * that shape from then on (the same results, without tfjs's per-op work; up to two shapes keep a
+   * graph and its intermediates' memory). Default true; false runs every call op by op.
+   */
+  graphs?: boolean;
 }
 
 export interface Prediction {
@@ -178,7 +184,7 @@ export class ImageClassifier<C extends ModelConfig = ModelConfig> {
         if (this.worker === worker) fail(new Error(`${this.config.name}: the prediction worker exited (code ${code})`));
       });
     });
-    worker.postMessage({type: 'init', config: this.config, backend: this.backend, layers: runner.toArrays()});
+    worker.postMessage({type: 'init', config: this.config, backend: this.backend, layers: runner.toArrays(), graphs: runner.graphsEnabled});
     this.workerReady = ready;
     return ready;
   }
@@ -342,7 +348,7 @@ async function finish<C extends ModelConfig>(
   config: C, weights: Map<string, tf.Tensor>, backend: ModelBackend, scheme: WeightScheme | 'random', options: LoadModelOptions,
 ): Promise<ImageClassifier<C>> {
   try {
-    const runner = Runner.fromCanonical(config, weights);
+    const runner = Runner.fromCanonical(config, weights, {graphs: options.graphs});
     if (options.labels && options.labels.length !== config.numClasses) {
       runner.dispose();
       throw new Error(`${config.name}: ${options.labels.length} labels given for ${config.numClasses} classes`);

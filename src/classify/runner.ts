@@ -9,6 +9,7 @@ import type {ModelConfig} from '../models/count.js';
 import {efficientNetGraph} from '../models/efficientnet.js';
 import {type FoldedLayer, foldWeights, type ModelGraph, TensorOps, traceGraph} from '../models/graph.js';
 import {resNetGraph} from '../models/resnet.js';
+import {GraphCache} from './graph_cache.js';
 
 /** One folded layer as plain arrays (what crosses the thread boundary). */
 export interface FoldedArrays {
@@ -38,33 +39,56 @@ export interface RunOutput {
   features?: tf.Tensor4D;
 }
 
+export interface RunnerOptions {
+  /**
+   * Replay captured graphs for input shapes run more than once, on native-cpu (src/classify/graph_cache.ts).
+   * Default true.
+   */
+  graphs?: boolean;
+}
+
 export class Runner {
   private folded: Map<string, FoldedLayer> | null;
   private readonly ops: TensorOps;
   private readonly graph: ModelGraph<ModelConfig>;
   private readonly body: ModelConfig;
+  /** Graphs of the logits for repeated input shapes; null when disabled. */
+  private readonly graphs: GraphCache | null;
 
-  private constructor(readonly config: ModelConfig, folded: Map<string, FoldedLayer>) {
+  private constructor(readonly config: ModelConfig, folded: Map<string, FoldedLayer>, options: RunnerOptions) {
     if (!config.includeTop) throw new Error(`${config.name}: a classifier needs the model's top (includeTop: true)`);
+    const graphs = options.graphs ?? true;
+    if (typeof graphs !== 'boolean') throw new Error(`${config.name}: the graphs option must be a boolean, got ${String(graphs)}`);
     this.folded = folded;
     this.ops = new TensorOps(folded);
     this.graph = graphOf(config);
     this.body = {...config, includeTop: false} as ModelConfig;
+    this.graphs = graphs ? new GraphCache((x) => this.logits(x)) : null;
   }
 
   /** Folds canonical weights (checked against the model's weight spec). The caller keeps `weights`. */
-  static fromCanonical(config: ModelConfig, weights: Map<string, tf.Tensor>): Runner {
+  static fromCanonical(config: ModelConfig, weights: Map<string, tf.Tensor>, options: RunnerOptions = {}): Runner {
     const trace = traceGraph(graphOf(config), config, config.resolution);
-    return new Runner(config, foldWeights(trace, weights, config.bnEpsilon));
+    return new Runner(config, foldWeights(trace, weights, config.bnEpsilon), options);
   }
 
   /** Rebuilds a runner from folded arrays on the active backend. */
-  static fromArrays(config: ModelConfig, layers: readonly FoldedArrays[]): Runner {
+  static fromArrays(config: ModelConfig, layers: readonly FoldedArrays[], options: RunnerOptions = {}): Runner {
     const folded = new Map<string, FoldedLayer>();
     for (const l of layers) {
       folded.set(l.name, {kernel: tf.tensor(l.kernel, l.kernelShape, 'float32'), bias: l.bias ? tf.tensor1d(l.bias) : null});
     }
-    return new Runner(config, folded);
+    return new Runner(config, folded, options);
+  }
+
+  /** Whether the runner replays graphs for repeated input shapes (RunnerOptions.graphs). */
+  get graphsEnabled(): boolean {
+    return this.graphs != null;
+  }
+
+  /** The input shapes the runner holds a captured graph for, least recently used first. */
+  capturedShapes(): number[][] {
+    return this.graphs?.graphShapes() ?? [];
   }
 
   private layers(): Map<string, FoldedLayer> {
@@ -95,18 +119,28 @@ export class Runner {
     if (x.rank !== 4 || x.shape[3] !== 3 || x.dtype !== 'float32') {
       throw new Error(`${this.config.name}: input must be a float32 [N, H, W, 3] batch, got ${x.dtype} [${x.shape}]`);
     }
+    if (!withFeatures) {
+      const replayed = this.graphs?.run(x);
+      return {logits: (replayed ?? tf.tidy(() => this.logits(x))) as tf.Tensor2D};
+    }
     return tf.tidy(() => {
-      if (!withFeatures && this.config.family === 'efficientnet') {
-        // The whole model, top included: its head is one fused kernel where the backend has it.
-        return {logits: this.graph(this.ops, x, this.config) as tf.Tensor2D};
-      }
       const features = this.graph(this.ops, x, this.body) as tf.Tensor4D;
       const logits = this.ops.dense(this.ops.globalAvgPool(features), 'classifier', this.config.numClasses) as tf.Tensor2D;
-      return withFeatures ? {logits, features} : {logits};
+      return {logits, features};
     });
   }
 
+  /** The logits of a batch, op by op. */
+  private logits(x: tf.Tensor): tf.Tensor {
+    if (this.config.family === 'efficientnet') {
+      // The whole model, top included: its head is one fused kernel where the backend has it.
+      return this.graph(this.ops, x, this.config);
+    }
+    return this.ops.dense(this.ops.globalAvgPool(this.graph(this.ops, x, this.body)), 'classifier', this.config.numClasses);
+  }
+
   dispose(): void {
+    this.graphs?.dispose();
     if (this.folded == null) return;
     for (const l of this.folded.values()) {
       l.kernel.dispose();

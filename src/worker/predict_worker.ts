@@ -24,7 +24,7 @@ port.on('message', (msg: Request) => {
     starting = (async () => {
       try {
         await activateBackend(msg.backend);
-        runner = Runner.fromArrays(msg.config, msg.layers);
+        runner = Runner.fromArrays(msg.config, msg.layers, {graphs: msg.graphs});
         send({type: 'ready'});
       } catch (e) {
         send({type: 'init-error', message: (e as Error).message});

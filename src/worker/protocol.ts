@@ -8,6 +8,8 @@ export interface InitMessage {
   config: ModelConfig;
   backend: string;
   layers: FoldedArrays[];
+  /** RunnerOptions.graphs of the model being mirrored. */
+  graphs: boolean;
 }
 
 export interface RunMessage {
