@@ -1,12 +1,12 @@
 // The classifier's captured graphs (src/classify/graph_cache.ts): on native-cpu a shape's second run
 // captures the model and later runs replay it, giving exactly the op-by-op logits; at most two shapes
-// keep a graph; a failed capture falls back to op by op; another backend never captures; disposing the
-// model frees the graphs' memory; the worker thread replays too.
+// keep a graph; a graph is kept per fused-block setting; a failed capture falls back to op by op; another
+// backend never captures; disposing the model frees the graphs' memory; the worker thread replays too.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
-import {type ImageClassifier, loadEfficientNet} from '../src/index.js';
+import {type ImageClassifier, loadEfficientNet, setMBConvFusion} from '../src/index.js';
 import {GraphCache} from '../src/classify/graph_cache.js';
 import {Runner} from '../src/classify/runner.js';
 import {efficientNetConfig, randomEfficientNetWeights} from '../src/models/efficientnet.js';
@@ -96,6 +96,23 @@ describe('Runner on native-cpu with graphs', () => {
     expect(logitsOf(out.logits)).toEqual(run(opByOp, x));
     out.features!.dispose();
     expect(withGraphs.capturedShapes()).toEqual(before);
+    x.dispose();
+  });
+
+  it('a graph replays the kernels it captured: with the fused block off, the composed blocks are captured apart', () => {
+    const x = image(1, 32, 61);
+    const fused = run(opByOp, x);
+    const previous = setMBConvFusion(false);
+    try {
+      const composed = run(opByOp, x);
+      expect(composed).not.toEqual(fused);  // other kernels: not the same bits
+      for (let i = 0; i < 3; i++) expect(run(withGraphs, x), `composed ${i}`).toEqual(composed);
+      expect(withGraphs.capturedShapes()).toContainEqual([1, 32, 32, 3]);
+    } finally {
+      setMBConvFusion(previous);
+    }
+    for (let i = 0; i < 3; i++) expect(run(withGraphs, x), `fused ${i}`).toEqual(fused);
+    expect(withGraphs.capturedShapes()).toEqual([[1, 32, 32, 3], [1, 32, 32, 3]]);
     x.dispose();
   });
 

@@ -6,7 +6,9 @@
 //
 // A shape is captured on its second run (a one-off call pays no capture); at most `maxGraphs` shapes keep
 // a graph, the least recently used one is freed to make room; a shape whose capture fails runs op by op
-// from then on. Only the native-cpu backend replays: elsewhere every run is op by op.
+// from then on. Only the native-cpu backend replays: elsewhere every run is op by op. A graph replays the
+// kernels chosen when it was captured: `variant` names what decides that choice (the fused MBConv
+// switch), and a run under another variant is another entry.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {captureCpuGraph} from '../cpu_graph.js';
@@ -34,6 +36,7 @@ export class GraphCache {
   constructor(
     private readonly forward: (x: tf.Tensor) => tf.Tensor,
     readonly maxGraphs = 2,
+    private readonly variant: () => string = () => '',
   ) {
     if (!Number.isInteger(maxGraphs) || maxGraphs < 1) throw new Error(`GraphCache: maxGraphs must be a positive integer, got ${maxGraphs}`);
   }
@@ -43,10 +46,10 @@ export class GraphCache {
     return this.graphShapes().length;
   }
 
-  /** The input shapes that have a graph, least recently used first. */
+  /** The input shapes that have a graph, least recently used first (a shape twice: two variants). */
   graphShapes(): number[][] {
     const shapes: number[][] = [];
-    for (const [key, e] of this.shapes) if (e.graph != null) shapes.push(key.split(',').map(Number));
+    for (const [key, e] of this.shapes) if (e.graph != null) shapes.push(key.slice(0, key.indexOf(':')).split(',').map(Number));
     return shapes;
   }
 
@@ -56,7 +59,7 @@ export class GraphCache {
    */
   run(x: tf.Tensor): tf.Tensor | null {
     if (this.disposed || tf.getBackend() !== 'native-cpu' || x.dtype !== 'float32') return null;
-    const key = x.shape.join(',');
+    const key = `${x.shape.join(',')}:${this.variant()}`;
     let entry = this.shapes.get(key);
     if (entry == null) {
       entry = {runs: 0, graph: null, failed: false};

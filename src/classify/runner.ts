@@ -8,6 +8,7 @@ import {amoebaNetGraph} from '../models/amoebanet.js';
 import type {ModelConfig} from '../models/count.js';
 import {efficientNetGraph} from '../models/efficientnet.js';
 import {type FoldedLayer, foldWeights, type ModelGraph, TensorOps, traceGraph} from '../models/graph.js';
+import {mbconvFusionEnabled} from '../models/mbconv.js';
 import {resNetGraph} from '../models/resnet.js';
 import {GraphCache} from './graph_cache.js';
 
@@ -63,7 +64,8 @@ export class Runner {
     this.ops = new TensorOps(folded);
     this.graph = graphOf(config);
     this.body = {...config, includeTop: false} as ModelConfig;
-    this.graphs = graphs ? new GraphCache((x) => this.logits(x)) : null;
+    // The fused-block switch picks the kernels a capture records.
+    this.graphs = graphs ? new GraphCache((x) => this.logits(x), 2, () => (mbconvFusionEnabled() ? 'fused' : 'composed')) : null;
   }
 
   /** Folds canonical weights (checked against the model's weight spec). The caller keeps `weights`. */
