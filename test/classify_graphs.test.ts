@@ -206,6 +206,19 @@ describe('the classifier API', () => {
     x.dispose();
   });
 
+  it('an input made on another backend replays as well (its data moves to native-cpu)', async () => {
+    const native = image(1, 48, 22);
+    const expected = logitsOf(reference.predictSync(native));
+    native.dispose();
+    for (let i = 0; i < 3; i++) {
+      await tf.setBackend('cpu');
+      const x = image(1, 48, 22);
+      await tf.setBackend('native-cpu');
+      expect(logitsOf(model.predictSync(x)), `predictSync ${i}`).toEqual(expected);
+      x.dispose();
+    }
+  });
+
   it('loadEfficientNet rejects a graphs option that is not a boolean', async () => {
     await expect(loadEfficientNet('b0', {weights: 'random', backend: 'native-cpu', graphs: 1 as unknown as boolean})).rejects.toThrow(
       /graphs option must be a boolean, got 1/,
