@@ -1,10 +1,12 @@
-// Module init: registers every family's entries and nothing else.
+// Module init: the environment's owner id (binding/env_owner.h), then every family's entries.
 #include <napi.h>
 
+#include "env_owner.h"
 #include "families.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  binding::init_env_owner(env);
   binding::init_memory(env, exports);
   binding::init_conv(env, exports);
   binding::init_matmul(env, exports);

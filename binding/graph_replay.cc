@@ -7,7 +7,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "env_owner.h"
 #include "families.h"
+#include "graph_replay.h"
 #include "prepared.h"
 #include "registry.h"
 #include "replay_reset.h"
@@ -24,6 +26,7 @@ struct Step {
 
 struct CompiledGraph {
   std::vector<Step> steps;
+  uint32_t owner = 0;  // the environment that compiled it (binding/env_owner.h)
 };
 
 std::mutex g_mutex;
@@ -62,6 +65,7 @@ Napi::Value CompileGraph(const Napi::CallbackInfo& info) {
     throw effnet::Error("compileGraph: entries, options, zeroIds and keepIds must have the same length");
   }
   auto graph = std::make_shared<CompiledGraph>();
+  graph->owner = env_owner(info.Env());
   graph->steps.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
     Napi::Value name = entries.Get(i);
@@ -119,6 +123,21 @@ Napi::Value ReleaseGraph(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void graph_replay_release_owner(uint32_t owner) {
+  std::vector<std::shared_ptr<const CompiledGraph>> released;  // freed outside the lock
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    for (auto it = g_graphs.begin(); it != g_graphs.end();) {
+      if (it->second->owner == owner) {
+        released.push_back(std::move(it->second));
+        it = g_graphs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
 
 void init_graph_replay(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "compileGraph", CompileGraph);

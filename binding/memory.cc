@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "args.h"
+#include "env_owner.h"
 #include "effnet/isa.h"
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
@@ -19,7 +20,7 @@ namespace {
 // that writes all of it (most ops' outputs) skips it.
 Napi::Value Alloc(const Napi::CallbackInfo& info) {
   auto buffer = std::make_shared<effnet::Buffer>(alloc_bytes_arg(info), effnet::Buffer::Init::kUnfilled);
-  return Napi::Number::New(info.Env(), registry_add(std::move(buffer), /*zero_on_first_use=*/true));
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer), env_owner(info.Env()), /*zero_on_first_use=*/true));
 }
 
 // create(typedArray) -> id of a new buffer holding a copy of the array's bytes.
@@ -27,7 +28,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   const HostBytes array = typed_array_arg(info, 0, "create");
   auto buffer = std::make_shared<effnet::Buffer>(array.bytes, effnet::Buffer::Init::kUnfilled);
   if (array.bytes > 0) std::memcpy(buffer->data(), array.data, array.bytes);
-  return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer), env_owner(info.Env())));
 }
 
 // write(id, typedArray): copies the array into the buffer (sizes must match).

@@ -3,7 +3,9 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <iterator>
 #include <unordered_map>
+#include <vector>
 
 #include "effnet/common.h"
 #include "effnet/packed_cache.h"
@@ -12,6 +14,7 @@ namespace binding {
 namespace {
 struct Entry {
   effnet::BufferPtr buffer;
+  uint32_t owner = 0;          // the environment that made it (binding/env_owner.h)
   uint32_t pins = 0;
   bool released = false;     // freed by JavaScript while pinned: erased at the last unpin
   bool written_whole = false;  // an op has taken it as an output it writes entirely
@@ -51,11 +54,12 @@ void forget(const effnet::BufferPtr& removed) {
 }
 }  // namespace
 
-uint32_t registry_add(effnet::BufferPtr buffer, bool zero_on_first_use) {
+uint32_t registry_add(effnet::BufferPtr buffer, uint32_t owner, bool zero_on_first_use) {
   std::lock_guard<std::mutex> lock(g_mutex);
   uint32_t id = g_next_id++;
   if (g_next_id == 0) g_next_id = 1;
   Entry entry{std::move(buffer)};
+  entry.owner = owner;
   entry.zero_pending = zero_on_first_use;
   g_buffers.emplace(id, std::move(entry));
   return id;
@@ -135,6 +139,20 @@ void registry_rebind(uint32_t id, effnet::BufferPtr buffer) {
 size_t registry_size() {
   std::lock_guard<std::mutex> lock(g_mutex);
   return g_buffers.size();
+}
+
+size_t registry_release_owner(uint32_t owner) {
+  std::vector<effnet::BufferPtr> removed;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    for (auto it = g_buffers.begin(); it != g_buffers.end();) {
+      auto next = std::next(it);
+      if (it->second.owner == owner) removed.push_back(erase_locked(it));
+      it = next;
+    }
+  }
+  for (const effnet::BufferPtr& b : removed) forget(b);
+  return removed.size();
 }
 
 }  // namespace binding

@@ -6,10 +6,11 @@
 
 namespace binding {
 
-// Adds a buffer and returns its id (never 0). With `zero_on_first_use` the buffer reads as zeros but is
-// only zero-filled when first taken by registry_get (or by registry_get_for_overwrite for less than all
-// of it): an op that writes the whole buffer first skips the fill.
-uint32_t registry_add(effnet::BufferPtr buffer, bool zero_on_first_use = false);
+// Adds a buffer made by environment `owner` (binding/env_owner.h) and returns its id (never 0). With
+// `zero_on_first_use` the buffer reads as zeros but is only zero-filled when first taken by registry_get
+// (or by registry_get_for_overwrite for less than all of it): an op that writes the whole buffer first
+// skips the fill.
+uint32_t registry_add(effnet::BufferPtr buffer, uint32_t owner, bool zero_on_first_use = false);
 // The buffer for `id`; throws effnet::Error naming the id when there is none.
 effnet::BufferPtr registry_get(uint32_t id);
 // registry_get for an op's output of `bytes` bytes that it writes entirely; when that is the whole buffer,
@@ -31,5 +32,8 @@ void registry_unpin(uint32_t id);
 void registry_rebind(uint32_t id, effnet::BufferPtr buffer);
 // Entries in the table (pinned ids JavaScript has freed included: they still hold memory).
 size_t registry_size();
+// Drops every entry of environment `owner`, pinned or not (the environment has ended: nothing can name
+// them any more). Returns how many there were.
+size_t registry_release_owner(uint32_t owner);
 
 }  // namespace binding

@@ -1,0 +1,85 @@
+// Native memory of worker threads: buffers and captured graphs live in process-wide tables, so a worker
+// that ends without freeing what it made (it exits, or is terminated) must not leave them there. The end
+// of its environment frees them (binding/env_owner.h); the main thread's own buffers stay.
+import {once} from 'node:events';
+import * as path from 'node:path';
+import {Worker} from 'node:worker_threads';
+
+import * as tf from '@tensorflow/tfjs-core';
+import {beforeAll, describe, expect, it} from 'vitest';
+
+import {loadEfficientNet} from '../src/index.js';
+import {ensureDist, ROOT} from './util/dist.js';
+
+function nativeMemory(): {bytes: number; buffers: number} {
+  const m = tf.findBackend('native-cpu')!.memory() as unknown as {numBytesInNative: number; numNativeBuffers: number};
+  return {bytes: m.numBytesInNative, buffers: m.numNativeBuffers};
+}
+
+/** Waits (up to `ms`) for the process-wide native memory to equal `want`; returns what it was last. */
+async function settle(want: {bytes: number; buffers: number}, ms = 5000): Promise<{bytes: number; buffers: number}> {
+  const end = Date.now() + ms;
+  let now = nativeMemory();
+  while ((now.bytes !== want.bytes || now.buffers !== want.buffers) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 20));
+    now = nativeMemory();
+  }
+  return now;
+}
+
+// A worker that loads the package (its own tfjs and native-cpu backend), makes tensors, a conv's packed
+// filter and a captured graph, reports its native memory, and then exits or waits to be terminated,
+// freeing nothing.
+const WORKER = `
+const {parentPort, workerData} = require('node:worker_threads');
+const lib = require(${JSON.stringify(path.join(ROOT, 'dist', 'cjs', 'index.js'))});
+const tf = require('@tensorflow/tfjs-core');
+(async () => {
+  await tf.setBackend('native-cpu');
+  const x = tf.randomNormal([1, 32, 32, 8], 0, 1, 'float32', 1);
+  const filter = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 2);
+  const forward = (t) => tf.relu(tf.conv2d(t, filter, 1, 'same'));
+  forward(x).dataSync();
+  const graph = lib.captureGraph(forward, x.shape);
+  graph.run(x);
+  const m = tf.backend().memory();
+  parentPort.postMessage({bytes: m.numBytesInNative, buffers: m.numNativeBuffers});
+  if (workerData.stay) setInterval(() => {}, 1000);
+})();
+`;
+
+beforeAll(async () => {
+  ensureDist();
+  await tf.setBackend('native-cpu');
+});
+
+describe('worker threads and native memory', () => {
+  for (const ending of ['exits', 'is terminated'] as const) {
+    it(`a worker that ${ending} with tensors, packed weights and a graph leaves no native memory behind`, async () => {
+      const own = tf.ones([1000]);  // the main thread's: must survive
+      const before = nativeMemory();
+      const worker = new Worker(WORKER, {eval: true, workerData: {stay: ending === 'is terminated'}});
+      const [seen] = (await once(worker, 'message')) as [{bytes: number; buffers: number}];
+      expect(seen.buffers).toBeGreaterThan(before.buffers + 3);
+      expect(seen.bytes).toBeGreaterThan(before.bytes + 32 * 32 * 8 * 4);
+      if (ending === 'is terminated') await worker.terminate();
+      else await once(worker, 'exit');
+      expect(await settle(before)).toEqual(before);
+      expect(Array.from(own.dataSync().slice(0, 2))).toEqual([1, 1]);
+      own.dispose();
+    });
+  }
+
+  it('a classifier disposed after asynchronous calls frees its worker\'s copy of the weights too', async () => {
+    const before = nativeMemory();
+    const model = await loadEfficientNet('b0', {weights: 'random', seed: 4, backend: 'native-cpu'});
+    const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 6);
+    for (let i = 0; i < 3; i++) (await model.predict(x)).dispose();  // the worker captures a graph too
+    x.dispose();
+    const loaded = nativeMemory();
+    model.dispose();
+    // The main thread's weights go at once, the worker's when its thread has ended.
+    expect(nativeMemory().bytes).toBeLessThan(loaded.bytes);
+    expect(await settle(before)).toEqual(before);
+  });
+});
