@@ -3,10 +3,18 @@
 
 #include "env_owner.h"
 #include "families.h"
+#include "graph_replay.h"
+#include "registry.h"
 
 namespace {
+// What an environment leaves when it ends: its compiled graphs first (they hold registry buffers).
+void release_owned(uint32_t owner) {
+  binding::graph_replay_release_owner(owner);
+  binding::registry_release_owner(owner);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  binding::init_env_owner(env);
+  binding::init_env_owner(env, release_owned);
   binding::init_memory(env, exports);
   binding::init_conv(env, exports);
   binding::init_matmul(env, exports);

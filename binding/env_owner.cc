@@ -4,14 +4,13 @@
 #include <memory>
 
 #include "effnet/common.h"
-#include "graph_replay.h"
-#include "registry.h"
 
 namespace binding {
 namespace {
 
 struct EnvOwner {
   uint32_t id;
+  ReleaseOwned release;
 };
 
 std::atomic<uint32_t> g_next_owner{1};
@@ -19,15 +18,13 @@ std::atomic<uint32_t> g_next_owner{1};
 // The environment's instance data finalizer: runs when the environment is torn down.
 void release_owned(napi_env /*env*/, void* data, void* /*hint*/) {
   std::unique_ptr<EnvOwner> owner(static_cast<EnvOwner*>(data));
-  // The graphs first: they hold buffers of the registry's entries.
-  graph_replay_release_owner(owner->id);
-  registry_release_owner(owner->id);
+  owner->release(owner->id);
 }
 
 }  // namespace
 
-void init_env_owner(Napi::Env env) {
-  auto owner = std::make_unique<EnvOwner>(EnvOwner{g_next_owner++});
+void init_env_owner(Napi::Env env, ReleaseOwned release) {
+  auto owner = std::make_unique<EnvOwner>(EnvOwner{g_next_owner++, release});
   if (napi_set_instance_data(env, owner.get(), release_owned, nullptr) != napi_ok) {
     throw effnet::Error("effnet-native: could not attach the addon's per-environment state");
   }

@@ -1,6 +1,7 @@
-// Which JavaScript environment (the main thread or a worker thread) made a native buffer or a compiled
-// graph. Both live in process-wide tables; when an environment ends (a worker exits or is terminated)
-// without freeing what it made, nothing could name those ids again, so the environment's end frees them.
+// Which JavaScript environment (the main thread or a worker thread) made a native buffer or a graph.
+// Both addons keep them in process-wide tables; when an environment ends (a worker exits or is
+// terminated) without freeing what it made, nothing could name those ids again, so the environment's end
+// frees them. Shared by the CPU addon (binding/) and the CUDA addon (binding_cuda/).
 #pragma once
 #include <napi.h>
 
@@ -8,9 +9,12 @@
 
 namespace binding {
 
-// Gives `env` its owner id and registers the release of what it owns for when it ends. Module init calls
-// it once per environment, before anything else.
-void init_env_owner(Napi::Env env);
+// Frees what environment `owner` made and did not free (the addon's tables).
+using ReleaseOwned = void (*)(uint32_t owner);
+
+// Gives `env` its owner id and calls `release` with it when the environment ends. Module init calls it
+// once per environment, before anything else.
+void init_env_owner(Napi::Env env, ReleaseOwned release);
 
 // The owner id of `env` (never 0).
 uint32_t env_owner(Napi::Env env);

@@ -3,6 +3,8 @@
 #pragma once
 #include <napi.h>
 
+#include <cstdint>
+
 namespace cuda_binding {
 void init_memory(Napi::Env env, Napi::Object exports);       // memory.cc: buffers, deviceInfo, info
 void init_elementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc: binary, unary, addN
@@ -13,4 +15,7 @@ void init_mbconv(Napi::Env env, Napi::Object exports);       // mbconv.cc: the f
 void init_head(Napi::Env env, Napi::Object exports);         // head.cc: the fused EfficientNet head (EffnetHead)
 void init_precision(Napi::Env env, Napi::Object exports);    // precision.cc: setCudaPrecision, getCudaPrecision
 void init_graph(Napi::Env env, Napi::Object exports);        // graph.cc: CUDA graph capture and replay
+
+// graph.cc: frees the CUDA graphs an environment captured (binding/env_owner.h), when it ends.
+void graphs_release_owner(uint32_t owner);
 }  // namespace cuda_binding

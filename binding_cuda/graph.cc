@@ -5,8 +5,10 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "args.h"
+#include "env_owner.h"
 #include "effnet_cuda/graph.h"
 #include "families.h"
 #include "memory_options.h"
@@ -18,8 +20,12 @@ namespace {
 using binding::buffer_id_arg;
 using effnet::cuda::Graph;
 
+struct GraphEntry {
+  std::shared_ptr<Graph> graph;
+  uint32_t owner;  // the environment that captured it (binding/env_owner.h)
+};
 std::mutex g_mutex;
-std::unordered_map<uint32_t, std::shared_ptr<Graph>> g_graphs;
+std::unordered_map<uint32_t, GraphEntry> g_graphs;
 uint32_t g_next_graph = 1;
 
 // Argument `index` as a graph id: 0 (which no graph has) when it is not a whole number in [1, 2^32).
@@ -40,7 +46,7 @@ std::shared_ptr<Graph> graph_arg(const Napi::CallbackInfo& info, size_t index, c
     throw effnet::Error(std::string(entry) + ": no CUDA graph with id " + info[index].ToString().Utf8Value() +
                         " (was it disposed?)");
   }
-  return it->second;
+  return it->second.graph;
 }
 
 // captureBegin(): ops queued from now on (by this thread) are recorded, not run.
@@ -67,7 +73,7 @@ Napi::Value CaptureEnd(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(g_mutex);
     id = g_next_graph++;
     if (g_next_graph == 0) g_next_graph = 1;
-    g_graphs.emplace(id, graph);
+    g_graphs.emplace(id, GraphEntry{graph, binding::env_owner(env)});
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("graph", static_cast<double>(id));
@@ -92,7 +98,7 @@ Napi::Value Capturing(const Napi::CallbackInfo& info) {
 Napi::Value GraphLaunch(const Napi::CallbackInfo& info) {
   std::shared_ptr<Graph> graph = graph_arg(info, 0, "graphLaunch");
   effnet::cuda::DeviceBufferPtr x = registry_get(buffer_id_arg(info, 1, "graphLaunch"));
-  return Napi::Number::New(info.Env(), registry_add(graph->launch(*x)));
+  return Napi::Number::New(info.Env(), registry_add(graph->launch(*x), binding::env_owner(info.Env())));
 }
 
 // graphDispose(graphId) -> whether the id existed. The graph's memory returns to the allocator's cache.
@@ -103,7 +109,7 @@ Napi::Value GraphDispose(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(g_mutex);
     auto it = g_graphs.find(id);
     if (it == g_graphs.end()) return Napi::Boolean::New(info.Env(), false);
-    removed = std::move(it->second);
+    removed = std::move(it->second.graph);
     g_graphs.erase(it);
   }
   removed.reset();  // outside the lock: destroying the graph releases its pool
@@ -117,6 +123,19 @@ Napi::Value GraphCount(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void graphs_release_owner(uint32_t owner) {
+  std::vector<std::shared_ptr<Graph>> released;  // destroyed outside the lock: that releases their pools
+  std::lock_guard<std::mutex> lock(g_mutex);
+  for (auto it = g_graphs.begin(); it != g_graphs.end();) {
+    if (it->second.owner == owner) {
+      released.push_back(std::move(it->second.graph));
+      it = g_graphs.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
 
 void init_graph(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "captureBegin", CaptureBegin);

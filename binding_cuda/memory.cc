@@ -4,6 +4,7 @@
 #include <string>
 
 #include "args.h"
+#include "env_owner.h"
 #include "families.h"
 #include "memory_options.h"
 #include "registry.h"
@@ -19,7 +20,7 @@ using binding::buffer_id_arg;
 // use overwrites it whole: see DeviceBuffer::Zeroing).
 Napi::Value Alloc(const Napi::CallbackInfo& info) {
   auto buffer = std::make_shared<DeviceBuffer>(binding::alloc_bytes_arg(info), DeviceBuffer::Zeroing::kBeforeFirstRead);
-  return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer), binding::env_owner(info.Env())));
 }
 
 // create(typedArray) -> id of a new device buffer holding a copy of the array's bytes (uploaded now).
@@ -27,7 +28,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   const binding::HostBytes array = binding::typed_array_arg(info, 0, "create");
   auto buffer = std::make_shared<DeviceBuffer>(array.bytes, DeviceBuffer::Zeroing::kNone);  // uploaded whole
   effnet::cuda::upload(*buffer, array.data, array.bytes);
-  return Napi::Number::New(info.Env(), registry_add(std::move(buffer)));
+  return Napi::Number::New(info.Env(), registry_add(std::move(buffer), binding::env_owner(info.Env())));
 }
 
 // write(id, typedArray): uploads the array into the buffer (sizes must match).

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "effnet/common.h"
 #include "effnet_cuda/graph.h"
@@ -20,16 +21,20 @@ const char* dtype_name(DType t) {
 
 namespace cuda_binding {
 namespace {
+struct Entry {
+  effnet::cuda::DeviceBufferPtr buffer;
+  uint32_t owner;  // the environment that made it (binding/env_owner.h)
+};
 std::mutex g_mutex;
-std::unordered_map<uint32_t, effnet::cuda::DeviceBufferPtr> g_buffers;
+std::unordered_map<uint32_t, Entry> g_buffers;
 uint32_t g_next_id = 1;
 }  // namespace
 
-uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer) {
+uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer, uint32_t owner) {
   std::lock_guard<std::mutex> lock(g_mutex);
   uint32_t id = g_next_id++;
   if (g_next_id == 0) g_next_id = 1;
-  g_buffers.emplace(id, std::move(buffer));
+  g_buffers.emplace(id, Entry{std::move(buffer), owner});
   return id;
 }
 
@@ -42,7 +47,7 @@ effnet::cuda::DeviceBufferPtr find_buffer(uint32_t id) {
     if (it == g_buffers.end()) {
       throw effnet::Error("no CUDA buffer with id " + std::to_string(id) + " (was the tensor disposed?)");
     }
-    buffer = it->second;
+    buffer = it->second.buffer;
   }
   // Every op reaches its buffers through here: a graph being captured holds the ones it may read.
   effnet::cuda::hold_for_capture(buffer);
@@ -69,7 +74,7 @@ bool registry_remove(uint32_t id) {
     std::lock_guard<std::mutex> lock(g_mutex);
     auto it = g_buffers.find(id);
     if (it == g_buffers.end()) return false;
-    removed = std::move(it->second);
+    removed = std::move(it->second.buffer);
     g_buffers.erase(it);
   }
   return true;
@@ -78,6 +83,20 @@ bool registry_remove(uint32_t id) {
 size_t registry_size() {
   std::lock_guard<std::mutex> lock(g_mutex);
   return g_buffers.size();
+}
+
+size_t registry_release_owner(uint32_t owner) {
+  std::vector<effnet::cuda::DeviceBufferPtr> removed;  // let go outside the lock
+  std::lock_guard<std::mutex> lock(g_mutex);
+  for (auto it = g_buffers.begin(); it != g_buffers.end();) {
+    if (it->second.owner == owner) {
+      removed.push_back(std::move(it->second.buffer));
+      it = g_buffers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return removed.size();
 }
 
 }  // namespace cuda_binding

@@ -6,8 +6,8 @@
 
 namespace cuda_binding {
 
-// Adds a buffer and returns its id (never 0).
-uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer);
+// Adds a buffer made by environment `owner` (binding/env_owner.h) and returns its id (never 0).
+uint32_t registry_add(effnet::cuda::DeviceBufferPtr buffer, uint32_t owner);
 // The buffer for `id`; throws effnet::Error naming the id when there is none. During a graph capture
 // the graph holds the buffer when it was made before the capture (effnet_cuda/graph.h).
 effnet::cuda::DeviceBufferPtr registry_get(uint32_t id);
@@ -18,5 +18,8 @@ effnet::cuda::DeviceBufferPtr registry_get_for_overwrite(uint32_t id, size_t byt
 // Drops the table's reference; the block returns to the allocator's cache.
 bool registry_remove(uint32_t id);
 size_t registry_size();
+// Drops every entry of environment `owner` (it has ended: nothing can name them any more); their blocks
+// return to the allocator's cache. Returns how many there were.
+size_t registry_release_owner(uint32_t owner);
 
 }  // namespace cuda_binding
