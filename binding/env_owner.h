@@ -19,4 +19,18 @@ void init_env_owner(Napi::Env env, ReleaseOwned release);
 // The owner id of `env` (never 0).
 uint32_t env_owner(Napi::Env env);
 
+// Erases the entries of `table` (an id -> entry map) whose owner, `owner_of(entry)`, is `owner`, handing each
+// entry to `take` first (which keeps what is to be let go once the caller's lock is released).
+template <typename Table, typename OwnerOf, typename Take>
+void erase_owned(Table& table, uint32_t owner, OwnerOf owner_of, Take take) {
+  for (auto it = table.begin(); it != table.end();) {
+    if (owner_of(it->second) == owner) {
+      take(it->second);
+      it = table.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 }  // namespace binding

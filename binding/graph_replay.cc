@@ -126,17 +126,9 @@ Napi::Value ReleaseGraph(const Napi::CallbackInfo& info) {
 
 void graph_replay_release_owner(uint32_t owner) {
   std::vector<std::shared_ptr<const CompiledGraph>> released;  // freed outside the lock
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    for (auto it = g_graphs.begin(); it != g_graphs.end();) {
-      if (it->second->owner == owner) {
-        released.push_back(std::move(it->second));
-        it = g_graphs.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
+  std::lock_guard<std::mutex> lock(g_mutex);
+  erase_owned(g_graphs, owner, [](const std::shared_ptr<const CompiledGraph>& g) { return g->owner; },
+              [&](std::shared_ptr<const CompiledGraph>& g) { released.push_back(std::move(g)); });
 }
 
 void init_graph_replay(Napi::Env env, Napi::Object exports) {

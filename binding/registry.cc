@@ -3,12 +3,12 @@
 #include <cstring>
 #include <mutex>
 #include <string>
-#include <iterator>
 #include <unordered_map>
 #include <vector>
 
 #include "effnet/common.h"
 #include "effnet/packed_cache.h"
+#include "env_owner.h"
 
 namespace binding {
 namespace {
@@ -145,11 +145,8 @@ size_t registry_release_owner(uint32_t owner) {
   std::vector<effnet::BufferPtr> removed;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
-    for (auto it = g_buffers.begin(); it != g_buffers.end();) {
-      auto next = std::next(it);
-      if (it->second.owner == owner) removed.push_back(erase_locked(it));
-      it = next;
-    }
+    erase_owned(g_buffers, owner, [](const Entry& e) { return e.owner; },
+                [&](Entry& e) { removed.push_back(std::move(e.buffer)); });
   }
   for (const effnet::BufferPtr& b : removed) forget(b);
   return removed.size();

@@ -127,14 +127,8 @@ Napi::Value GraphCount(const Napi::CallbackInfo& info) {
 void graphs_release_owner(uint32_t owner) {
   std::vector<std::shared_ptr<Graph>> released;  // destroyed outside the lock: that releases their pools
   std::lock_guard<std::mutex> lock(g_mutex);
-  for (auto it = g_graphs.begin(); it != g_graphs.end();) {
-    if (it->second.owner == owner) {
-      released.push_back(std::move(it->second.graph));
-      it = g_graphs.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  binding::erase_owned(g_graphs, owner, [](const GraphEntry& e) { return e.owner; },
+                       [&](GraphEntry& e) { released.push_back(std::move(e.graph)); });
 }
 
 void init_graph(Napi::Env env, Napi::Object exports) {

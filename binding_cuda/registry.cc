@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "effnet/common.h"
+#include "env_owner.h"
 #include "effnet_cuda/graph.h"
 
 namespace effnet {
@@ -88,14 +89,8 @@ size_t registry_size() {
 size_t registry_release_owner(uint32_t owner) {
   std::vector<effnet::cuda::DeviceBufferPtr> removed;  // let go outside the lock
   std::lock_guard<std::mutex> lock(g_mutex);
-  for (auto it = g_buffers.begin(); it != g_buffers.end();) {
-    if (it->second.owner == owner) {
-      removed.push_back(std::move(it->second.buffer));
-      it = g_buffers.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  binding::erase_owned(g_buffers, owner, [](const Entry& e) { return e.owner; },
+                       [&](Entry& e) { removed.push_back(std::move(e.buffer)); });
   return removed.size();
 }
 

@@ -2,14 +2,14 @@
 // that ends without freeing what it made (it exits, or is terminated) must not leave them there. The end
 // of its environment frees them (binding/env_owner.h); the main thread's own buffers stay.
 import {once} from 'node:events';
-import * as path from 'node:path';
 import {Worker} from 'node:worker_threads';
 
 import * as tf from '@tensorflow/tfjs-core';
 import {beforeAll, describe, expect, it} from 'vitest';
 
 import {loadEfficientNet} from '../src/index.js';
-import {ensureDist, ROOT} from './util/dist.js';
+import {ensureDist} from './util/dist.js';
+import {leakyWorkerSource} from './util/leaky_worker.js';
 
 function nativeMemory(): {bytes: number; buffers: number} {
   const m = tf.findBackend('native-cpu')!.memory() as unknown as {numBytesInNative: number; numNativeBuffers: number};
@@ -27,27 +27,6 @@ async function settle(want: {bytes: number; buffers: number}, ms = 5000): Promis
   return now;
 }
 
-// A worker that loads the package (its own tfjs and native-cpu backend), makes tensors, a conv's packed
-// filter and a captured graph, reports its native memory, and then exits or waits to be terminated,
-// freeing nothing.
-const WORKER = `
-const {parentPort, workerData} = require('node:worker_threads');
-const lib = require(${JSON.stringify(path.join(ROOT, 'dist', 'cjs', 'index.js'))});
-const tf = require('@tensorflow/tfjs-core');
-(async () => {
-  await tf.setBackend('native-cpu');
-  const x = tf.randomNormal([1, 32, 32, 8], 0, 1, 'float32', 1);
-  const filter = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 2);
-  const forward = (t) => tf.relu(tf.conv2d(t, filter, 1, 'same'));
-  forward(x).dataSync();
-  const graph = lib.captureGraph(forward, x.shape);
-  graph.run(x);
-  const m = tf.backend().memory();
-  parentPort.postMessage({bytes: m.numBytesInNative, buffers: m.numNativeBuffers});
-  if (workerData.stay) setInterval(() => {}, 1000);
-})();
-`;
-
 beforeAll(async () => {
   ensureDist();
   await tf.setBackend('native-cpu');
@@ -58,7 +37,7 @@ describe('worker threads and native memory', () => {
     it(`a worker that ${ending} with tensors, packed weights and a graph leaves no native memory behind`, async () => {
       const own = tf.ones([1000]);  // the main thread's: must survive
       const before = nativeMemory();
-      const worker = new Worker(WORKER, {eval: true, workerData: {stay: ending === 'is terminated'}});
+      const worker = new Worker(leakyWorkerSource('native-cpu'), {eval: true, workerData: {stay: ending === 'is terminated'}});
       const [seen] = (await once(worker, 'message')) as [{bytes: number; buffers: number}];
       expect(seen.buffers).toBeGreaterThan(before.buffers + 3);
       expect(seen.bytes).toBeGreaterThan(before.bytes + 32 * 32 * 8 * 4);

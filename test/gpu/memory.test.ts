@@ -2,7 +2,6 @@
 // device buffers and the engine's numDataIds where they started; a worker thread that ends without
 // freeing its device buffers and CUDA graphs leaves none behind (binding/env_owner.h).
 import {once} from 'node:events';
-import * as path from 'node:path';
 import {Worker} from 'node:worker_threads';
 
 import {expect, it} from 'vitest';
@@ -10,28 +9,9 @@ import {expect, it} from 'vitest';
 import {buildEfficientNet, randomEfficientNetWeights} from '../../src/models/efficientnet.js';
 import {efficientNetConfig} from '../../src/models/scaling.js';
 import {randomFloats} from '../util/reference.js';
-import {ensureDist, ROOT} from '../util/dist.js';
+import {ensureDist} from '../util/dist.js';
+import {leakyWorkerSource} from '../util/leaky_worker.js';
 import {describeGpu, gpuMemory, tf} from './gpu_util.js';
-
-// A worker on native-cuda: tensors, a conv and a captured CUDA graph, replayed once; then it ends (exits or
-// waits to be terminated) freeing nothing, after reporting the device memory it holds.
-const WORKER = `
-const {parentPort, workerData} = require('node:worker_threads');
-const lib = require(${JSON.stringify(path.join(ROOT, 'dist', 'cjs', 'index.js'))});
-const tf = require('@tensorflow/tfjs-core');
-(async () => {
-  await tf.setBackend('native-cuda');
-  const x = tf.randomNormal([1, 32, 32, 8], 0, 1, 'float32', 1);
-  const filter = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 2);
-  const forward = (t) => tf.relu(tf.conv2d(t, filter, 1, 'same'));
-  await forward(x).data();
-  const graph = lib.captureGraph(forward, x.shape);
-  await graph.run(x).data();
-  const m = tf.backend().memory();
-  parentPort.postMessage({bytes: m.numBytesInGPU, buffers: m.numNativeBuffers});
-  if (workerData.stay) setInterval(() => {}, 1000);
-})();
-`;
 
 describeGpu('native-cuda memory', () => {
   it('1,000 B0 predictions leak no device memory and no data ids', async () => {
@@ -68,7 +48,7 @@ describeGpu('native-cuda memory', () => {
       ensureDist();
       await tf.setBackend('native-cuda');
       const before = gpuMemory();
-      const worker = new Worker(WORKER, {eval: true, workerData: {stay: ending === 'is terminated'}});
+      const worker = new Worker(leakyWorkerSource('native-cuda'), {eval: true, workerData: {stay: ending === 'is terminated'}});
       const [seen] = (await once(worker, 'message')) as [{bytes: number; buffers: number}];
       expect(seen.buffers).toBeGreaterThan(before.buffers + 3);
       if (ending === 'is terminated') await worker.terminate();
