@@ -1,5 +1,6 @@
-// Module init of the CUDA addon: the environment's owner id (binding/env_owner.h), then every family's entries. Loading it never
-// touches the GPU; the first buffer or op does (and fails with a clear Error where CUDA is unusable).
+// Module init of the CUDA addon: the environment's owner id (binding/env_owner.h), then every family's
+// entries. Loading it never touches the GPU; the first buffer or op does (and fails with a clear Error
+// where CUDA is unusable).
 #include <napi.h>
 
 #include "env_owner.h"

@@ -68,12 +68,13 @@ Napi::Value CaptureEnd(const Napi::CallbackInfo& info) {
     throw;
   }
   std::shared_ptr<Graph> graph = effnet::cuda::end_capture(input, output);
+  const uint32_t owner = binding::env_owner(env);
   uint32_t id;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     id = g_next_graph++;
     if (g_next_graph == 0) g_next_graph = 1;
-    g_graphs.emplace(id, GraphEntry{graph, binding::env_owner(env)});
+    g_graphs.emplace(id, GraphEntry{graph, owner});
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("graph", static_cast<double>(id));
