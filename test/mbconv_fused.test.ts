@@ -143,6 +143,21 @@ describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
       expect(checked).toBe(isaLevels().length);
     }
   });
+
+  it('runs a depthwise bias too large to scale on channel ranges of 2 threads', async () => {
+    // 96 expanded channels on 2 threads: each thread takes a range of the channels of every row, and its
+    // depthwise rows land in the middle of the map's pixels, where the unscaled swish then runs. The
+    // huge bias is negative (swish gives -0): a positive one would overflow the float channel sums.
+    const shape = {...SMALL_BLOCK, label: 'depthwise bias, channel ranges', cin: 16, cout: 16};
+    const config = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const, residual: shape.residual};
+    const raw = rawWeights(shape, 9300);
+    raw.depthwiseBias.values[53] = -2.5e38;
+    const xShape = [1, 3, 4, shape.cin];
+    const x = input(xShape, 9301);
+    const expected = await reference(raw, x, xShape, config);
+    const checked = await expectFusedMatches([{raw, cases: [{label: shape.label, x, xShape, config, expected}]}], 2);
+    expect(checked).toBe(isaLevels().length);
+  });
 });
 
 describe('EffnetMBConv in a whole network', () => {

@@ -142,6 +142,7 @@ dwconv::RowArgs depthwise_row_args(const DepthwiseConv2DParams& p, const Depthwi
   a.out = nullptr;
   a.weights = static_cast<const float*>(plan.weights->data());
   a.channels = static_cast<size_t>(p.channels);
+  a.out_stride = static_cast<size_t>(p.channels * p.multiplier);
   a.in_w = static_cast<size_t>(p.in_w);
   a.out_w = static_cast<size_t>(p.out_w);
   a.pad_left = static_cast<ptrdiff_t>(p.pad_left);

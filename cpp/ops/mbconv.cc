@@ -288,7 +288,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const size_t workers = split.workers;
   // Depthwise rows in pairs (one call, each input row loaded once for both) where the kernel can: a
   // pair reads k + s input rows, so the ring holds that many at least.
-  const bool pairs = dw_plan->row_pairs && !split.by_channels;
+  const bool pairs = dw_plan->row_pairs;
   // Channels a worker's expanded rows hold at most, and floats of one such row.
   const size_t ring_channels = split.by_channels ? (split.units + workers - 1) / workers * split.unit : Cexp;
   const size_t e_row = W * ring_channels;
@@ -312,8 +312,6 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   Layout layout;
   const size_t d_at = layout.add(checked_product({N, Ho, Wo, Cexp, sizeof(float)}));
   const size_t ring_at = layout.add(checked_product({workers, ring_rows, W, ring_channels, sizeof(float)}));
-  // By channels a worker's depthwise row goes to a row of its own first, then into d's channel range.
-  const size_t row_at = layout.add(split.by_channels ? checked_product({workers, Wo, ring_channels, sizeof(float)}) : 0);
   const size_t sums_at = layout.add(checked_product({workers, N, Cexp, sizeof(double)}));
   // Kernels that sum their outputs' channels (DepthwiseRowPlan::channel_sums) write a row's (or a
   // pair's) sums here, instead of the rows being read back.
@@ -328,7 +326,6 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   char* base = scratch.data();
   float* d = reinterpret_cast<float*>(base + d_at);
   float* rings = reinterpret_cast<float*>(base + ring_at);
-  float* own_rows = reinterpret_cast<float*>(base + row_at);
   double* sums = reinterpret_cast<double*>(base + sums_at);
   float* row_sums = dw_plan->channel_sums ? reinterpret_cast<float*>(base + row_sums_at) : nullptr;
   float* gate = reinterpret_cast<float*>(base + gate_at);
@@ -383,15 +380,15 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     const size_t cw = c1 - c0;
     const size_t e_stride = W * cw;  // floats of one of this worker's expanded rows
     float* ring = rings + worker * ring_rows * e_row;
-    float* own_row = split.by_channels ? own_rows + worker * Wo * ring_channels : nullptr;
     double* worker_sums = sums + worker * N * Cexp;
     float* worker_row_sums = row_sums != nullptr ? row_sums + worker * ring_channels : nullptr;
     std::vector<const float*> rows(k + s);
     dwconv::RowArgs args = depthwise_row_args(dp, *dw_plan, depthwise_bias + c0, nullptr);
     args.rows = rows.data();
     args.channels = cw;
+    args.out_stride = Cexp;  // by channels, the worker's range of d's pixels
     args.channel_sums = worker_row_sums;
-    args.stream_out = stream_d && own_row == nullptr;
+    args.stream_out = stream_d;
     args.weights += c0 * k * k;  // packed by channel tiles; c0 is a multiple of the tile (see Pass1Split)
     GemmEpilogueParams ep = expand_ep;
     if (p.has_expand) ep.bias = expand_ep.bias + c0;
@@ -443,19 +440,12 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
           rows[ky] = x_img + static_cast<size_t>(iy) * x_row;
         }
       }
-      float* out_row = d + r * d_row;
+      float* out_row = d + r * d_row + c0;
       double* image_sums = worker_sums + n * Cexp + c0;
-      if (own_row == nullptr) {
-        args.out = out_row;
-        args.out_next = pair ? out_row + d_row : nullptr;
-        dw_plan->kernel(args);
-        if (worker_row_sums == nullptr) row_sum(out_row, pair ? 2 * Wo : Wo, Cexp, Cexp, image_sums);
-      } else {
-        args.out = own_row;
-        dw_plan->kernel(args);
-        if (worker_row_sums == nullptr) row_sum(own_row, Wo, cw, cw, image_sums);
-        for (size_t ox = 0; ox < Wo; ++ox) std::memcpy(out_row + ox * Cexp + c0, own_row + ox * cw, cw * sizeof(float));
-      }
+      args.out = out_row;
+      args.out_next = pair ? out_row + d_row : nullptr;
+      dw_plan->kernel(args);
+      if (worker_row_sums == nullptr) row_sum(out_row, pair ? 2 * Wo : Wo, cw, Cexp, image_sums);
       if (worker_row_sums != nullptr) {
         for (size_t c = 0; c < cw; ++c) image_sums[c] += worker_row_sums[c];
       }

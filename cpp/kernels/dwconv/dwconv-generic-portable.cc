@@ -17,7 +17,7 @@ void dwconv_generic_portable(const RowArgs& a) {
   const Epilogue& e = a.epilogue;
   const Activation act = static_cast<Activation>(e.activation);
   for (size_t ox = 0; ox < a.out_w; ++ox) {
-    float* o = a.out + ox * CM;
+    float* o = a.out + ox * a.out_stride;
     std::memset(o, 0, CM * sizeof(float));
     const ptrdiff_t ix0 = static_cast<ptrdiff_t>(ox * a.stride_w) - a.pad_left;
     for (size_t ky = 0; ky < a.kernel_h; ++ky) {

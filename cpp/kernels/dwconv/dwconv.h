@@ -39,7 +39,7 @@ struct RowArgs {
   // Fixed-size kernels: packed [ceil(channels / tile)][kernel_h * kernel_w][tile] (zero-padded).
   // Generic kernel: [kernel_h][kernel_w][channels][multiplier].
   const float* weights;
-  float* out;           // out_w * channels * multiplier floats
+  float* out;           // out_w pixels, out_stride floats apart
   // When set (kernels whose plan says row_pairs only), the kernel also computes the next output row into
   // out_next; `rows` then holds kernel_h + stride_w row pointers (the next row's taps start at
   // rows[stride_w]).
@@ -52,10 +52,13 @@ struct RowArgs {
   // When set, the AVX-512 and AVX2 kernels write whole channel vectors of out / out_next with
   // non-temporal stores: no read for ownership, and the rows bypass the caches. For outputs far larger
   // than the caches (a fused block's depthwise output at B7's first resolutions), read back only after
-  // the whole map is written. Needs out, out_next and channels aligned to the vector (64 bytes, 16
+  // the whole map is written. Needs out, out_next and out_stride aligned to the vector (64 bytes, 16
   // floats); the caller fences (std::atomic_thread_fence) before other threads read the rows.
   bool stream_out = false;
   size_t channels;      // input channels
+  // Floats from one output pixel to the next: channels * multiplier for a row of its own, more when the
+  // channels are a range of a wider map's (a fused block's worker writes its channels into the map).
+  size_t out_stride;
   size_t in_w;          // input row width (pixels)
   size_t out_w;         // output row width (pixels)
   ptrdiff_t pad_left;   // input column of output column 0's first tap is -pad_left
