@@ -467,6 +467,13 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     for (size_t c = 0; c < Cexp; ++c) {
       double total = 0;
       for (size_t i = 0; i < workers; ++i) total += sums[(i * N + n) * Cexp + c];
+      // Pass 1 adds up to a pair of rows in float first: values near the float limit (above 1.7e38)
+      // overflow there where a float64 sum, tfjs's, stays finite. Such a channel is summed again from d.
+      if (!std::isfinite(total)) {
+        total = 0;
+        const float* channel = d + n * Ho * Wo * Cexp + c;
+        for (size_t i = 0; i < Ho * Wo; ++i) total += channel[i * Cexp];
+      }
       mean[n * Cexp + c] = static_cast<float>(total * inv_count);
     }
   }
