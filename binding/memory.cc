@@ -5,6 +5,7 @@
 #include "args.h"
 #include "env_owner.h"
 #include "effnet/isa.h"
+#include "effnet/memory_check.h"
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
 #include "effnet/weight_arena.h"
@@ -45,6 +46,7 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
 // read(id) -> ArrayBuffer with a copy of the buffer's bytes.
 Napi::Value Read(const Napi::CallbackInfo& info) {
   auto buffer = registry_get(buffer_id_arg(info, 0, "read"));
+  effnet::check_allocation(buffer->bytes(), "read: a JavaScript copy");
   Napi::ArrayBuffer out = Napi::ArrayBuffer::New(info.Env(), buffer->bytes());
   if (buffer->bytes() > 0) std::memcpy(out.Data(), buffer->data(), buffer->bytes());
   return out;

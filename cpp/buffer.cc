@@ -5,6 +5,7 @@
 #include <string>
 
 #include "effnet/common.h"
+#include "effnet/memory_check.h"
 #include "effnet/weight_arena.h"
 
 namespace effnet {
@@ -41,6 +42,7 @@ const char* dtype_name(DType t) {
 Buffer::Buffer(size_t bytes, Init init, Memory memory) : bytes_(bytes), memory_(memory) {
   const size_t rounded = padded_bytes(bytes);
   if (rounded < bytes) throw Error("allocation of " + std::to_string(bytes) + " bytes is too large");
+  check_allocation(rounded, "a native buffer");
   data_ = memory == Memory::kHugePages ? weight_arena::allocate(rounded) : std::aligned_alloc(kAlignment, rounded);
   if (data_ == nullptr) {
     throw Error("out of memory: could not allocate " + std::to_string(bytes) + " bytes of native memory");

@@ -1,5 +1,6 @@
 // Bad input never aborts the process: every native entry and every tfjs op on native-cpu answers
 // garbage with an Error that says what was wrong.
+import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 
 import {describe, expect, it} from 'vitest';
@@ -22,6 +23,13 @@ function conv2dOptions(x: number, filter: number, out: number): Record<string, u
   };
 }
 
+/** MemAvailable + SwapFree from /proc/meminfo, in bytes. */
+function availableMemoryBytes(): number {
+  const info = readFileSync('/proc/meminfo', 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(info)?.[1] ?? 0);
+  return (kb('MemAvailable') + kb('SwapFree')) * 1024;
+}
+
 function floats(n: number): number {
   return addon.create(new Float32Array(n).fill(0.5));
 }
@@ -34,6 +42,11 @@ describe('memory entries reject bad input with a clear Error', () => {
     expect(() => call('alloc', NaN)).toThrowError(/alloc: invalid byte count/);
     expect(() => call('alloc', 1e300)).toThrowError(/alloc: invalid byte count/);
     expect(() => call('alloc', 1e15)).toThrowError(/out of memory/);
+    // More than the system can back: refused before Linux's overcommit grants it (the process would be
+    // killed when the buffer is written), with what was asked and what is available.
+    expect(() => call('alloc', availableMemoryBytes() + 2 ** 30)).toThrowError(
+      /out of memory: a native buffer of \d+ bytes; \d+ bytes of memory are available/,
+    );
     // The engine is still usable afterwards.
     const id = addon.alloc(16);
     expect(new Float32Array(addon.read(id))).toEqual(new Float32Array(4));

@@ -20,6 +20,7 @@
 #include "effnet/depthwise.h"
 #include "effnet/gemm.h"
 #include "effnet/isa.h"
+#include "effnet/memory_check.h"
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
 #include "effnet/weight_arena.h"
@@ -84,6 +85,7 @@ constexpr size_t kHugePageBytes = size_t(2) << 20;
 
 // `bytes` (a multiple of 64) at a 64-byte-aligned address; large blocks as above.
 void* allocate_scratch(size_t bytes) {
+  check_allocation(bytes, "EffnetMBConv: scratch memory");
   const bool huge = bytes >= kHugePageBytes && weight_arena::huge_pages_enabled();
   void* block = huge ? std::aligned_alloc(kHugePageBytes, round_up(bytes, kHugePageBytes)) : std::aligned_alloc(64, bytes);
   if (block == nullptr) fail(std::string(kOp) + "out of memory (" + std::to_string(bytes) + " bytes)");
