@@ -9,8 +9,13 @@ afterAll(() => {
   setThreads(originalThreads);
 });
 
-// [m, n, k]: tile remainders for every kernel (MR 4/6/12/14, NR 8/16/32/64), K blocking (K > 512).
+// [m, n, k]: tile remainders for every kernel (MR 4/6/12/14, NR 8/16/32/64), K blocking (K > 512), and
+// b packed a block at a time (cpp/ops/matmul.cc streamed_matmul): blocks of all columns and a few rows
+// of b for up to 8 rows of a ([2, 700, 300], [5, 2000, 50]: the last block two rows), of 512 rows and
+// some columns for more ([29, 113, 1100], [13, 200, 129]; threads take blocks of columns).
 const SIZES: [number, number, number][] = [
+  [2, 700, 300],
+  [5, 2000, 50],
   [1, 1, 1],
   [3, 5, 7],
   [17, 33, 9],

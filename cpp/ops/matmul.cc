@@ -8,6 +8,66 @@
 #include "effnet/threadpool.h"
 
 namespace effnet {
+namespace {
+
+// Floats of B one streamed block packs at most (~384 KiB, so that the block is packed and used while it
+// is in L2), and its rows when a has many: the GEMM's K block.
+constexpr size_t kStreamBlockFloats = 96 * 1024;
+constexpr size_t kStreamK = 512;
+// Rows of a up to which a block spans all of b's columns (b's rows read from end to end, fewer rows a
+// block, at least 8 within kStreamBlockFloats): the output rows are reloaded at every block, which costs
+// little while they are few.
+constexpr size_t kWideBlockRows = 8;
+
+// out = epilogue(a * b) for one unbatched b that is not cached: b is packed a block at a time into a
+// buffer of each thread's and multiplied at once, instead of packed whole first. A matmul of a vector by
+// a 25088 x 4096 matrix took 331 ms packing all of b into 411 MB of fresh pages (page faults and their
+// zeroing were most of it), against 20 ms with b's packing cached. Threads take blocks of columns; with
+// fewer blocks than threads, the GEMM splits each block's rows or columns.
+void streamed_matmul(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, const float* b,
+                     size_t k_stride, size_t n_stride, float* out, const GemmEpilogueParams& ep, bool accumulate) {
+  const size_t nr = kernel.nr;
+  const size_t n_padded = (n + nr - 1) / nr * nr;
+  size_t kb_max = 0, nb_max = 0;
+  if (m <= kWideBlockRows && n_padded * 8 <= kStreamBlockFloats) {
+    nb_max = n_padded;
+    kb_max = std::min(k, std::max<size_t>(8, kStreamBlockFloats / n_padded));
+  } else {
+    kb_max = std::min(k, kStreamK);
+    nb_max = std::min(n_padded, std::max<size_t>(nr, kStreamBlockFloats / kb_max / nr * nr));
+  }
+  const size_t n_blocks = (n + nb_max - 1) / nb_max;
+  const size_t threads = static_cast<size_t>(num_threads());
+  const bool by_blocks = threads > 1 && n_blocks >= threads;
+  auto columns = [&](size_t n0) {
+    const size_t nb = std::min(nb_max, n - n0);
+    // Kept by the thread from call to call: a new one would come on fresh pages every time.
+    thread_local std::vector<float> block;
+    if (block.size() < gemm_packed_floats(kernel, kb_max, nb)) block.resize(gemm_packed_floats(kernel, kb_max, nb));
+    for (size_t k0 = 0; k0 < k; k0 += kb_max) {
+      const size_t kb = std::min(kb_max, k - k0);
+      gemm_pack_b(kernel, kb, nb, b + k0 * k_stride + n0 * n_stride, k_stride, n_stride, block.data());
+      // The epilogue (bias, activation, residual of these columns) with the last K block only.
+      GemmEpilogueParams e;
+      if (k0 + kb >= k) {
+        e = ep;
+        if (e.bias != nullptr) e.bias += n0;
+        if (e.prelu != nullptr) e.prelu += n0;
+        if (e.residual != nullptr) e.residual += n0;
+      }
+      gemm_compute(kernel, m, nb, kb, a + k0, k, block.data(), out + n0, n, e, accumulate || k0 > 0, !by_blocks);
+    }
+  };
+  if (by_blocks) {
+    parallel_for(n_blocks, 1, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) columns(i * nb_max);
+    });
+  } else {
+    for (size_t i = 0; i < n_blocks; ++i) columns(i * nb_max);
+  }
+}
+
+}  // namespace
 
 void batch_matmul(const MatMulShape& s, const float* a, const float* b, const BufferPtr& b_source, float* out,
                   const GemmEpilogueParams& ep, bool accumulate) {
@@ -43,6 +103,8 @@ void batch_matmul(const MatMulShape& s, const float* a, const float* b, const Bu
     cached = gemm_packed_weights(b_source, s.transpose_b ? "matmul-nk" : "matmul-kn", kernel, k, n, b, k_stride,
                                  n_stride);
     packed = static_cast<const float*>(cached->data());
+  } else if (s.batch == 1 && k > 0) {
+    return streamed_matmul(kernel, m, n, k, a_rows, b, k_stride, n_stride, out, ep, accumulate);
   } else {
     packed_local.resize(std::max<size_t>(1, s.batch_b * packed_floats));
     parallel_for(s.batch_b, 1, [&](size_t begin, size_t end) {

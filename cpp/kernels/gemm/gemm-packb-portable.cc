@@ -9,6 +9,20 @@ namespace gemm {
 
 void pack_b(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride, float* packed) {
   const size_t panels = (n + nr_tile - 1) / nr_tile;
+  if (n_stride == 1) {
+    // Row by row: each row of b is read from end to end (b streamed from memory once, in order).
+    for (size_t kk = 0; kk < k; ++kk) {
+      const float* src = b + kk * k_stride;
+      for (size_t p = 0; p < panels; ++p) {
+        const size_t n0 = p * nr_tile;
+        const size_t cols = n - n0 < nr_tile ? n - n0 : nr_tile;
+        float* dst = packed + p * nr_tile * k + kk * nr_tile;
+        std::memcpy(dst, src + n0, cols * sizeof(float));
+        for (size_t j = cols; j < nr_tile; ++j) dst[j] = 0.f;
+      }
+    }
+    return;
+  }
   for (size_t p = 0; p < panels; ++p) {
     const size_t n0 = p * nr_tile;
     const size_t cols = n - n0 < nr_tile ? n - n0 : nr_tile;
