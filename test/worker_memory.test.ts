@@ -38,11 +38,14 @@ describe('worker threads and native memory', () => {
       const own = tf.ones([1000]);  // the main thread's: must survive
       const before = nativeMemory();
       const worker = new Worker(leakyWorkerSource('native-cpu'), {eval: true, workerData: {stay: ending === 'is terminated'}});
+      // Listened for from the start: a worker that ends right after posting may emit 'exit' in the same
+      // turn as its last message, before a listener attached after that message would be.
+      const exited = once(worker, 'exit');
       const [seen] = (await once(worker, 'message')) as [{bytes: number; buffers: number}];
       expect(seen.buffers).toBeGreaterThan(before.buffers + 3);
       expect(seen.bytes).toBeGreaterThan(before.bytes + 32 * 32 * 8 * 4);
       if (ending === 'is terminated') await worker.terminate();
-      else await once(worker, 'exit');
+      await exited;
       expect(await settle(before)).toEqual(before);
       expect(Array.from(own.dataSync().slice(0, 2))).toEqual([1, 1]);
       own.dispose();

@@ -49,10 +49,13 @@ describeGpu('native-cuda memory', () => {
       await tf.setBackend('native-cuda');
       const before = gpuMemory();
       const worker = new Worker(leakyWorkerSource('native-cuda'), {eval: true, workerData: {stay: ending === 'is terminated'}});
+      // Listened for from the start: a worker that ends right after posting may emit 'exit' in the same
+      // turn as its last message, before a listener attached after that message would be.
+      const exited = once(worker, 'exit');
       const [seen] = (await once(worker, 'message')) as [{bytes: number; buffers: number}];
       expect(seen.buffers).toBeGreaterThan(before.buffers + 3);
       if (ending === 'is terminated') await worker.terminate();
-      else await once(worker, 'exit');
+      await exited;
       let now = gpuMemory();
       for (let i = 0; i < 250 && (now.bytes !== before.bytes || now.buffers !== before.buffers); i++) {
         await new Promise((r) => setTimeout(r, 20));
