@@ -28,16 +28,18 @@ void streamed_matmul(const GemmKernel& kernel, size_t m, size_t n, size_t k, con
                      size_t k_stride, size_t n_stride, float* out, const GemmEpilogueParams& ep, bool accumulate) {
   const size_t nr = kernel.nr;
   const size_t n_padded = (n + nr - 1) / nr * nr;
+  const size_t threads = static_cast<size_t>(num_threads());
   size_t kb_max = 0, nb_max = 0;
   if (m <= kWideBlockRows && n_padded * 8 <= kStreamBlockFloats) {
-    nb_max = n_padded;
-    kb_max = std::min(k, std::max<size_t>(8, kStreamBlockFloats / n_padded));
+    // All columns, or with threads a share of them each (each thread packs its own).
+    const size_t panels = n_padded / nr;
+    nb_max = (panels + threads - 1) / threads * nr;
+    kb_max = std::min(k, std::max<size_t>(8, kStreamBlockFloats / nb_max));
   } else {
     kb_max = std::min(k, kStreamK);
     nb_max = std::min(n_padded, std::max<size_t>(nr, kStreamBlockFloats / kb_max / nr * nr));
   }
   const size_t n_blocks = (n + nb_max - 1) / nb_max;
-  const size_t threads = static_cast<size_t>(num_threads());
   const bool by_blocks = threads > 1 && n_blocks >= threads;
   auto columns = [&](size_t n0) {
     const size_t nb = std::min(nb_max, n - n0);
