@@ -14,9 +14,9 @@ namespace {
 // is in L2), and its rows when a has many: the GEMM's K block.
 constexpr size_t kStreamBlockFloats = 96 * 1024;
 constexpr size_t kStreamK = 512;
-// Rows of a up to which a block spans all of b's columns (b's rows read from end to end, fewer rows a
-// block, at least 8 within kStreamBlockFloats): the output rows are reloaded at every block, which costs
-// little while they are few.
+// Rows of a up to which a block spans all of b's columns, or a thread's share of them (b's rows read in
+// long runs; fewer rows a block, at least 8, within kStreamBlockFloats): the output rows are reloaded at
+// every block, which costs little while they are few.
 constexpr size_t kWideBlockRows = 8;
 
 // out = epilogue(a * b) for one unbatched b that is not cached: b is packed a block at a time into a
