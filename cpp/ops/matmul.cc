@@ -19,7 +19,7 @@ constexpr size_t kStreamK = 512;
 // every block, which costs little while they are few.
 constexpr size_t kWideBlockRows = 8;
 
-// out = epilogue(a * b) for one unbatched b that is not cached: b is packed a block at a time into a
+// out = epilogue(a * b) for one batch's b that is not cached: b is packed a block at a time into a
 // buffer of each thread's and multiplied at once, instead of packed whole first. A matmul of a vector by
 // a 25088 x 4096 matrix took 331 ms packing all of b into 411 MB of fresh pages (page faults and their
 // zeroing were most of it), against 20 ms with b's packing cached. Threads take blocks of columns; with
@@ -105,8 +105,22 @@ void batch_matmul(const MatMulShape& s, const float* a, const float* b, const Bu
     cached = gemm_packed_weights(b_source, s.transpose_b ? "matmul-nk" : "matmul-kn", kernel, k, n, b, k_stride,
                                  n_stride);
     packed = static_cast<const float*>(cached->data());
-  } else if (s.batch == 1 && k > 0) {
-    return streamed_matmul(kernel, m, n, k, a_rows, b, k_stride, n_stride, out, ep, accumulate);
+  } else if (s.batch_b == s.batch && k > 0) {
+    // Every batch its own b (one batch included): each streamed as above.
+    auto streamed = [&](size_t bi) {
+      GemmEpilogueParams e = ep;
+      if (e.residual != nullptr) e.residual += bi * m * e.residual_stride;
+      streamed_matmul(kernel, m, n, k, a_rows + (bi % s.batch_a) * m * k, b + bi * k * n, k_stride, n_stride,
+                      out + bi * m * n, e, accumulate);
+    };
+    if (s.batch >= 2 * static_cast<size_t>(num_threads())) {
+      parallel_for(s.batch, 1, [&](size_t begin, size_t end) {
+        for (size_t bi = begin; bi < end; ++bi) streamed(bi);
+      });
+    } else {
+      for (size_t bi = 0; bi < s.batch; ++bi) streamed(bi);
+    }
+    return;
   } else {
     packed_local.resize(std::max<size_t>(1, s.batch_b * packed_floats));
     parallel_for(s.batch_b, 1, [&](size_t begin, size_t end) {
