@@ -94,34 +94,21 @@ void batch_matmul(const MatMulShape& s, const float* a, const float* b, const Bu
     a_rows = a_copy.data();
   }
 
-  // B packed per batch.
+  // B: a weight's packing cached; a b of each batch's own (one batch included) streamed a block at a time
+  // (streamed_matmul); a b broadcast over the batches packed once for all of them.
   const size_t k_stride = s.transpose_b ? 1 : n;
   const size_t n_stride = s.transpose_b ? k : 1;
   const size_t packed_floats = gemm_packed_floats(kernel, k, n);
+  const bool cache = b_source != nullptr && s.batch_b == 1;
+  const bool stream = !cache && s.batch_b == s.batch && k > 0;
   BufferPtr cached;
   std::vector<float> packed_local;
   const float* packed = nullptr;
-  if (b_source != nullptr && s.batch_b == 1) {
+  if (cache) {
     cached = gemm_packed_weights(b_source, s.transpose_b ? "matmul-nk" : "matmul-kn", kernel, k, n, b, k_stride,
                                  n_stride);
     packed = static_cast<const float*>(cached->data());
-  } else if (s.batch_b == s.batch && k > 0) {
-    // Every batch its own b (one batch included): each streamed as above.
-    auto streamed = [&](size_t bi) {
-      GemmEpilogueParams e = ep;
-      if (e.residual != nullptr) e.residual += bi * m * e.residual_stride;
-      streamed_matmul(kernel, m, n, k, a_rows + (bi % s.batch_a) * m * k, b + bi * k * n, k_stride, n_stride,
-                      out + bi * m * n, e, accumulate);
-    };
-    if (s.batch >= 2 * static_cast<size_t>(num_threads())) {
-      parallel_for(s.batch, 1, [&](size_t begin, size_t end) {
-        for (size_t bi = begin; bi < end; ++bi) streamed(bi);
-      });
-    } else {
-      for (size_t bi = 0; bi < s.batch; ++bi) streamed(bi);
-    }
-    return;
-  } else {
+  } else if (!stream) {
     packed_local.resize(std::max<size_t>(1, s.batch_b * packed_floats));
     parallel_for(s.batch_b, 1, [&](size_t begin, size_t end) {
       for (size_t bi = begin; bi < end; ++bi) {
@@ -134,8 +121,14 @@ void batch_matmul(const MatMulShape& s, const float* a, const float* b, const Bu
   auto one = [&](size_t bi, bool parallel) {
     GemmEpilogueParams e = ep;
     if (e.residual != nullptr) e.residual += bi * m * e.residual_stride;
-    gemm_compute(kernel, m, n, k, a_rows + (bi % s.batch_a) * m * k, k, packed + (bi % s.batch_b) * packed_floats,
-                 out + bi * m * n, n, e, accumulate, parallel);
+    const float* a_batch = a_rows + (bi % s.batch_a) * m * k;
+    if (stream) {
+      // Shares its work between the threads itself, or inside the parallel loop below runs on its own.
+      streamed_matmul(kernel, m, n, k, a_batch, b + bi * k * n, k_stride, n_stride, out + bi * m * n, e, accumulate);
+    } else {
+      gemm_compute(kernel, m, n, k, a_batch, k, packed + (bi % s.batch_b) * packed_floats, out + bi * m * n, n, e,
+                   accumulate, parallel);
+    }
   };
   const size_t threads = static_cast<size_t>(num_threads());
   if (s.batch >= 2 * threads) {
