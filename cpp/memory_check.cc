@@ -62,13 +62,12 @@ uint64_t cgroup_room() {
     const std::string dir = "/sys/fs/cgroup" + (v2 == "/" ? std::string() : v2);
     if (parse_bytes(first_line(dir + "/memory.max"), &limit) &&
         parse_bytes(first_line(dir + "/memory.current"), &usage)) {
-      uint64_t swap_max = 0, swap_used = 0;
       uint64_t room = limit > usage ? limit - usage : 0;
-      if (parse_bytes(first_line(dir + "/memory.swap.max"), &swap_max) &&
-          parse_bytes(first_line(dir + "/memory.swap.current"), &swap_used)) {
+      const std::string swap_limit = first_line(dir + "/memory.swap.max");
+      if (swap_limit == "max") return UINT64_MAX;  // swap without a limit: meminfo's SwapFree decides
+      uint64_t swap_max = 0, swap_used = 0;
+      if (parse_bytes(swap_limit, &swap_max) && parse_bytes(first_line(dir + "/memory.swap.current"), &swap_used)) {
         room += swap_max > swap_used ? swap_max - swap_used : 0;
-      } else if (first_line(dir + "/memory.swap.max") == "max") {
-        return UINT64_MAX;  // swap without a limit: meminfo's SwapFree decides
       }
       return room;
     }
