@@ -10,6 +10,13 @@
 namespace effnet {
 namespace {
 
+// `line` without its line ending.
+std::string without_newline(const char* line) {
+  std::string s(line);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
 // The first line of `path`, or "" when it cannot be read.
 std::string first_line(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "r");
@@ -17,10 +24,7 @@ std::string first_line(const std::string& path) {
   char line[256] = {};
   const bool ok = std::fgets(line, sizeof line, f) != nullptr;
   std::fclose(f);
-  if (!ok) return "";
-  std::string s(line);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
+  return ok ? without_newline(line) : "";
 }
 
 // A byte count written as decimal digits; false for "max", empty or anything else.
@@ -39,8 +43,7 @@ uint64_t cgroup_room() {
   std::string v2, v1;
   char line[512];
   while (std::fgets(line, sizeof line, f) != nullptr) {
-    std::string s(line);
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    const std::string s = without_newline(line);
     if (s.rfind("0::", 0) == 0) v2 = s.substr(3);
     const size_t at = s.find(":memory:");
     if (at != std::string::npos) v1 = s.substr(at + 8);

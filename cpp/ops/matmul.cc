@@ -45,7 +45,8 @@ void streamed_matmul(const GemmKernel& kernel, size_t m, size_t n, size_t k, con
     const size_t nb = std::min(nb_max, n - n0);
     // Kept by the thread from call to call: a new one would come on fresh pages every time.
     thread_local std::vector<float> block;
-    if (block.size() < gemm_packed_floats(kernel, kb_max, nb)) block.resize(gemm_packed_floats(kernel, kb_max, nb));
+    const size_t block_floats = gemm_packed_floats(kernel, kb_max, nb);
+    if (block.size() < block_floats) block.resize(block_floats);
     for (size_t k0 = 0; k0 < k; k0 += kb_max) {
       const size_t kb = std::min(kb_max, k - k0);
       gemm_pack_b(kernel, kb, nb, b + k0 * k_stride + n0 * n_stride, k_stride, n_stride, block.data());
