@@ -1,5 +1,5 @@
 // Measured machine ceilings (FMA peak, copy bandwidth) for bench/kernels.ts, and which GEMM tile the
-// active ISA picks for a width (tests use it to reach every tile).
+// active ISA picks for a width and with which tile rates (tests use them to reach every tile).
 #include "args.h"
 #include "effnet/diagnostics.h"
 #include "effnet/gemm.h"
@@ -37,12 +37,28 @@ Napi::Value GemmTile(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), effnet::gemm_select(static_cast<size_t>(n)).name);
 }
 
+// gemmTileRates() -> 'half' | 'full': the AVX-512 tile rates gemm_select uses; gemmTileRates(kind) sets them
+// first ('half', 'full' or 'auto', which picks by the CPU). Tests use it to reach every tile on any core.
+Napi::Value GemmTileRates(const Napi::CallbackInfo& info) {
+  using effnet::GemmTileRates;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsString()) throw effnet::Error("gemmTileRates: expected 'half', 'full' or 'auto'");
+    const std::string kind = info[0].As<Napi::String>().Utf8Value();
+    if (kind == "half") effnet::set_gemm_tile_rates(GemmTileRates::kHalfWidth);
+    else if (kind == "full") effnet::set_gemm_tile_rates(GemmTileRates::kFullWidth);
+    else if (kind == "auto") effnet::set_gemm_tile_rates(GemmTileRates::kAuto);
+    else throw effnet::Error("gemmTileRates: unknown kind '" + kind + "'; supported: half, full, auto");
+  }
+  return Napi::String::New(info.Env(), effnet::gemm_tile_rates() == GemmTileRates::kHalfWidth ? "half" : "full");
+}
+
 }  // namespace
 
 void init_diagnostics(Napi::Env env, Napi::Object exports) {
   export_entry(env, exports, "peakGflops", PeakGflops);
   export_entry(env, exports, "copyGbps", CopyGbps);
   export_entry(env, exports, "gemmTile", GemmTile);
+  export_entry(env, exports, "gemmTileRates", GemmTileRates);
 }
 
 }  // namespace binding

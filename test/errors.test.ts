@@ -71,7 +71,7 @@ describe('memory entries reject bad input with a clear Error', () => {
     expect(() => call('free', {})).toThrowError(/free: expected a buffer id/);
   });
 
-  it('setThreads / setIsa / winogradMode: out-of-range and unknown values', () => {
+  it('setThreads / setIsa / winogradMode / gemmTileRates: out-of-range and unknown values', () => {
     const before = addon.info();
     expect(() => call('setThreads')).toThrowError(/setThreads: expected a thread count/);
     expect(() => call('setThreads', 0)).toThrowError(/setThreads: thread count must be an integer from 1 to 1024, got 0/);
@@ -81,6 +81,10 @@ describe('memory entries reject bad input with a clear Error', () => {
     expect(() => call('setIsa', 3)).toThrowError(/setIsa: expected 'portable', 'avx2' or 'avx512'/);
     expect(() => call('winogradMode', 'f3')).toThrowError(/winogradMode: unknown mode 'f3'; supported: f2, f4, off/);
     expect(() => call('winogradMode', 3)).toThrowError(/winogradMode: expected 'f2', 'f4' or 'off'/);
+    const rates = call('gemmTileRates');
+    expect(() => call('gemmTileRates', 'quarter')).toThrowError(/gemmTileRates: unknown kind 'quarter'; supported: half, full, auto/);
+    expect(() => call('gemmTileRates', 2)).toThrowError(/gemmTileRates: expected 'half', 'full' or 'auto'/);
+    expect(call('gemmTileRates')).toBe(rates);
     expect(addon.info().threads).toBe(before.threads);
     expect(addon.info().isa).toBe(before.isa);
   });
@@ -146,7 +150,7 @@ describe('op entries reject bad options with a clear Error', () => {
 
   it('every op entry answers missing or garbage options with an Error, in a process that survives', () => {
     // Run in a child process: a crash there fails this test instead of taking the test runner down.
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'gemmTileRates'];
     const script = `
       const addon = require(process.argv[process.argv.length - 1]);
       const skip = new Set(${JSON.stringify(memoryEntries)});
@@ -293,7 +297,7 @@ describe('native entries called with mutated options from real tfjs calls', () =
     const calls = await recordNativeCalls();
     // Every op entry of the addon is exercised (benchmark and diagnostic probes aside).
     const recorded = new Set(calls.map((c) => c.entry));
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile', 'gemmTileRates'];
     const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
     expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
     const report = runWithAddon<{entry: string; key: string; kind: string; threw: boolean; message?: string}[]>(

@@ -1,4 +1,4 @@
-import {afterAll, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import {getThreads, nativeInfo, setIsaLevel, setThreads} from '../src/index.js';
 import {loadCpuAddon} from '../src/native.js';
@@ -288,7 +288,14 @@ describe('_FusedMatMul', () => {
 });
 
 describe('AVX-512 register tiles', () => {
-  const addon = loadCpuAddon() as unknown as {gemmTile(options: {n: number}): string};
+  const addon = loadCpuAddon() as unknown as {
+    gemmTile(options: {n: number}): string;
+    gemmTileRates(kind?: 'half' | 'full' | 'auto'): 'half' | 'full';
+  };
+  // The tiles below are reached with the rates of a core that issues 512-bit FMAs in halves (Zen 4),
+  // whatever this CPU is: with the full-width rates 8x40 is never the cheapest.
+  beforeAll(() => addon.gemmTileRates('half'));
+  afterAll(() => addon.gemmTileRates('auto'));
   // Widths and the tile gemm_select (cpp/ops/gemm.cc) picks for them: together they reach every
   // AVX-512 tile, full and masked (20, 68 and 37 leave the ymm half of 14x24 and 8x40 partly masked).
   const TILES: [number, string][] = [
@@ -311,6 +318,20 @@ describe('AVX-512 register tiles', () => {
   it.skipIf(nativeInfo().detectedIsa !== 'avx512')('the tile each width runs', () => {
     setIsaLevel('avx512');
     expect(TILES.map(([n]) => [n, addon.gemmTile({n})])).toEqual(TILES);
+  });
+
+  it.skipIf(nativeInfo().detectedIsa !== 'avx512')('the full-width rates pick tiles without ymm halves where those cost a whole FMA', () => {
+    setIsaLevel('avx512');
+    const pick = (kind: 'half' | 'full', widths: number[]) => {
+      expect(addon.gemmTileRates(kind)).toBe(kind);
+      return widths.map((n) => addon.gemmTile({n}).replace('-avx512', ''));
+    };
+    const widths = [16, 24, 40, 80, 112, 224, 672, 1000, 1152];
+    expect(pick('half', widths)).toEqual(['14x16', '14x24', '8x40', '14x16', '3x112', '3x112', '3x112', '3x112', '6x64']);
+    expect(pick('full', widths)).toEqual(['14x16', '14x24', '8x48', '8x48', '3x112', '12x32', '8x48', '8x48', '6x64']);
+    expect(['half', 'full']).toContain(addon.gemmTileRates('auto'));
+    expect(() => addon.gemmTileRates('wide' as 'full')).toThrowError(/gemmTileRates: unknown kind 'wide'; supported: half, full, auto/);
+    addon.gemmTileRates('half');
   });
 
   it('gemmTile rejects widths out of range', () => {

@@ -49,7 +49,25 @@ Isa from_env(Isa detected) {
   return wanted < detected ? wanted : detected;
 }
 
+// AMD family 19h (Zen 3 has no AVX-512; Zen 4 runs it on 256-bit units). The family is the base family
+// plus the extended family (CPUID leaf 1, EAX bits 8-11 and 20-27).
+bool detect_avx512_in_halves() {
+  unsigned int eax, ebx, ecx, edx;
+  if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+  char vendor[13];
+  std::memcpy(vendor, &ebx, 4);
+  std::memcpy(vendor + 4, &edx, 4);
+  std::memcpy(vendor + 8, &ecx, 4);
+  vendor[12] = '\0';
+  if (std::strcmp(vendor, "AuthenticAMD") != 0) return false;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  const unsigned base = (eax >> 8) & 0xF;
+  const unsigned family = base == 0xF ? base + ((eax >> 20) & 0xFF) : base;
+  return family == 0x19;
+}
+
 const Isa g_detected = detect();
+const bool g_avx512_in_halves = detect_avx512_in_halves();
 std::atomic<int> g_active{static_cast<int>(from_env(g_detected))};
 
 }  // namespace
@@ -64,6 +82,7 @@ const char* isa_name(Isa isa) {
 }
 
 Isa detected_isa() { return g_detected; }
+bool avx512_in_halves() { return g_avx512_in_halves; }
 Isa active_isa() { return static_cast<Isa>(g_active.load(std::memory_order_relaxed)); }
 
 Isa set_isa_limit(Isa requested) {

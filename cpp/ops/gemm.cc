@@ -2,6 +2,7 @@
 #include "effnet/gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -56,33 +57,67 @@ std::vector<GemmKernel> gemm_kernels(Isa isa) {
   return {kPortable_4x8};
 }
 
+namespace {
+
+struct TileRate {
+  const GemmKernel* kernel;
+  double rate;  // columns per unit of time, against 6x64
+};
+
+// Rates measured on 1x1 convs, one thread, on a core that issues a 512-bit FMA as two halves (Zen 4):
+// - 14x24 and 8x40 run at about 14x16's rate per computed column (28x28, N = 40 and 72), so they
+//   win where they pad N less: 56x56 K=144 N=24 18% faster than 12x32, 28x28 K=240 N=40 17-20%
+//   faster than 14x16's 48 columns;
+// - 3x112 ran 4-14% faster than the tile picked before it on N = 100, 112, 336 and 672 (14x14 and
+//   28x28) and 3% faster than 12x32 on N = 224 at 38x38, K = 1344: at least 6x64's rate;
+// - 8x48 ran 11% faster than 14x24 on 56x56, K = 24, N = 144 (swish), 5% faster than 14x16 on
+//   N = 48 (K = 144-1152) and 8% faster than 6x64 on 14x14, K = 80, N = 480; equal to 12x32 on
+//   N = 96 and 288; 4% slower than 8x40 on N = 240 and 11-17% slower than 6x64 at M = 49 with
+//   N = 192 and 1152, which 6x64 does not pad.
+const TileRate kHalfWidthRates[] = {{&kAvx512_6x64, 1.0},  {&kAvx512_12x32, 0.95}, {&kAvx512_14x16, 0.85},
+                                    {&kAvx512_14x24, 0.85}, {&kAvx512_8x40, 0.85},  {&kAvx512_3x112, 1.0},
+                                    {&kAvx512_8x48, 0.97}};
+// On a core that issues it whole (Zen 5), per computed column against 6x64 (hot, M = 64-3600, K = 40-1920,
+// N = 24-1152, bench results in BENCHMARKS.md): 8x48 1.0, 12x32 0.98, 3x112 0.87-0.99, 8x40 0.81-0.84,
+// 14x16 0.77-0.80, 14x24 0.75-0.76: the ymm halves of 14x24 and 8x40 take a whole FMA slot there, and
+// 14x16 loads a broadcast per FMA. The half-width rates ran N = 80 on 14x16 (225x480x80: 106.6 us, 8x48
+// 98.2) and N = 672 on 3x112 (225x112x672: 178.2 us, 8x48 160.0).
+const TileRate kFullWidthRates[] = {{&kAvx512_6x64, 1.0},  {&kAvx512_12x32, 0.98}, {&kAvx512_14x16, 0.78},
+                                    {&kAvx512_14x24, 0.75}, {&kAvx512_8x40, 0.82},  {&kAvx512_3x112, 0.9},
+                                    {&kAvx512_8x48, 1.0}};
+
+std::atomic<int> g_tile_rates{static_cast<int>(GemmTileRates::kAuto)};
+
+GemmTileRates resolve(GemmTileRates rates) {
+  if (rates != GemmTileRates::kAuto) return rates;
+  return avx512_in_halves() ? GemmTileRates::kHalfWidth : GemmTileRates::kFullWidth;
+}
+
+}  // namespace
+
+GemmTileRates set_gemm_tile_rates(GemmTileRates rates) {
+  g_tile_rates.store(static_cast<int>(rates));
+  return resolve(rates);
+}
+
+GemmTileRates gemm_tile_rates() {
+  return resolve(static_cast<GemmTileRates>(g_tile_rates.load(std::memory_order_relaxed)));
+}
+
 GemmKernel gemm_select(size_t n) {
   switch (active_isa()) {
     case Isa::kAvx512: {
       // Columns computed (padded to the tile) divided by the tile's relative throughput; the first of
-      // equal costs wins (the order below). Rates measured on 1x1 convs, one thread:
-      // - 14x24 and 8x40 run at about 14x16's rate per computed column (28x28, N = 40 and 72), so they
-      //   win where they pad N less: 56x56 K=144 N=24 18% faster than 12x32, 28x28 K=240 N=40 17-20%
-      //   faster than 14x16's 48 columns;
-      // - 3x112 ran 4-14% faster than the tile picked before it on N = 100, 112, 336 and 672 (14x14 and
-      //   28x28) and 3% faster than 12x32 on N = 224 at 38x38, K = 1344: at least 6x64's rate.
-      struct Candidate {
-        const GemmKernel* kernel;
-        double rate;
-      };
-      // - 8x48 ran 11% faster than 14x24 on 56x56, K = 24, N = 144 (swish), 5% faster than 14x16 on
-      //   N = 48 (K = 144-1152) and 8% faster than 6x64 on 14x14, K = 80, N = 480; equal to 12x32 on
-      //   N = 96 and 288; 4% slower than 8x40 on N = 240 and 11-17% slower than 6x64 at M = 49 with
-      //   N = 192 and 1152, which 6x64 does not pad.
-      static const Candidate kCandidates[] = {{&kAvx512_6x64, 1.0},   {&kAvx512_12x32, 0.95}, {&kAvx512_14x16, 0.85},
-                                              {&kAvx512_14x24, 0.85},  {&kAvx512_8x40, 0.85},  {&kAvx512_3x112, 1.0},
-                                              {&kAvx512_8x48, 0.97}};
-      const Candidate* best = &kCandidates[0];
+      // equal costs wins (the order of the tables).
+      const bool half = gemm_tile_rates() == GemmTileRates::kHalfWidth;
+      const TileRate* begin = half ? std::begin(kHalfWidthRates) : std::begin(kFullWidthRates);
+      const TileRate* end = half ? std::end(kHalfWidthRates) : std::end(kFullWidthRates);
+      const TileRate* best = begin;
       double best_cost = 0;
-      for (const Candidate& c : kCandidates) {
-        const double cost = static_cast<double>(round_up(n, c.kernel->nr)) / c.rate;
-        if (&c == &kCandidates[0] || cost < best_cost) {
-          best = &c;
+      for (const TileRate* c = begin; c != end; ++c) {
+        const double cost = static_cast<double>(round_up(n, c->kernel->nr)) / c->rate;
+        if (c == begin || cost < best_cost) {
+          best = c;
           best_cost = cost;
         }
       }

@@ -30,6 +30,13 @@ struct GemmKernel {
 
 // The best kernel for `n` output columns at the active ISA level (effnet::active_isa()).
 GemmKernel gemm_select(size_t n);
+
+// The tile rates gemm_select prices the AVX-512 tiles with: measured on a core that issues a 512-bit FMA
+// as two halves (Zen 4) or whole (Zen 5). kAuto picks by the CPU (avx512_in_halves()).
+enum class GemmTileRates { kAuto, kHalfWidth, kFullWidth };
+// Sets the rates (tests reach every tile with either); returns those in effect, never kAuto.
+GemmTileRates set_gemm_tile_rates(GemmTileRates rates);
+GemmTileRates gemm_tile_rates();
 // Every kernel available at `isa` (for tests and benchmarks).
 std::vector<GemmKernel> gemm_kernels(Isa isa);
 

@@ -17,4 +17,8 @@ Isa active_isa();
 // Lowers (or raises, up to detected_isa()) the level kernels use. Returns the level in effect.
 Isa set_isa_limit(Isa requested);
 
+// True on cores that issue a 512-bit FMA as two 256-bit halves (AMD family 19h, Zen 4): there a ymm FMA
+// costs half a zmm one. False elsewhere (Zen 5 and Intel's AVX-512 cores issue it whole).
+bool avx512_in_halves();
+
 }  // namespace effnet
