@@ -51,12 +51,8 @@ PreparedCall PrepareConv2D(const Args& args) {
 Napi::Value WinogradMode(const Napi::CallbackInfo& info) {
   using effnet::WinogradMode;
   if (info.Length() >= 1 && !info[0].IsUndefined()) {
-    if (!info[0].IsString()) throw effnet::Error("winogradMode: expected 'f2', 'f4' or 'off'");
-    const std::string m = info[0].As<Napi::String>().Utf8Value();
-    if (m == "f2") effnet::set_winograd_mode(WinogradMode::kF2);
-    else if (m == "f4") effnet::set_winograd_mode(WinogradMode::kF4);
-    else if (m == "off") effnet::set_winograd_mode(WinogradMode::kOff);
-    else throw effnet::Error("winogradMode: unknown mode '" + m + "'; supported: f2, f4, off");
+    static constexpr WinogradMode kModes[] = {WinogradMode::kF2, WinogradMode::kF4, WinogradMode::kOff};
+    effnet::set_winograd_mode(kModes[choice_arg(info[0], "winogradMode", "mode", {"f2", "f4", "off"})]);
   }
   switch (effnet::winograd_mode()) {
     case WinogradMode::kF2: return Napi::String::New(info.Env(), "f2");

@@ -42,12 +42,9 @@ Napi::Value GemmTile(const Napi::CallbackInfo& info) {
 Napi::Value GemmTileRates(const Napi::CallbackInfo& info) {
   using effnet::GemmTileRates;
   if (info.Length() > 0 && !info[0].IsUndefined()) {
-    if (!info[0].IsString()) throw effnet::Error("gemmTileRates: expected 'half', 'full' or 'auto'");
-    const std::string kind = info[0].As<Napi::String>().Utf8Value();
-    if (kind == "half") effnet::set_gemm_tile_rates(GemmTileRates::kHalfWidth);
-    else if (kind == "full") effnet::set_gemm_tile_rates(GemmTileRates::kFullWidth);
-    else if (kind == "auto") effnet::set_gemm_tile_rates(GemmTileRates::kAuto);
-    else throw effnet::Error("gemmTileRates: unknown kind '" + kind + "'; supported: half, full, auto");
+    static constexpr GemmTileRates kKinds[] = {GemmTileRates::kHalfWidth, GemmTileRates::kFullWidth,
+                                               GemmTileRates::kAuto};
+    effnet::set_gemm_tile_rates(kKinds[choice_arg(info[0], "gemmTileRates", "kind", {"half", "full", "auto"})]);
   }
   return Napi::String::New(info.Env(), effnet::gemm_tile_rates() == GemmTileRates::kHalfWidth ? "half" : "full");
 }

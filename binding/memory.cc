@@ -176,13 +176,8 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 
 // setIsa('portable' | 'avx2' | 'avx512') -> the level in effect (never above the CPU's).
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) throw effnet::Error("setIsa: expected 'portable', 'avx2' or 'avx512'");
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  effnet::Isa wanted;
-  if (name == "portable") wanted = effnet::Isa::kPortable;
-  else if (name == "avx2") wanted = effnet::Isa::kAvx2;
-  else if (name == "avx512") wanted = effnet::Isa::kAvx512;
-  else throw effnet::Error("setIsa: unknown ISA level '" + name + "'; supported: portable, avx2, avx512");
+  static constexpr effnet::Isa kLevels[] = {effnet::Isa::kPortable, effnet::Isa::kAvx2, effnet::Isa::kAvx512};
+  const effnet::Isa wanted = kLevels[choice_arg(info[0], "setIsa", "ISA level", {"portable", "avx2", "avx512"})];
   return Napi::String::New(info.Env(), effnet::isa_name(effnet::set_isa_limit(wanted)));
 }
 

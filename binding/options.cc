@@ -12,6 +12,25 @@ OptionReader::OptionReader(const Napi::CallbackInfo& info, const char* op) : op_
 
 void OptionReader::fail(const std::string& message) const { throw effnet::Error(std::string(op_) + ": " + message); }
 
+size_t choice_arg(const Napi::Value& value, const char* entry, const char* what,
+                  std::initializer_list<const char*> names) {
+  std::string quoted, plain;
+  size_t i = 0;
+  for (const char* name : names) {
+    quoted += std::string(i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + "'" + name + "'";
+    plain += std::string(i == 0 ? "" : ", ") + name;
+    ++i;
+  }
+  if (!value.IsString()) throw effnet::Error(std::string(entry) + ": expected " + quoted);
+  const std::string given = value.As<Napi::String>().Utf8Value();
+  i = 0;
+  for (const char* name : names) {
+    if (given == name) return i;
+    ++i;
+  }
+  throw effnet::Error(std::string(entry) + ": unknown " + what + " '" + given + "'; supported: " + plain);
+}
+
 // One property lookup per read (each lookup makes and internalizes the key string): a missing
 // property reads as undefined, which counts as absent like null.
 bool OptionReader::has(const char* key) const {

@@ -138,6 +138,12 @@ using BufferList = std::vector<typename Args::BufferPtr>;
 // Product of dims, with a clear error on negative dims or overflow.
 size_t element_count(const std::vector<int64_t>& shape, const char* op);
 
+// The settings entries' argument (setIsa, winogradMode, gemmTileRates): the index in `names` of the string
+// `value`. A value that is not a string is an Error "<entry>: expected 'a', 'b' or 'c'", another string
+// "<entry>: unknown <what> 'x'; supported: a, b, c".
+size_t choice_arg(const Napi::Value& value, const char* entry, const char* what,
+                  std::initializer_list<const char*> names);
+
 using Entry = Napi::Value (*)(const Napi::CallbackInfo&);
 // Exports `fn` as `name`, wrapped so that every C++ exception becomes a JavaScript Error.
 void export_entry(Napi::Env env, Napi::Object exports, const char* name, Entry fn);
