@@ -7,6 +7,7 @@ import {amoebaNetConfig, amoebaNetGraph, amoebaNetWeightSpec, buildAmoebaNet, ra
 import {traceModel} from '../src/models/count.js';
 import {
   buildEfficientNet,
+  efficientNetBlocks,
   efficientNetGraph,
   efficientNetWeightSpec,
   randomEfficientNetWeights,
@@ -430,4 +431,46 @@ describe('native-cpu against cpu (within 1e-4 relative)', () => {
       expectClose(await run('native-cpu', CASES[key]), await onCpu(key), 1e-4, 1e-5, key);
     });
   }
+});
+
+describe('seeded random EfficientNet-B7 on native-cpu', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  // Untrained batch norms do not normalise: with every gamma ~1 each residual block doubled its input's
+  // variance, B7's logits reached ~1e7 and a one-ulp change of one pixel moved them by 50x their size,
+  // so no two correct backends could agree on it. Random weights draw the gammas that end residual
+  // branches small.
+  it('small gammas end exactly the residual branches; logits stay of order one and insensitive to one ulp', async () => {
+    await tf.setBackend('native-cpu');
+    const config = efficientNetConfig('b7');
+    const spec = efficientNetWeightSpec(config);
+    const marked = spec.filter((s) => s.residualBranchEnd).map((s) => s.name);
+    const residualBlocks = efficientNetBlocks(config).filter((b) => b.residual);
+    expect(residualBlocks.length).toBe(48);
+    expect(marked).toEqual(residualBlocks.map((b) => `blocks/${b.index}/project/bn/gamma`));
+    const weights = randomEfficientNetWeights(config, 1);
+    const ends = weights.get(marked[0]!)!.dataSync();
+    expect(Math.min(...ends)).toBeGreaterThanOrEqual(0.1);
+    expect(Math.max(...ends)).toBeLessThanOrEqual(0.3);
+
+    const model = buildEfficientNet(config, weights);
+    const size = 64;
+    const pixels = randomFloats(size * size * 3, 99, -1, 1);
+    const nudged = pixels.slice();
+    nudged[0] = Math.fround(nudged[0]! * (1 + 2 ** -22));
+    const logits = (values: Float32Array) =>
+      tf.tidy(() => model.predict(tf.tensor(values, [1, size, size, 3]))).dataSync() as Float32Array;
+    const a = logits(pixels);
+    const b = logits(nudged);
+    const scale = Math.max(...a.map(Math.abs));
+    expect(scale).toBeGreaterThan(1e-3);
+    expect(scale).toBeLessThan(10);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(a[i]!), scale * 1e-2));
+    expect(worst).toBeLessThan(1e-4);
+    model.dispose();
+    tf.dispose([...weights.values()]);
+  });
 });

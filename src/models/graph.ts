@@ -86,6 +86,11 @@ export interface WeightSpec {
   name: string;
   shape: number[];
   role: WeightRole;
+  /**
+   * The gamma of the batch norm that ends a residual branch (an MBConv block's projection, when the
+   * block adds its input). Only seeded random weights read it: they draw it small, see randomWeightValues.
+   */
+  residualBranchEnd?: boolean;
 }
 
 /** One conv or dense layer met during the shape walk. */
@@ -170,6 +175,8 @@ export class ShapeTracer implements Ops<TraceValue> {
     if (block.residual && (y.h !== x.h || y.w !== x.w || y.c !== x.c)) {
       throw new Error(`blocks/${block.index}: residual between different shapes`);
     }
+    const gamma = block.residual && layers.project.bn ? this.weights.find((w) => w.name === `${layers.project.bn!.name}/gamma`) : undefined;
+    if (gamma) gamma.residualBranchEnd = true;
     return y;
   }
 
@@ -572,8 +579,14 @@ export function mulberry32(seed: number): () => number {
 /**
  * Deterministic values for one weight (depends only on its name, shape, role and the seed, so
  * the same on every run and backend): He-uniform kernels (std sqrt(2 / fan_in)), dense kernels
- * uniform in +-1/sqrt(fan_in), biases and BN beta/mean uniform in +-0.1, gamma in [0.8, 1.2],
- * variance in [0.5, 1.5].
+ * uniform in +-1/sqrt(fan_in), biases and BN beta/mean uniform in +-0.1, gamma in [0.8, 1.2] (in
+ * [0.1, 0.3] where it ends a residual branch), variance in [0.5, 1.5].
+ *
+ * Why the small gammas: untrained batch norms do not normalise, so with gamma ~1 every residual block
+ * doubles the variance of its input. B7's 48 residual blocks then give logits of ~1e7 and a network so
+ * sensitive that a one-ulp change of one input pixel moves its logits by 50x their size (measured), and
+ * no two correct implementations agree. Gammas of ~0.2 keep deep random networks' activations of order
+ * one, as trained batch norms do.
  */
 export function randomWeightValues(spec: WeightSpec, seed: number): Float32Array {
   const size = spec.shape.reduce((a, b) => a * b, 1);
@@ -598,7 +611,8 @@ export function randomWeightValues(spec: WeightSpec, seed: number): Float32Array
       break;
     }
     case 'gamma':
-      uniform(0.8, 1.2);
+      if (spec.residualBranchEnd) uniform(0.1, 0.3);
+      else uniform(0.8, 1.2);
       break;
     case 'variance':
       uniform(0.5, 1.5);
