@@ -15,7 +15,7 @@ import {
 import {type Dims, type ModelGraph, type Ops, randomWeightValues, ShapeTracer, type TraceValue, traceGraph} from '../src/models/graph.js';
 import {type ConvSpec, type LayerPadding, tfPadding} from '../src/models/layers.js';
 import {backendFusesSwish, mbconvLayers} from '../src/models/mbconv.js';
-import {buildResNet, randomResNetWeights, resNetConfig, resNetGraph} from '../src/models/resnet.js';
+import {buildResNet, randomResNetWeights, resNetConfig, resNetGraph, resNetWeightSpec} from '../src/models/resnet.js';
 import {efficientNetConfig, type MBConvBlockSpec, type PaddingMode} from '../src/models/scaling.js';
 import {type Evaluated, evalOn, expectClose, forEachIsa, randomFloats, tf} from './util/reference.js';
 
@@ -433,7 +433,7 @@ describe('native-cpu against cpu (within 1e-4 relative)', () => {
   }
 });
 
-describe('seeded random EfficientNet-B7 on native-cpu', () => {
+describe('seeded random weights of deep residual networks', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
   });
@@ -472,5 +472,11 @@ describe('seeded random EfficientNet-B7 on native-cpu', () => {
     expect(worst).toBeLessThan(1e-4);
     model.dispose();
     tf.dispose([...weights.values()]);
+  });
+
+  it("ResNet-152: the small gammas are exactly the bottlenecks' bn3", () => {
+    const marked = resNetWeightSpec(resNetConfig(152)).filter((s) => s.residualBranchEnd).map((s) => s.name);
+    const expected = [3, 8, 36, 3].flatMap((count, l) => Array.from({length: count}, (_, b) => `layers/${l}/${b}/bn3/gamma`));
+    expect(marked).toEqual(expected);
   });
 });

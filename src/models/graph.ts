@@ -87,8 +87,9 @@ export interface WeightSpec {
   shape: number[];
   role: WeightRole;
   /**
-   * The gamma of the batch norm that ends a residual branch (an MBConv block's projection, when the
-   * block adds its input). Only seeded random weights read it: they draw it small, see randomWeightValues.
+   * The gamma of a batch norm that ends a residual branch (an MBConv block's projection when the block
+   * adds its input, a ResNet bottleneck's bn3). Only seeded random weights read it: they draw it small,
+   * see randomWeightValues.
    */
   residualBranchEnd?: boolean;
 }
@@ -151,6 +152,7 @@ export class ShapeTracer implements Ops<TraceValue> {
       if (seen == null) {
         this.bnChannels.set(spec.bn.name, channels);
         this.addWeight(`${spec.bn.name}/gamma`, [channels], 'gamma');
+        if (spec.bn.endsResidualBranch) this.weights[this.weights.length - 1]!.residualBranchEnd = true;
         this.addWeight(`${spec.bn.name}/beta`, [channels], 'beta');
         this.addWeight(`${spec.bn.name}/mean`, [channels], 'mean', false);
         this.addWeight(`${spec.bn.name}/variance`, [channels], 'variance', false);
@@ -175,8 +177,6 @@ export class ShapeTracer implements Ops<TraceValue> {
     if (block.residual && (y.h !== x.h || y.w !== x.w || y.c !== x.c)) {
       throw new Error(`blocks/${block.index}: residual between different shapes`);
     }
-    const gamma = block.residual && layers.project.bn ? this.weights.find((w) => w.name === `${layers.project.bn!.name}/gamma`) : undefined;
-    if (gamma) gamma.residualBranchEnd = true;
     return y;
   }
 
@@ -583,10 +583,10 @@ export function mulberry32(seed: number): () => number {
  * [0.1, 0.3] where it ends a residual branch), variance in [0.5, 1.5].
  *
  * Why the small gammas: untrained batch norms do not normalise, so with gamma ~1 every residual block
- * doubles the variance of its input. B7's 48 residual blocks then give logits of ~1e7 and a network so
- * sensitive that a one-ulp change of one input pixel moves its logits by 50x their size (measured), and
- * no two correct implementations agree. Gammas of ~0.2 keep deep random networks' activations of order
- * one, as trained batch norms do.
+ * doubles the variance of its input. B7's 48 residual blocks then gave logits of ~1e7 and a network so
+ * sensitive that a one-ulp change of one input pixel moved its logits by 50x their size (measured), so
+ * no two correct implementations agreed; ResNet-152's 50 gave non-finite logits for some seeds. Gammas
+ * of ~0.2 keep deep random networks' activations of order one, as trained batch norms do.
  */
 export function randomWeightValues(spec: WeightSpec, seed: number): Float32Array {
   const size = spec.shape.reduce((a, b) => a * b, 1);

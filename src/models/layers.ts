@@ -22,6 +22,11 @@ export interface BatchNormRef {
   channels?: number;
   /** First channel of this conv's output within the batch norm (default 0). */
   offset?: number;
+  /**
+   * This batch norm ends a residual branch (its output is added to the block's input). Only seeded random
+   * weights read it: they draw its gamma small (see randomWeightValues in graph.ts).
+   */
+  endsResidualBranch?: boolean;
 }
 
 /** A 2-D convolution (or depthwise convolution) with optional bias, batch norm and activation. */

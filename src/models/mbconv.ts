@@ -105,7 +105,7 @@ export function mbconvLayers(block: MBConvBlockSpec, padding: PaddingMode): MBCo
     },
     seReduce: {name: `${p}/se/reduce`, filters: block.seChannels, kernel: 1, padding: 'valid', bias: true, activation: 'swish'},
     seExpand: {name: `${p}/se/expand`, filters: block.expandedChannels, kernel: 1, padding: 'valid', bias: true, activation: 'sigmoid'},
-    project: {name: `${p}/project/conv`, filters: block.outChannels, kernel: 1, padding: 'valid', bn: {name: `${p}/project/bn`}},
+    project: {name: `${p}/project/conv`, filters: block.outChannels, kernel: 1, padding: 'valid', bn: {name: `${p}/project/bn`, ...(block.residual ? {endsResidualBranch: true} : {})}},
   };
   if (block.expandRatio !== 1) {
     layers.expand = {

@@ -118,7 +118,7 @@ export const resNetGraph: ModelGraph<ResNetConfig> = <T>(g: Ops<T>, x: T, config
       h = chainStep(g, h, (input) => {
         let out = g.conv(input, {name: `${p}/conv1`, filters: planes, kernel: 1, padding, bn: {name: `${p}/bn1`}, activation: 'relu'});
         out = g.conv(out, {name: `${p}/conv2`, filters: planes, kernel: 3, stride, padding, bn: {name: `${p}/bn2`}, activation: 'relu'});
-        const conv3 = {name: `${p}/conv3`, filters: planes * EXPANSION, kernel: 1, padding, bn: {name: `${p}/bn3`}};
+        const conv3 = {name: `${p}/conv3`, filters: planes * EXPANSION, kernel: 1, padding, bn: {name: `${p}/bn3`, endsResidualBranch: true}};
         const shortcut = () =>
           stride !== 1 || g.dims(input).c !== planes * EXPANSION
             ? g.conv(input, {name: `${p}/downsample/conv`, filters: planes * EXPANSION, kernel: 1, stride, padding, bn: {name: `${p}/downsample/bn`}})
