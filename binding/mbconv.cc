@@ -34,8 +34,11 @@ PreparedCall PrepareMBConv(const Args& args) {
   w.project_kernel = b.project_kernel;
   w.project_bias = f32(b.project_bias);
   // b holds the buffers whose data w's bias pointers point into.
-  // The packed weights kept between runs (a graph's replays) skip the packed-weight cache's lookups.
-  std::shared_ptr<effnet::MBConvPacked> packed = effnet::mbconv_packed_slot();
+  // The packed weights kept between runs skip the packed-weight cache's lookups: a graph's prepared call
+  // keeps a slot of its own for all its replays; an eager call gets the one the block's last eager call
+  // gave back (while its weights live).
+  std::shared_ptr<effnet::MBConvPacked> packed =
+      args.for_replay() ? effnet::mbconv_packed_slot() : effnet::mbconv_packed_slot_for(p, w);
   return [p, b = std::move(b), w = std::move(w), packed = std::move(packed)]() {
     effnet::mbconv(p, static_cast<const float*>(b.x->data()), w, static_cast<float*>(b.out->data()), packed.get());
   };

@@ -25,9 +25,11 @@ class OptionReader {
   // `op` is the tfjs kernel name, used as the prefix of every error message.
   OptionReader(const Napi::CallbackInfo& info, const char* op);
   // The options object itself (a call prepared for a graph's replay: binding/prepared.h).
-  OptionReader(Napi::Object options, const char* op) : op_(op), object_(options) {}
+  OptionReader(Napi::Object options, const char* op) : op_(op), object_(options), for_replay_(true) {}
 
   const char* op() const { return op_; }
+  // Whether the call is prepared for a graph's replays (else it runs once, now).
+  bool for_replay() const { return for_replay_; }
   // The options object.
   Napi::Object options() const { return object_; }
   bool has(const char* key) const;
@@ -61,6 +63,7 @@ class OptionReader {
   Napi::Value get(const char* key) const;
   const char* op_;
   Napi::Object object_;
+  bool for_replay_ = false;
 };
 
 // OptionReader plus buffer lookup in `Registry`, which provides `using Ptr = ...` (a shared pointer to

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "effnet/common.h"
 #include "effnet/weight_arena.h"
 
 namespace effnet {
@@ -23,6 +24,16 @@ std::atomic<uint64_t> g_epoch{0};
 // freed buffer's address can be reused by a new one). Looked up on every op call that uses packed
 // weights, so without building or comparing more than the one layout string.
 std::unordered_map<const Buffer*, std::vector<Entry>> g_entries;
+
+// Hooks of packed_cache_on_forget (a few, registered once; read without the lock once registered).
+constexpr size_t kMaxHooks = 4;
+std::atomic<void (*)(const Buffer*)> g_hooks[kMaxHooks];
+
+void run_hooks(const Buffer* source) {
+  for (auto& hook : g_hooks) {
+    if (auto* f = hook.load()) f(source);
+  }
+}
 
 void drop_expired_locked() {
   for (auto it = g_entries.begin(); it != g_entries.end();) {
@@ -98,14 +109,28 @@ size_t packed_cache_bytes() {
 }
 
 void packed_cache_forget(const Buffer* source) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  if (g_entries.erase(source) > 0) g_epoch.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_entries.erase(source) > 0) g_epoch.fetch_add(1);
+  }
+  run_hooks(source);
 }
 
 void packed_cache_clear() {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  g_entries.clear();
-  g_epoch.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    g_entries.clear();
+    g_epoch.fetch_add(1);
+  }
+  run_hooks(nullptr);
+}
+
+void packed_cache_on_forget(void (*hook)(const Buffer* source)) {
+  for (auto& slot : g_hooks) {
+    void (*expected)(const Buffer*) = nullptr;
+    if (slot.load() == hook || slot.compare_exchange_strong(expected, hook)) return;
+  }
+  throw Error("packed_cache_on_forget: too many hooks");
 }
 
 uint64_t packed_cache_epoch() { return g_epoch.load(); }

@@ -197,6 +197,34 @@ describe('EffnetMBConv in a whole network', () => {
     tf.dispose([x2, ...(Object.values(w2) as tf.Tensor[])]);
     expect(nativeInfo().bytesInUse).toBe(start);
   });
+
+  it('eager calls reuse the packed forms of the same weights and never those of other weights', async () => {
+    await tf.setBackend(NATIVE);
+    const shape = MODEL_SHAPES.find((s) => s.expand !== 1)!;
+    const attrs = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const};
+    const x = tf.tensor4d(input([1, 9, 7, shape.cin], 5), [1, 9, 7, shape.cin]);
+    const run = (w: ReturnType<typeof tensors>, fused = true) => {
+      setMBConvFusion(fused);
+      const y = mbconv(x, w, attrs);
+      const values = y.dataSync().slice();
+      y.dispose();
+      setMBConvFusion(true);
+      return values;
+    };
+    const a = tensors(rawWeights(shape, 31));
+    const first = run(a);
+    expect(run(a)).toEqual(first);
+    // Other weights of the same shapes, while the first are alive and after they are gone (their
+    // buffers' addresses may then come back).
+    const b = tensors(rawWeights(shape, 32));
+    expectRelativelyClose(run(b), run(b, false), 1e-4);
+    expect(run(a)).toEqual(first);
+    tf.dispose(Object.values(a) as tf.Tensor[]);
+    const c = tensors(rawWeights(shape, 33));
+    expectRelativelyClose(run(c), run(c, false), 1e-4);
+    expectRelativelyClose(run(b), run(b, false), 1e-4);
+    tf.dispose([x, ...(Object.values(b) as tf.Tensor[]), ...(Object.values(c) as tf.Tensor[])]);
+  });
 });
 
 describe('EffnetMBConv bad input', () => {
