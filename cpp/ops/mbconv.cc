@@ -220,8 +220,9 @@ bool same_params(const MBConvParams& a, const MBConvParams& b) {
          a.residual == b.residual && a.has_stem == b.has_stem && (!a.has_stem || same_shape(a.stem, b.stem));
 }
 
-// The slots eager calls gave back (mbconv_packed_slot_for), each with the weight buffers and params it
-// was filled for. Few entries (one per block of the models in use): searched in order.
+// The slots eager calls gave back (mbconv_packed_slot_for): an entry per block (weight buffers and
+// params), whose slot is out while a call of that block runs. Few entries (one per block of the models in
+// use): searched in order, newest first.
 class SlotCache {
  public:
   static constexpr size_t kWeights = 6;
@@ -236,34 +237,38 @@ class SlotCache {
     return {w.stem_kernel, w.expand_kernel, w.depthwise_kernel, w.se_reduce_kernel, w.se_expand_kernel, w.project_kernel};
   }
 
+  // The block's slot, or null (no entry, or its slot is out with another call).
   std::unique_ptr<MBConvPacked> take(const MBConvParams& p, const Raw& raw) {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (size_t i = entries_.size(); i-- > 0;) {
-      Entry& e = entries_[i];
-      if (e.raw != raw || !same_params(e.params, p)) continue;
-      // The addresses match; the weak pointers tell whether they still name the same buffers.
-      bool same = true;
-      for (size_t j = 0; j < kWeights; ++j) same = same && e.weights[j].lock().get() == raw[j];
-      std::unique_ptr<MBConvPacked> slot = same ? std::move(e.slot) : nullptr;
-      erase_locked(i);
-      return slot;
-    }
-    return nullptr;
+    Entry* e = find_locked(p, raw);
+    return e != nullptr ? std::move(e->slot) : nullptr;
   }
 
   void give(const MBConvParams& p, const Raw& raw, const Weak& weights, std::unique_ptr<MBConvPacked> slot) {
+    std::unique_ptr<MBConvPacked> spare;  // freed outside the lock
     std::lock_guard<std::mutex> lock(mutex_);
     for (size_t j = 0; j < kWeights; ++j) {
-      if (raw[j] != nullptr && weights[j].expired()) return;  // a weight went meanwhile: the forms are of no use
+      if (raw[j] != nullptr && weights[j].expired()) {  // a weight went meanwhile: the forms are of no use
+        spare = std::move(slot);
+        return;
+      }
     }
-    if (entries_.size() >= kMaxEntries) erase_locked(0);
+    if (Entry* e = find_locked(p, raw)) {
+      if (e->slot == nullptr) e->slot = std::move(slot);
+      else spare = std::move(slot);  // two calls of the block ran at once: one slot is enough
+      return;
+    }
+    if (entries_.size() >= kMaxEntries) {
+      spare = std::move(entries_.front().slot);
+      erase_locked(0);
+    }
     entries_.push_back(Entry{raw, weights, p, std::move(slot)});
     for (const Buffer* b : raw) {
       if (b != nullptr) ++weight_uses_[b];
     }
   }
 
-  // Drops the slots filled from `source` (nullptr: every slot).
+  // Drops the entries of `source`'s blocks (nullptr: every entry).
   void forget(const Buffer* source) {
     std::vector<std::unique_ptr<MBConvPacked>> dropped;  // freed outside the lock
     std::lock_guard<std::mutex> lock(mutex_);
@@ -278,21 +283,36 @@ class SlotCache {
   }
 
  private:
-  // Enough for the blocks of a few models at once (B7 has 55); the oldest go first beyond it.
+  // Enough for the blocks of a few models at once (B7 has 55); beyond it an old entry goes.
   static constexpr size_t kMaxEntries = 512;
   struct Entry {
     Raw raw;
     Weak weights;
     MBConvParams params;
-    std::unique_ptr<MBConvPacked> slot;
+    std::unique_ptr<MBConvPacked> slot;  // null while a call has it
   };
+  // The entry of these weights and params; one whose addresses now hold other buffers is dropped.
+  Entry* find_locked(const MBConvParams& p, const Raw& raw) {
+    for (size_t i = entries_.size(); i-- > 0;) {
+      Entry& e = entries_[i];
+      if (e.raw != raw || !same_params(e.params, p)) continue;
+      bool same = true;
+      for (size_t j = 0; j < kWeights; ++j) same = same && e.weights[j].lock().get() == raw[j];
+      if (same) return &e;
+      erase_locked(i);
+      return nullptr;
+    }
+    return nullptr;
+  }
+  // Erases entry i (its slot, if any, with it): the last entry takes its place.
   void erase_locked(size_t i) {
     for (const Buffer* b : entries_[i].raw) {
       if (b == nullptr) continue;
       auto it = weight_uses_.find(b);
       if (it != weight_uses_.end() && --it->second == 0) weight_uses_.erase(it);
     }
-    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (i + 1 != entries_.size()) entries_[i] = std::move(entries_.back());
+    entries_.pop_back();
   }
   std::mutex mutex_;
   std::vector<Entry> entries_;
