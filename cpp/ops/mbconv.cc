@@ -211,6 +211,7 @@ bool same_shape(const Conv2DShape& a, const Conv2DShape& b) {
          a.dilation_w == b.dilation_w && a.pad_top == b.pad_top && a.pad_left == b.pad_left;
 }
 
+// Every field of MBConvParams (keep in step with it): a slot's forms were planned for all of them.
 bool same_params(const MBConvParams& a, const MBConvParams& b) {
   return a.batch == b.batch && a.in_h == b.in_h && a.in_w == b.in_w && a.in_channels == b.in_channels &&
          a.expanded_channels == b.expanded_channels && a.se_channels == b.se_channels &&
