@@ -118,9 +118,11 @@ export class ShapeTracer implements Ops<TraceValue> {
     return {h: x.h, w: x.w, c: x.c};
   }
 
-  private addWeight(name: string, shape: number[], role: WeightRole, trainable = true): void {
-    this.weights.push({name, shape, role});
+  private addWeight(name: string, shape: number[], role: WeightRole, trainable = true): WeightSpec {
+    const spec: WeightSpec = {name, shape, role};
+    this.weights.push(spec);
     if (trainable) this.params += shape.reduce((a, b) => a * b, 1);
+    return spec;
   }
 
   conv(x: TraceValue, spec: ConvSpec): TraceValue {
@@ -151,8 +153,8 @@ export class ShapeTracer implements Ops<TraceValue> {
       const seen = this.bnChannels.get(spec.bn.name);
       if (seen == null) {
         this.bnChannels.set(spec.bn.name, channels);
-        this.addWeight(`${spec.bn.name}/gamma`, [channels], 'gamma');
-        if (spec.bn.endsResidualBranch) this.weights[this.weights.length - 1]!.residualBranchEnd = true;
+        const gamma = this.addWeight(`${spec.bn.name}/gamma`, [channels], 'gamma');
+        if (spec.bn.endsResidualBranch) gamma.residualBranchEnd = true;
         this.addWeight(`${spec.bn.name}/beta`, [channels], 'beta');
         this.addWeight(`${spec.bn.name}/mean`, [channels], 'mean', false);
         this.addWeight(`${spec.bn.name}/variance`, [channels], 'variance', false);
