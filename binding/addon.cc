@@ -4,12 +4,15 @@
 #include "env_owner.h"
 #include "families.h"
 #include "graph_replay.h"
+#include "mbconv_blocks.h"
 #include "registry.h"
 
 namespace {
-// What an environment leaves when it ends: its compiled graphs first (they hold registry buffers).
+// What an environment leaves when it ends: its compiled graphs and prepared blocks first (they hold
+// registry buffers).
 void release_owned(uint32_t owner) {
   binding::graph_replay_release_owner(owner);
+  binding::mbconv_blocks_release_owner(owner);
   binding::registry_release_owner(owner);
 }
 
@@ -26,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   binding::init_layout(env, exports);
   binding::init_diagnostics(env, exports);
   binding::init_mbconv(env, exports);
+  binding::init_mbconv_blocks(env, exports);
   binding::init_head(env, exports);
   binding::init_graph_replay(env, exports);
   return exports;

@@ -2,6 +2,7 @@ import {type TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import {MBCONV_KERNEL} from '../models/mbconv.js';
 import {bool, fail, floatInput, type FusedInputs, nhwcInput, positiveInt, runFused} from './fused_util.js';
+import {runIfPrepared, runPrepared} from './mbconv_prepared.js';
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
 
@@ -101,7 +102,8 @@ export function runMBConvBlock(
     residual,
     ...extra.options,
   };
-  return runFused(backend, kernel, 'mbconv', x, out, options, weights);
+  // The addon prepares the block for the eager calls after this one (src/kernels/mbconv_prepared.ts).
+  return runFused(backend, kernel, 'mbconv', x, out, options, weights, (all) => runPrepared(kernel, backend, ins, a, x, out, all));
 }
 
 /**
@@ -112,8 +114,11 @@ export const effnetMBConvConfig: NativeKernelConfig = {
   kernelName: kernel,
   kernelFunc: ({inputs, backend, attrs}) => {
     const ins = inputs as FusedInputs;
+    const a = (attrs ?? {}) as Record<string, unknown>;
+    const done = runIfPrepared(kernel, backend, ins, a);
+    if (done != null) return done;
     const x = nhwcInput(kernel, ins);
     const [batch, inH, inW, cin] = x.shape;
-    return runMBConvBlock(kernel, backend, ins, (attrs ?? {}) as Record<string, unknown>, x, [batch, inH, inW, cin]);
+    return runMBConvBlock(kernel, backend, ins, a, x, [batch, inH, inW, cin]);
   },
 };

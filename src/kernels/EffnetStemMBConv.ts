@@ -3,6 +3,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {STEM_MBCONV_KERNEL} from '../models/stem_mbconv.js';
 import {runMBConvBlock} from './EffnetMBConv.js';
 import {bool, fail, floatInput, type FusedInputs, nhwcInput, positiveInt} from './fused_util.js';
+import {runIfPrepared} from './mbconv_prepared.js';
 import type {NativeKernelConfig} from './types.js';
 
 const kernel = STEM_MBCONV_KERNEL;
@@ -17,6 +18,8 @@ export const effnetStemMBConvConfig: NativeKernelConfig = {
   kernelFunc: ({inputs, backend, attrs}) => {
     const a = (attrs ?? {}) as Record<string, unknown>;
     const ins = inputs as FusedInputs;
+    const done = runIfPrepared(kernel, backend, ins, a);
+    if (done != null) return done;
     const x = nhwcInput(kernel, ins);
     const [batch, inH, inW, inC] = x.shape;
     const k = positiveInt(kernel, a, 'stemKernelSize');

@@ -44,9 +44,10 @@ export function bool(kernel: string, attrs: Record<string, unknown>, name: strin
 }
 
 /**
- * Calls the addon entry `entry` with x, out, `options` and the weights' buffers; frees `out` if it
- * throws. Returns `out`. The buffer ids are added to `options` itself (a literal the caller built for
- * this call): spreading it into a new object cost ~1 us of an op's ~10 us of JavaScript and N-API work.
+ * Calls the addon entry `entry` with x, out, `options` and the weights' buffers (or `call` with those
+ * options, where given); frees `out` if it throws. Returns `out`. The buffer ids are added to `options`
+ * itself (a literal the caller built for this call): spreading it into a new object cost ~1 us of an op's
+ * ~10 us of JavaScript and N-API work.
  */
 export function runFused(
   backend: NativeCpuBackend,
@@ -56,13 +57,14 @@ export function runFused(
   out: TensorInfo,
   options: Record<string, number | boolean>,
   weights: Record<string, TensorInfo>,
+  call: (options: Record<string, number | boolean>) => void = (all) => backend.run(entry, all),
 ): TensorInfo {
   const all = options;
   all.x = backend.bufferOf(x, kernel);
   all.out = backend.bufferOf(out, kernel);
   for (const name in weights) all[name] = backend.bufferOf(weights[name], kernel);
   try {
-    backend.run(entry, all);
+    call(all);
   } catch (e) {
     backend.disposeIntermediateTensorInfo(out);
     throw e;
