@@ -6,6 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {describe, expect, it} from 'vitest';
 
 import {NativeCpuBackend} from '../src/backend.js';
+import {setPreparedBlocks} from '../src/kernels/mbconv_prepared.js';
 import {head} from '../src/models/head.js';
 import {mbconv} from '../src/models/mbconv.js';
 import {loadCpuAddon} from '../src/native.js';
@@ -150,7 +151,8 @@ describe('op entries reject bad options with a clear Error', () => {
 
   it('every op entry answers missing or garbage options with an Error, in a process that survives', () => {
     // Run in a child process: a crash there fails this test instead of taking the test runner down.
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'gemmTileRates'];
+    // (and the prepared-block entries that take a handle and buffer ids: test/mbconv_prepared.test.ts)
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'gemmTileRates', 'mbconvRun', 'mbconvRelease', 'mbconvBlockCount'];
     const script = `
       const addon = require(process.argv[process.argv.length - 1]);
       const skip = new Set(${JSON.stringify(memoryEntries)});
@@ -211,6 +213,8 @@ async function recordNativeCalls(): Promise<RecordedCall[]> {
   await tf.setBackend('native-cpu');
   const calls: RecordedCall[] = [];
   const run = NativeCpuBackend.prototype.run;
+  // Every eager MBConv call through the full mbconv entry, which the hook below sees.
+  const previousPrepared = setPreparedBlocks(false);
   NativeCpuBackend.prototype.run = function (this: NativeCpuBackend, entry: string, options: object) {
     const buffers: Record<number, string> = {};
     const bufferKeys: string[] = [];
@@ -287,7 +291,11 @@ async function recordNativeCalls(): Promise<RecordedCall[]> {
     });
   } finally {
     NativeCpuBackend.prototype.run = run;
+    setPreparedBlocks(previousPrepared);
   }
+  // mbconvPrepare takes the mbconv entry's options (it prepares the block for later eager calls).
+  const block = calls.find((c) => c.entry === 'mbconv');
+  if (block != null) calls.push({...block, entry: 'mbconvPrepare'});
   // One call per entry is enough (the first of each).
   return [...new Map(calls.map((c) => [c.entry, c])).values()];
 }
@@ -297,7 +305,7 @@ describe('native entries called with mutated options from real tfjs calls', () =
     const calls = await recordNativeCalls();
     // Every op entry of the addon is exercised (benchmark and diagnostic probes aside).
     const recorded = new Set(calls.map((c) => c.entry));
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile', 'gemmTileRates'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile', 'gemmTileRates', 'mbconvRun', 'mbconvRelease', 'mbconvBlockCount'];
     const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
     expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
     const report = runWithAddon<{entry: string; key: string; kind: string; threw: boolean; message?: string}[]>(

@@ -5,6 +5,7 @@ import {beforeAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
 import {nativeInfo, setThreads} from '../src/index.js';
+import {setPreparedBlocks} from '../src/kernels/mbconv_prepared.js';
 import {hasFusedMBConv, MBCONV_KERNEL, mbconv, setMBConvFusion} from '../src/models/mbconv.js';
 import {expectKernelErrors, expectRelativelyClose, useBackendForFile} from './util/fused_checks.js';
 import {
@@ -198,8 +199,10 @@ describe('EffnetMBConv in a whole network', () => {
     expect(nativeInfo().bytesInUse).toBe(start);
   });
 
-  it('eager calls reuse the packed forms of the same weights and never those of other weights', async () => {
+  // Prepared blocks (src/kernels/mbconv_prepared.ts) and the full call's slot cache (cpp/ops/mbconv.cc).
+  it.each([true, false])('eager calls reuse the packed forms of the same weights and never those of other weights (prepared blocks %s)', async (prepared) => {
     await tf.setBackend(NATIVE);
+    const previous = setPreparedBlocks(prepared);
     const shape = MODEL_SHAPES.find((s) => s.expand !== 1)!;
     const attrs = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const};
     const x = tf.tensor4d(input([1, 9, 7, shape.cin], 5), [1, 9, 7, shape.cin]);
@@ -224,6 +227,7 @@ describe('EffnetMBConv in a whole network', () => {
     expectRelativelyClose(run(c), run(c, false), 1e-4);
     expectRelativelyClose(run(b), run(b, false), 1e-4);
     tf.dispose([x, ...(Object.values(b) as tf.Tensor[]), ...(Object.values(c) as tf.Tensor[])]);
+    setPreparedBlocks(previous);
   });
 });
 
