@@ -391,7 +391,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     // The squeeze-excitation convs run as GEMMs with one row an image.
     forms.se_reduce = gemm_packed_1x1_filter(w.se_reduce_kernel, Cexp, Cse);
     forms.se_expand = gemm_packed_1x1_filter(w.se_expand_kernel, Cse, Cexp);
-    forms.project = gemm_packed_1x1_filter(w.project_kernel, Cexp, Cout);
+    // The projection's packed B is only read by the GEMM and folded below, so it may take a k-pairs tile.
+    forms.project = gemm_packed_1x1_filter(w.project_kernel, Cexp, Cout, gemm_select_for_weights(Cout, Cexp));
   }
   // The expand and depthwise swishes run as kSwishScaled where the weights were packed scaled; their
   // biases are scaled per call (below). A bias too large to scale runs its swish on unscaled weights.
@@ -648,11 +649,15 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     const size_t panels = project_floats / (nr * Cexp);
     for (size_t n = 0; n < N; ++n) {
       const float* g = gate + n * Cexp;
-      for (size_t pnl = 0; pnl < panels; ++pnl) {
-        const float* src = packed + pnl * Cexp * nr;
-        float* dst = folded + pnl * Cexp * nr;
-        for (size_t c = 0; c < Cexp; ++c) {
-          detail::f32_binary(kernels::kF32Mul, kernels::kVecScalar, src + c * nr, g + c, dst + c * nr, nr);
+      if (project_gemm.k_pairs) {
+        gemm_scale_packed_rows(project_gemm, Cexp, Cout, packed, g, folded);  // (N = 24: a few thousand floats)
+      } else {
+        for (size_t pnl = 0; pnl < panels; ++pnl) {
+          const float* src = packed + pnl * Cexp * nr;
+          float* dst = folded + pnl * Cexp * nr;
+          for (size_t c = 0; c < Cexp; ++c) {
+            detail::f32_binary(kernels::kF32Mul, kernels::kVecScalar, src + c * nr, g + c, dst + c * nr, nr);
+          }
         }
       }
       GemmEpilogueParams ep = project_ep;

@@ -26,10 +26,15 @@ struct GemmKernel {
   size_t nr = 0;           // columns of the register tile (= packed panel width)
   Isa isa = Isa::kPortable;
   const char* name = "";   // e.g. "6x64-avx512"; part of packed-weight cache keys
+  bool k_pairs = false;    // B packed in pairs of k-steps (gemm_pack_b does it; panels hold K rounded up to even rows)
 };
 
 // The best kernel for `n` output columns at the active ISA level (effnet::active_isa()).
 GemmKernel gemm_select(size_t n);
+// gemm_select, or for N = 24 and K >= 32 where 512-bit FMAs issue whole a tile over B packed in k-pairs
+// (8x24p), for a B packed once and used as it is: code that reads or rewrites packed B itself must handle
+// k_pairs (gemm_scale_packed_rows does).
+GemmKernel gemm_select_for_weights(size_t n, size_t k);
 
 // The tile rates gemm_select prices the AVX-512 tiles with: measured on a core that issues a 512-bit FMA
 // as two halves (Zen 4) or whole (Zen 5). kAuto picks by the CPU (avx512_in_halves()).
@@ -60,6 +65,12 @@ struct PackedFilter {
   const float* data() const { return static_cast<const float*>(packed->data()); }
 };
 PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n);
+// The same for `kernel` (gemm_select_for_weights(n, k), say).
+PackedFilter gemm_packed_1x1_filter(const BufferPtr& filter, size_t k, size_t n, const GemmKernel& kernel);
+// out = packed B (K x N, packed for `kernel`) with each row k times scale[k]: a per-K scale folded into
+// the weights (the fused MBConv block's squeeze-and-excitation gate). out may be packed.
+void gemm_scale_packed_rows(const GemmKernel& kernel, size_t k, size_t n, const float* packed, const float* scale,
+                            float* out);
 // The same filter times `scale` (a cache entry of its own), for Activation::kSwishScaled. `packed` is
 // null when a finite weight overflows when scaled (the caller then runs the unscaled filter).
 PackedFilter gemm_packed_1x1_filter_scaled(const BufferPtr& filter, size_t k, size_t n, float scale);

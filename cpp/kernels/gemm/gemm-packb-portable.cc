@@ -40,5 +40,24 @@ void pack_b(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride,
   }
 }
 
+void pack_b_pairs(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride, float* packed) {
+  const size_t panels = (n + nr_tile - 1) / nr_tile;
+  const size_t k_pairs = (k + 1) / 2;
+  for (size_t p = 0; p < panels; ++p) {
+    float* dst = packed + p * nr_tile * 2 * k_pairs;
+    for (size_t q = 0; q < k_pairs; ++q) {
+      for (size_t g = 0; g < nr_tile / 8; ++g) {
+        for (size_t j = 0; j < 8; ++j) {
+          const size_t col = p * nr_tile + g * 8 + j;
+          for (size_t h = 0; h < 2; ++h) {
+            const size_t kk = 2 * q + h;
+            *dst++ = col < n && kk < k ? b[kk * k_stride + col * n_stride] : 0.f;
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace gemm
 }  // namespace effnet

@@ -1,0 +1,18 @@
+// AVX-512 GEMM microkernel, 8 rows x 24 columns over B packed in k-pairs (gemm::pack_b_pairs): N = 24
+// with every FMA lane working where 512-bit FMAs issue whole (EfficientNet's 24-channel projections).
+#include "gemm-avx512.inc"
+
+namespace effnet {
+namespace gemm {
+
+void gemm_8x24p_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                       size_t c_stride, bool load_c, const Epilogue* ep) {
+  // A partial tile (the last rows of M) runs a shorter tile instead of computing rows it discards.
+  if (mr <= 2) return gemm_avx512_tile_pairs24<2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 4) return gemm_avx512_tile_pairs24<4>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 6) return gemm_avx512_tile_pairs24<6>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  gemm_avx512_tile_pairs24<8>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+}
+
+}  // namespace gemm
+}  // namespace effnet
