@@ -27,12 +27,24 @@ interface PreparedBlock {
   xShape: number[];
   inputNames: string[];
   inputShapes: number[][];
-  inputBuffers: BufferId[];
+  // The weights' data: a DataId names one native buffer while it lives (a buffer freed or rewritten drops
+  // the block in the addon, and mbconvRun then says so).
+  inputData: DataId[];
   outShape: number[];
 }
 
-// Keyed by the depthwise kernel's data: one entry per block, let go with the block's weights.
-const prepared = new WeakMap<DataId, PreparedBlock>();
+// The block is kept on the depthwise kernel's DataId (one per block, let go with the block's weights):
+// a property read, where a WeakMap lookup cost more at every call.
+const PREPARED = Symbol('effnet-native prepared MBConv block');
+type WithBlock = {[PREPARED]?: PreparedBlock};
+
+function blockOf(dataId: DataId): PreparedBlock | undefined {
+  return (dataId as WithBlock)[PREPARED];
+}
+
+function setBlock(dataId: DataId, block: PreparedBlock | undefined): void {
+  (dataId as WithBlock)[PREPARED] = block;
+}
 
 let enabled = process.env.EFFNET_PREPARED_BLOCKS !== '0';
 
@@ -88,15 +100,14 @@ export function runIfPrepared(
   const depthwise = ins.depthwiseKernel;
   const x = ins.x;
   if (depthwise == null || x == null || x.dtype !== 'float32') return null;
-  const block = prepared.get(depthwise.dataId);
+  const block = blockOf(depthwise.dataId);
   if (block == null || block.kernel !== kernel || !sameShape(x.shape, block.xShape)) return null;
   if (countKeys(attrs) !== block.attrs.length) return null;
   for (const [key, value] of block.attrs) if (!sameValue(attrs[key], value)) return null;
   if (countInputs(ins) !== block.inputNames.length + 1) return null;
   for (let i = 0; i < block.inputNames.length; i++) {
     const t = ins[block.inputNames[i]];
-    if (t == null || t.dtype !== 'float32' || !sameShape(t.shape, block.inputShapes[i])) return null;
-    if (backend.bufferOf(t, kernel) !== block.inputBuffers[i]) return null;
+    if (t == null || t.dataId !== block.inputData[i] || t.dtype !== 'float32' || !sameShape(t.shape, block.inputShapes[i])) return null;
   }
   const out = backend.makeOutput(block.outShape, 'float32');
   let ran = false;
@@ -109,7 +120,7 @@ export function runIfPrepared(
   if (!ran) {
     // Dropped by the addon (a weight was freed or rewritten): check and prepare the call again.
     backend.disposeIntermediateTensorInfo(out);
-    prepared.delete(depthwise.dataId);
+    setBlock(depthwise.dataId, undefined);
     return null;
   }
   return out;
@@ -137,13 +148,13 @@ export function runPrepared(
   const handle = addon.mbconvPrepare(options);
   const inputNames: string[] = [];
   const inputShapes: number[][] = [];
-  const inputBuffers: BufferId[] = [];
+  const inputData: DataId[] = [];
   for (const name in ins) {
     const t = ins[name];
     if (name === 'x' || t == null) continue;
     inputNames.push(name);
     inputShapes.push([...t.shape]);
-    inputBuffers.push(backend.bufferOf(t, kernel));
+    inputData.push(t.dataId);
   }
   const block: PreparedBlock = {
     handle,
@@ -152,11 +163,11 @@ export function runPrepared(
     xShape: [...x.shape],
     inputNames,
     inputShapes,
-    inputBuffers,
+    inputData,
     outShape: [...out.shape],
   };
-  const previous = prepared.get(depthwise.dataId);
-  prepared.set(depthwise.dataId, block);
+  const previous = blockOf(depthwise.dataId);
+  setBlock(depthwise.dataId, block);
   if (previous != null) addon.mbconvRelease(previous.handle);
   if (!addon.mbconvRun(handle, options.x as number, options.out as number)) {
     throw new Error(`${kernel}: the block prepared for this call was dropped before it ran`);
