@@ -1,7 +1,7 @@
 // Narrow GEMMs (N = 24, 40: EfficientNet's first projections) with the columns laid out so that no FMA
-// lane is wasted, against the library's tile for the same shape (gemm_select's). The pairs layout for
-// N = 24 is in the library since as the 8x24p tile (gemm_select_for_weights: the fused MBConv block's
-// projection); the remainder layout for N = 40 is not.
+// lane is wasted, against the library's tile for the same shape (gemm_select's). Both layouts are in the
+// library since, as the 8x24p and 8x40r tiles (gemm_select_for_weights: the fused MBConv block's
+// projection).
 //
 // The library's tiles cover N in zmm columns of 16: N = 24 runs as 16 + 8 (a ymm FMA costs a zmm's slot on
 // a core with full 512-bit pipes, so 75% of the slots work), N = 40 as 48. Two layouts here:
@@ -26,7 +26,8 @@
 //   900x144x40:                          remainder 8x40 48.1-51.6 us (89-95%)              | library 8x48 55-58 (78-83%)
 // (pairs for N = 40 spilled registers: 27%; remainder for N = 24 stays at ~70-76%: one broadcast per FMA.)
 // Worth ~1% of B0 and B1 once the epilogues (swish, residual) and odd K are in. In the library (8x24p, bias
-// and residual, 2026-11-30): 3600x144x24 152 -> 118 us, 3136x144x24 133 -> 102 us, 3600x96x24 100 -> 78 us.
+// and residual, 2026-11-30): 3600x144x24 152 -> 118 us, 3136x144x24 133 -> 102 us, 3600x96x24 100 -> 78 us;
+// 8x40r: 900x240x40 93 -> 77 us, 900x144x40 55 -> 46 us, 784x144x40 47 -> 40 us.
 #include <immintrin.h>
 
 #include <algorithm>

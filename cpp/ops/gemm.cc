@@ -31,7 +31,8 @@ const GemmKernel kAvx512_14x24{gemm::gemm_14x24_avx512, 14, 24, Isa::kAvx512, "1
 const GemmKernel kAvx512_8x40{gemm::gemm_8x40_avx512, 8, 40, Isa::kAvx512, "8x40-avx512"};
 const GemmKernel kAvx512_3x112{gemm::gemm_3x112_avx512, 3, 112, Isa::kAvx512, "3x112-avx512"};
 const GemmKernel kAvx512_8x48{gemm::gemm_8x48_avx512, 8, 48, Isa::kAvx512, "8x48-avx512"};
-const GemmKernel kAvx512_8x24p{gemm::gemm_8x24p_avx512, 8, 24, Isa::kAvx512, "8x24p-avx512", /*k_pairs=*/true};
+const GemmKernel kAvx512_8x24p{gemm::gemm_8x24p_avx512, 8, 24, Isa::kAvx512, "8x24p-avx512", /*pair_columns=*/24};
+const GemmKernel kAvx512_8x40r{gemm::gemm_8x40r_avx512, 8, 40, Isa::kAvx512, "8x40r-avx512", /*pair_columns=*/8};
 const GemmKernel kAvx2_6x16{gemm::gemm_6x16_avx2, 6, 16, Isa::kAvx2, "6x16-avx2"};
 const GemmKernel kAvx2_4x24{gemm::gemm_4x24_avx2, 4, 24, Isa::kAvx2, "4x24-avx2"};
 const GemmKernel kPortable_4x8{gemm::gemm_4x8_portable, 4, 8, Isa::kPortable, "4x8-portable"};
@@ -52,7 +53,7 @@ std::vector<GemmKernel> gemm_kernels(Isa isa) {
   switch (isa) {
     case Isa::kAvx512:
       return {kAvx512_6x64, kAvx512_12x32, kAvx512_14x16, kAvx512_14x24, kAvx512_3x112, kAvx512_8x40, kAvx512_8x48,
-              kAvx512_8x24p};
+              kAvx512_8x24p, kAvx512_8x40r};
     case Isa::kAvx2: return {kAvx2_6x16, kAvx2_4x24};
     case Isa::kPortable: break;
   }
@@ -139,20 +140,23 @@ GemmKernel gemm_select(size_t n) {
 // 3600x144x24 152 -> 118 us, 3136x144x24 133 -> 102 us, 3600x96x24 100 -> 78 us against 14x24; at K = 15
 // slower (17.5 -> 19.4 us: the pairs' final sums weigh more), hence K >= 32. Only for weights packed once:
 // other users of packed B (panel offsets of K-slices, rows rewritten in place) assume k-step rows.
+// N = 40 on 8x40r (two zmm of k-step rows and the last 8 columns in k-pairs), bench/pipes/gemm-narrow.cc's
+// remainder layout: 900x240x40 79 against 8x48's 92 us.
 GemmKernel gemm_select_for_weights(size_t n, size_t k) {
-  if (n == 24 && k >= 32 && active_isa() == Isa::kAvx512 && gemm_tile_rates() == GemmTileRates::kFullWidth) {
-    return kAvx512_8x24p;
+  if (k >= 32 && active_isa() == Isa::kAvx512 && gemm_tile_rates() == GemmTileRates::kFullWidth) {
+    if (n == 24) return kAvx512_8x24p;
+    if (n == 40) return kAvx512_8x40r;
   }
   return gemm_select(n);
 }
 
 size_t gemm_packed_floats(const GemmKernel& kernel, size_t k, size_t n) {
-  return round_up(n, kernel.nr) * (kernel.k_pairs ? round_up(k, 2) : k);
+  return round_up(n, kernel.nr) * (kernel.k_pairs() ? round_up(k, 2) : k);
 }
 
 void gemm_pack_b(const GemmKernel& kernel, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
                  float* packed) {
-  if (kernel.k_pairs) return gemm::pack_b_pairs(kernel.nr, k, n, b, k_stride, n_stride, packed);
+  if (kernel.k_pairs()) return gemm::pack_b_pairs(kernel.nr, kernel.pair_columns, k, n, b, k_stride, n_stride, packed);
   gemm::pack_b(kernel.nr, k, n, b, k_stride, n_stride, packed);
 }
 
@@ -160,7 +164,7 @@ void gemm_scale_packed_rows(const GemmKernel& kernel, size_t k, size_t n, const 
                             float* out) {
   const size_t nr = kernel.nr;
   const size_t panels = div_up(n, nr);
-  if (!kernel.k_pairs) {
+  if (!kernel.k_pairs()) {
     for (size_t p = 0; p < panels; ++p) {
       for (size_t r = 0; r < k; ++r) {
         const float s = scale[r];
@@ -171,14 +175,18 @@ void gemm_scale_packed_rows(const GemmKernel& kernel, size_t k, size_t n, const 
     }
     return;
   }
-  // Pairs: floats alternate between k-steps 2q and 2q + 1 (the missing step of an odd K holds zeros).
+  // Pairs: row k's columns, row k + 1's, then the paired columns alternating between k-steps 2q and 2q + 1
+  // (the missing step of an odd K holds zeros).
   const size_t pairs = div_up(k, 2);
+  const size_t rows = nr - kernel.pair_columns;
   for (size_t p = 0; p < panels; ++p) {
     for (size_t q = 0; q < pairs; ++q) {
       const float s0 = scale[2 * q], s1 = 2 * q + 1 < k ? scale[2 * q + 1] : 0.f;
       const float* src = packed + (p * pairs + q) * 2 * nr;
       float* dst = out + (p * pairs + q) * 2 * nr;
-      for (size_t j = 0; j < 2 * nr; j += 2) {
+      for (size_t j = 0; j < rows; ++j) dst[j] = src[j] * s0;
+      for (size_t j = rows; j < 2 * rows; ++j) dst[j] = src[j] * s1;
+      for (size_t j = 2 * rows; j < 2 * nr; j += 2) {
         dst[j] = src[j] * s0;
         dst[j + 1] = src[j + 1] * s1;
       }

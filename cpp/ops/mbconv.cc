@@ -649,8 +649,8 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
     const size_t panels = project_floats / (nr * Cexp);
     for (size_t n = 0; n < N; ++n) {
       const float* g = gate + n * Cexp;
-      if (project_gemm.k_pairs) {
-        gemm_scale_packed_rows(project_gemm, Cexp, Cout, packed, g, folded);  // (N = 24: a few thousand floats)
+      if (project_gemm.k_pairs()) {
+        gemm_scale_packed_rows(project_gemm, Cexp, Cout, packed, g, folded);  // (N = 24, 40: a few thousand floats)
       } else {
         for (size_t pnl = 0; pnl < panels; ++pnl) {
           const float* src = packed + pnl * Cexp * nr;

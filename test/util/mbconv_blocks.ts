@@ -99,8 +99,9 @@ export const ODD_SHAPES: BlockShape[] = [
   {label: 'k5 s2 e1 plain, 13->9 channels', k: 5, stride: 2, expand: 1, cin: 13, cout: 9, cse: 3, residual: false},
   {label: 'k7 s2 e2 plain, 6->10 channels', k: 7, stride: 2, expand: 2, cin: 6, cout: 10, cse: 1, residual: false},
   {label: 'k1 s1 e4 residual, 5 channels', k: 1, stride: 1, expand: 4, cin: 5, cout: 5, cse: 1, residual: true},
-  // 24 outputs from an odd number (33) of expanded channels: the k-pairs projection tile's half pair.
+  // 24 and 40 outputs from an odd number (33) of expanded channels: the k-pairs projection tiles' half pair.
   {label: 'k3 s1 e3 plain, 11->24 channels', k: 3, stride: 1, expand: 3, cin: 11, cout: 24, cse: 2, residual: false},
+  {label: 'k5 s2 e3 plain, 11->40 channels', k: 5, stride: 2, expand: 3, cin: 11, cout: 40, cse: 2, residual: false},
   {label: 'k3 s1 e1 residual, 24 channels', k: 3, stride: 1, expand: 1, cin: 24, cout: 24, cse: 6, residual: true},
 ];
 

@@ -26,14 +26,18 @@ struct GemmKernel {
   size_t nr = 0;           // columns of the register tile (= packed panel width)
   Isa isa = Isa::kPortable;
   const char* name = "";   // e.g. "6x64-avx512"; part of packed-weight cache keys
-  bool k_pairs = false;    // B packed in pairs of k-steps (gemm_pack_b does it; panels hold K rounded up to even rows)
+  // B packed in pairs of k-steps when non-zero (gemm_pack_b does it; panels hold K rounded up to even rows):
+  // per pair, the first nr - pair_columns columns as the two k-steps' rows, then the last pair_columns
+  // columns with the two k-steps interleaved ([b(k, j), b(k + 1, j)]). 8x24p: all 24; 8x40r: the last 8.
+  size_t pair_columns = 0;
+  bool k_pairs() const { return pair_columns != 0; }
 };
 
 // The best kernel for `n` output columns at the active ISA level (effnet::active_isa()).
 GemmKernel gemm_select(size_t n);
-// gemm_select, or for N = 24 and K >= 32 where 512-bit FMAs issue whole a tile over B packed in k-pairs
-// (8x24p), for a B packed once and used as it is: code that reads or rewrites packed B itself must handle
-// k_pairs (gemm_scale_packed_rows does).
+// gemm_select, or for N = 24 and 40 and K >= 32 where 512-bit FMAs issue whole a tile over B packed in
+// k-pairs (8x24p, 8x40r), for a B packed once and used as it is: code that reads or rewrites packed B
+// itself must handle k_pairs() (gemm_scale_packed_rows does).
 GemmKernel gemm_select_for_weights(size_t n, size_t k);
 
 // The tile rates gemm_select prices the AVX-512 tiles with: measured on a core that issues a 512-bit FMA

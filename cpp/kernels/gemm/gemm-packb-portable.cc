@@ -40,20 +40,22 @@ void pack_b(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride,
   }
 }
 
-void pack_b_pairs(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride, float* packed) {
+void pack_b_pairs(size_t nr_tile, size_t pair_columns, size_t k, size_t n, const float* b, size_t k_stride,
+                  size_t n_stride, float* packed) {
   const size_t panels = (n + nr_tile - 1) / nr_tile;
   const size_t k_pairs = (k + 1) / 2;
+  const size_t rows = nr_tile - pair_columns;  // columns stored as k-step rows
+  auto at = [&](size_t kk, size_t col) { return col < n && kk < k ? b[kk * k_stride + col * n_stride] : 0.f; };
   for (size_t p = 0; p < panels; ++p) {
     float* dst = packed + p * nr_tile * 2 * k_pairs;
+    const size_t c0 = p * nr_tile;
     for (size_t q = 0; q < k_pairs; ++q) {
-      for (size_t g = 0; g < nr_tile / 8; ++g) {
-        for (size_t j = 0; j < 8; ++j) {
-          const size_t col = p * nr_tile + g * 8 + j;
-          for (size_t h = 0; h < 2; ++h) {
-            const size_t kk = 2 * q + h;
-            *dst++ = col < n && kk < k ? b[kk * k_stride + col * n_stride] : 0.f;
-          }
-        }
+      for (size_t h = 0; h < 2; ++h) {
+        for (size_t j = 0; j < rows; ++j) *dst++ = at(2 * q + h, c0 + j);
+      }
+      for (size_t j = rows; j < nr_tile; ++j) {
+        *dst++ = at(2 * q, c0 + j);
+        *dst++ = at(2 * q + 1, c0 + j);
       }
     }
   }

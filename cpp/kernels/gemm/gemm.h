@@ -33,10 +33,12 @@ using Microkernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, si
 // panel p holds K rows of NR floats for columns [p*NR, p*NR+NR), zero past N.
 // `packed` must hold ceil(N/NR)*NR*K floats.
 void pack_b(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride, float* packed);
-// The same in k-pairs, for the pairs kernels (gemm_8x24p_avx512): panel p holds ceil(K/2) pairs of k-steps;
-// a pair is nr_tile / 8 groups of 16 floats, [b(k, j), b(k + 1, j)] for the group's 8 columns j (zero past N,
-// and b(K, j) is zero when K is odd). `packed` must hold ceil(N/NR)*NR*(K rounded up to even) floats.
-void pack_b_pairs(size_t nr_tile, size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride, float* packed);
+// The same in k-pairs, for the pairs kernels (gemm_8x24p_avx512, gemm_8x40r_avx512): panel p holds ceil(K/2)
+// pairs of k-steps; a pair is 2 * nr_tile floats: the first nr_tile - pair_columns columns of row k, the same of
+// row k + 1, then [b(k, j), b(k + 1, j)] for each of the last pair_columns columns j (zero past N, and b(K, j)
+// zero when K is odd). `packed` must hold ceil(N/NR)*NR*(K rounded up to even) floats.
+void pack_b_pairs(size_t nr_tile, size_t pair_columns, size_t k, size_t n, const float* b, size_t k_stride,
+                  size_t n_stride, float* packed);
 
 // AVX-512 (16 floats a vector): 32 zmm registers.
 void gemm_6x64_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
@@ -53,8 +55,10 @@ void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_8x48_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
-// B packed in k-pairs (pack_b_pairs); kc even except for the last K block.
+// B packed in k-pairs (pack_b_pairs: all 24 columns, the last 8 of 40); kc even except for the last K block.
 void gemm_8x24p_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                       size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_8x40r_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 // AVX2 + FMA (8 floats a vector): 16 ymm registers.
 void gemm_6x16_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,

@@ -1,0 +1,19 @@
+// AVX-512 GEMM microkernel, 8 rows x 40 columns over B whose last 8 columns are packed in k-pairs
+// (gemm::pack_b_pairs, pair_columns 8): N = 40 with every FMA lane working where 512-bit FMAs issue whole
+// (EfficientNet-B0/B1's 40-channel projections).
+#include "gemm-avx512.inc"
+
+namespace effnet {
+namespace gemm {
+
+void gemm_8x40r_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                       size_t c_stride, bool load_c, const Epilogue* ep) {
+  // A partial tile (the last rows of M) runs a shorter tile instead of computing rows it discards.
+  if (mr <= 2) return gemm_avx512_tile_pair_tail<2, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 4) return gemm_avx512_tile_pair_tail<4, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  if (mr <= 6) return gemm_avx512_tile_pair_tail<6, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+  gemm_avx512_tile_pair_tail<8, 2>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
+}
+
+}  // namespace gemm
+}  // namespace effnet
