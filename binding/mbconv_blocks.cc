@@ -160,24 +160,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   block->out_elements = element_count({p.batch, p.out_h, p.out_w, p.out_channels}, args.op());
   b.x.reset();
   b.out.reset();
-  auto f32 = [](const effnet::BufferPtr& buffer) { return static_cast<const float*>(buffer->data()); };
-  effnet::MBConvWeights& w = block->w;
-  if (p.has_stem) {
-    w.stem_kernel = b.stem_kernel;
-    w.stem_bias = f32(b.stem_bias);
-  }
-  if (p.has_expand) {
-    w.expand_kernel = b.expand_kernel;
-    w.expand_bias = f32(b.expand_bias);
-  }
-  w.depthwise_kernel = b.depthwise_kernel;
-  w.depthwise_bias = f32(b.depthwise_bias);
-  w.se_reduce_kernel = b.se_reduce_kernel;
-  w.se_reduce_bias = f32(b.se_reduce_bias);
-  w.se_expand_kernel = b.se_expand_kernel;
-  w.se_expand_bias = f32(b.se_expand_bias);
-  w.project_kernel = b.project_kernel;
-  w.project_bias = f32(b.project_bias);
+  block->w = mbconv_weights(p, b);  // pointers into the buffers the block holds
   block->packed = effnet::mbconv_packed_slot();
   block->owner = env_owner(info.Env());
   return Napi::Number::New(info.Env(), blocks().add(std::move(block)));

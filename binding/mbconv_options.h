@@ -87,4 +87,29 @@ MBConvBuffers<Args> read_mbconv_buffers(const Args& args, const effnet::MBConvPa
   return b;
 }
 
+// The engine's view of the weights in `b` (the CPU addon's buffers): b must outlive it, since the biases are
+// pointers into b's buffers.
+template <typename Args>
+effnet::MBConvWeights mbconv_weights(const effnet::MBConvParams& p, const MBConvBuffers<Args>& b) {
+  auto f32 = [](const effnet::BufferPtr& buffer) { return static_cast<const float*>(buffer->data()); };
+  effnet::MBConvWeights w;
+  if (p.has_stem) {
+    w.stem_kernel = b.stem_kernel;
+    w.stem_bias = f32(b.stem_bias);
+  }
+  if (p.has_expand) {
+    w.expand_kernel = b.expand_kernel;
+    w.expand_bias = f32(b.expand_bias);
+  }
+  w.depthwise_kernel = b.depthwise_kernel;
+  w.depthwise_bias = f32(b.depthwise_bias);
+  w.se_reduce_kernel = b.se_reduce_kernel;
+  w.se_reduce_bias = f32(b.se_reduce_bias);
+  w.se_expand_kernel = b.se_expand_kernel;
+  w.se_expand_bias = f32(b.se_expand_bias);
+  w.project_kernel = b.project_kernel;
+  w.project_bias = f32(b.project_bias);
+  return w;
+}
+
 }  // namespace binding
