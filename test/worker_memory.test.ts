@@ -11,16 +11,25 @@ import {loadEfficientNet} from '../src/index.js';
 import {ensureDist} from './util/dist.js';
 import {leakyWorkerSource} from './util/leaky_worker.js';
 
-function nativeMemory(): {bytes: number; buffers: number} {
-  const m = tf.findBackend('native-cpu')!.memory() as unknown as {numBytesInNative: number; numNativeBuffers: number};
-  return {bytes: m.numBytesInNative, buffers: m.numNativeBuffers};
+interface NativeMemory {
+  bytes: number;
+  buffers: number;
+  /** Fused MBConv blocks prepared for eager calls (binding/mbconv_blocks.cc), every environment's. */
+  blocks: number;
+}
+
+function nativeMemory(): NativeMemory {
+  const backend = tf.findBackend('native-cpu')!;
+  const m = backend.memory() as unknown as {numBytesInNative: number; numNativeBuffers: number};
+  const addon = (backend as unknown as {addon: {mbconvBlockCount(): number}}).addon;
+  return {bytes: m.numBytesInNative, buffers: m.numNativeBuffers, blocks: addon.mbconvBlockCount()};
 }
 
 /** Waits (up to `ms`) for the process-wide native memory to equal `want`; returns what it was last. */
-async function settle(want: {bytes: number; buffers: number}, ms = 5000): Promise<{bytes: number; buffers: number}> {
+async function settle(want: NativeMemory, ms = 5000): Promise<NativeMemory> {
   const end = Date.now() + ms;
   let now = nativeMemory();
-  while ((now.bytes !== want.bytes || now.buffers !== want.buffers) && Date.now() < end) {
+  while ((now.bytes !== want.bytes || now.buffers !== want.buffers || now.blocks !== want.blocks) && Date.now() < end) {
     await new Promise((r) => setTimeout(r, 20));
     now = nativeMemory();
   }
@@ -34,15 +43,16 @@ beforeAll(async () => {
 
 describe('worker threads and native memory', () => {
   for (const ending of ['exits', 'is terminated'] as const) {
-    it(`a worker that ${ending} with tensors, packed weights and a graph leaves no native memory behind`, async () => {
+    it(`a worker that ${ending} with tensors, packed weights, a graph and a prepared block leaves no native memory behind`, async () => {
       const own = tf.ones([1000]);  // the main thread's: must survive
       const before = nativeMemory();
       const worker = new Worker(leakyWorkerSource('native-cpu'), {eval: true, workerData: {stay: ending === 'is terminated'}});
       // Listened for from the start: a worker that ends right after posting may emit 'exit' in the same
       // turn as its last message, before a listener attached after that message would be.
       const exited = once(worker, 'exit');
-      const [seen] = (await once(worker, 'message')) as [{bytes: number; buffers: number}];
+      const [seen] = (await once(worker, 'message')) as [NativeMemory];
       expect(seen.buffers).toBeGreaterThan(before.buffers + 3);
+      expect(seen.blocks).toBe(before.blocks + 1);  // counted by the worker, before it ends
       expect(seen.bytes).toBeGreaterThan(before.bytes + 32 * 32 * 8 * 4);
       if (ending === 'is terminated') await worker.terminate();
       await exited;
