@@ -17,11 +17,9 @@ PreparedCall PrepareMBConv(const Args& args) {
   MBConvBuffers<Args> b = read_mbconv_buffers(args, p);
   effnet::MBConvWeights w = mbconv_weights(p, b);
   // b holds the buffers whose data w's bias pointers point into.
-  // The packed weights kept between runs skip the packed-weight cache's lookups: a graph's prepared call
-  // keeps a slot of its own for all its replays; an eager call gets the one the block's last eager call
-  // gave back (while its weights live).
-  std::shared_ptr<effnet::MBConvPacked> packed =
-      args.for_replay() ? effnet::mbconv_packed_slot() : effnet::mbconv_packed_slot_for(p, w);
+  // A graph's prepared call keeps its packed weights for all its replays (no packed-weight cache lookups);
+  // a call run once looks them up. (Eager calls keep theirs in a prepared block: binding/mbconv_blocks.cc.)
+  std::shared_ptr<effnet::MBConvPacked> packed = args.for_replay() ? effnet::mbconv_packed_slot() : nullptr;
   return [p, b = std::move(b), w = std::move(w), packed = std::move(packed)]() {
     effnet::mbconv(p, static_cast<const float*>(b.x->data()), w, static_cast<float*>(b.out->data()), packed.get());
   };

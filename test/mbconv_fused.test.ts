@@ -220,8 +220,9 @@ describe('EffnetMBConv in a whole network', () => {
     expect(nativeInfo().bytesInUse).toBe(start);
   });
 
-  // Prepared blocks (src/kernels/mbconv_prepared.ts) and the full call's slot cache (cpp/ops/mbconv.cc).
-  it.each([true, false])('eager calls reuse the packed forms of the same weights and never those of other weights (prepared blocks %s)', async (prepared) => {
+  // Prepared blocks (src/kernels/mbconv_prepared.ts), which keep packed forms, and the full call, which
+  // looks them up in the packed-weight cache.
+  it.each([true, false])('eager calls give the same bits again and never use packed forms of other weights (prepared blocks %s)', async (prepared) => {
     await tf.setBackend(NATIVE);
     const previous = setPreparedBlocks(prepared);
     const shape = MODEL_SHAPES.find((s) => s.expand !== 1)!;

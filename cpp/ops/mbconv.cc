@@ -5,7 +5,6 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -15,7 +14,6 @@
 #include <mutex>
 #include <numeric>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "effnet/activation.h"
@@ -201,147 +199,6 @@ struct MBConvPacked {
 };
 
 std::shared_ptr<MBConvPacked> mbconv_packed_slot() { return std::make_shared<MBConvPacked>(); }
-
-namespace {
-
-bool same_shape(const Conv2DShape& a, const Conv2DShape& b) {
-  return a.batch == b.batch && a.in_h == b.in_h && a.in_w == b.in_w && a.in_c == b.in_c && a.out_h == b.out_h &&
-         a.out_w == b.out_w && a.out_c == b.out_c && a.filter_h == b.filter_h && a.filter_w == b.filter_w &&
-         a.stride_h == b.stride_h && a.stride_w == b.stride_w && a.dilation_h == b.dilation_h &&
-         a.dilation_w == b.dilation_w && a.pad_top == b.pad_top && a.pad_left == b.pad_left;
-}
-
-// Every field of MBConvParams (keep in step with it): a slot's forms were planned for all of them.
-bool same_params(const MBConvParams& a, const MBConvParams& b) {
-  return a.batch == b.batch && a.in_h == b.in_h && a.in_w == b.in_w && a.in_channels == b.in_channels &&
-         a.expanded_channels == b.expanded_channels && a.se_channels == b.se_channels &&
-         a.out_channels == b.out_channels && a.kernel_size == b.kernel_size && a.stride == b.stride &&
-         a.pad_top == b.pad_top && a.pad_bottom == b.pad_bottom && a.pad_left == b.pad_left &&
-         a.pad_right == b.pad_right && a.out_h == b.out_h && a.out_w == b.out_w && a.has_expand == b.has_expand &&
-         a.residual == b.residual && a.has_stem == b.has_stem && (!a.has_stem || same_shape(a.stem, b.stem));
-}
-
-// The slots eager calls gave back (mbconv_packed_slot_for): an entry per block (weight buffers and
-// params), whose slot is out while a call of that block runs. Few entries (one per block of the models in
-// use): searched in order, newest first.
-class SlotCache {
- public:
-  static constexpr size_t kWeights = 6;
-  using Raw = std::array<const Buffer*, kWeights>;
-  using Weak = std::array<std::weak_ptr<Buffer>, kWeights>;
-
-  static Raw raw_of(const MBConvWeights& w) {
-    return {w.stem_kernel.get(),      w.expand_kernel.get(),    w.depthwise_kernel.get(),
-            w.se_reduce_kernel.get(), w.se_expand_kernel.get(), w.project_kernel.get()};
-  }
-  static Weak weak_of(const MBConvWeights& w) {
-    return {w.stem_kernel, w.expand_kernel, w.depthwise_kernel, w.se_reduce_kernel, w.se_expand_kernel, w.project_kernel};
-  }
-
-  // The block's slot, or null (no entry, or its slot is out with another call).
-  std::unique_ptr<MBConvPacked> take(const MBConvParams& p, const Raw& raw) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Entry* e = find_locked(p, raw);
-    return e != nullptr ? std::move(e->slot) : nullptr;
-  }
-
-  void give(const MBConvParams& p, const Raw& raw, const Weak& weights, std::unique_ptr<MBConvPacked> slot) {
-    std::unique_ptr<MBConvPacked> spare;  // freed outside the lock
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (size_t j = 0; j < kWeights; ++j) {
-      if (raw[j] != nullptr && weights[j].expired()) {  // a weight went meanwhile: the forms are of no use
-        spare = std::move(slot);
-        return;
-      }
-    }
-    if (Entry* e = find_locked(p, raw)) {
-      if (e->slot == nullptr) e->slot = std::move(slot);
-      else spare = std::move(slot);  // two calls of the block ran at once: one slot is enough
-      return;
-    }
-    if (entries_.size() >= kMaxEntries) {
-      spare = std::move(entries_.front().slot);
-      erase_locked(0);
-    }
-    entries_.push_back(Entry{raw, weights, p, std::move(slot)});
-    for (const Buffer* b : raw) {
-      if (b != nullptr) ++weight_uses_[b];
-    }
-  }
-
-  // Drops the entries of `source`'s blocks (nullptr: every entry).
-  void forget(const Buffer* source) {
-    std::vector<std::unique_ptr<MBConvPacked>> dropped;  // freed outside the lock
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (source != nullptr && weight_uses_.count(source) == 0) return;  // an activation's buffer: the usual case
-    for (size_t i = entries_.size(); i-- > 0;) {
-      const Raw& raw = entries_[i].raw;
-      if (source == nullptr || std::find(raw.begin(), raw.end(), source) != raw.end()) {
-        dropped.push_back(std::move(entries_[i].slot));
-        erase_locked(i);
-      }
-    }
-  }
-
- private:
-  // Enough for the blocks of a few models at once (B7 has 55); beyond it an old entry goes.
-  static constexpr size_t kMaxEntries = 512;
-  struct Entry {
-    Raw raw;
-    Weak weights;
-    MBConvParams params;
-    std::unique_ptr<MBConvPacked> slot;  // null while a call has it
-  };
-  // The entry of these weights and params; one whose addresses now hold other buffers is dropped.
-  Entry* find_locked(const MBConvParams& p, const Raw& raw) {
-    for (size_t i = entries_.size(); i-- > 0;) {
-      Entry& e = entries_[i];
-      if (e.raw != raw || !same_params(e.params, p)) continue;
-      bool same = true;
-      for (size_t j = 0; j < kWeights; ++j) same = same && e.weights[j].lock().get() == raw[j];
-      if (same) return &e;
-      erase_locked(i);
-      return nullptr;
-    }
-    return nullptr;
-  }
-  // Erases entry i (its slot, if any, with it): the last entry takes its place.
-  void erase_locked(size_t i) {
-    for (const Buffer* b : entries_[i].raw) {
-      if (b == nullptr) continue;
-      auto it = weight_uses_.find(b);
-      if (it != weight_uses_.end() && --it->second == 0) weight_uses_.erase(it);
-    }
-    if (i + 1 != entries_.size()) entries_[i] = std::move(entries_.back());
-    entries_.pop_back();
-  }
-  std::mutex mutex_;
-  std::vector<Entry> entries_;
-  std::unordered_map<const Buffer*, size_t> weight_uses_;  // how many entries name each weight buffer
-};
-
-SlotCache& slot_cache() {
-  // Never destroyed: slots may come back from graphs freed during static destruction.
-  static SlotCache* cache = [] {
-    auto* c = new SlotCache();
-    packed_cache_on_forget([](const Buffer* source) { slot_cache().forget(source); });
-    return c;
-  }();
-  return *cache;
-}
-
-}  // namespace
-
-std::shared_ptr<MBConvPacked> mbconv_packed_slot_for(const MBConvParams& p, const MBConvWeights& w) {
-  SlotCache& cache = slot_cache();
-  const SlotCache::Raw raw = SlotCache::raw_of(w);
-  std::unique_ptr<MBConvPacked> slot = cache.take(p, raw);
-  if (slot == nullptr) slot = std::make_unique<MBConvPacked>();
-  SlotCache::Weak weights = SlotCache::weak_of(w);
-  return std::shared_ptr<MBConvPacked>(slot.release(), [p, raw, weights = std::move(weights)](MBConvPacked* s) {
-    slot_cache().give(p, raw, weights, std::unique_ptr<MBConvPacked>(s));
-  });
-}
 
 void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out, MBConvPacked* kept) {
   mbconv_validate(p);

@@ -75,12 +75,6 @@ void mbconv_validate(const MBConvParams& p);
 // the first run; a later run refills it when the ISA level or packed_cache_epoch() has changed.
 struct MBConvPacked;
 std::shared_ptr<MBConvPacked> mbconv_packed_slot();
-// A slot for a call that runs once (an op run eagerly): the slot the last such call of the same block
-// (the same weight buffers and `p`) gave back, when there is one, so that it skips the packed-weight
-// cache's lookups as a graph's replay does. The slot goes back to a process-wide cache when the last
-// copy of the pointer goes; it is dropped there when any of its weight buffers is freed or written.
-// A slot is never shared: two calls of a block at once get two.
-std::shared_ptr<MBConvPacked> mbconv_packed_slot_for(const MBConvParams& p, const MBConvWeights& w);
 
 // x [batch, in_h, in_w, in_channels] -> out [batch, out_h, out_w, out_channels]. `out` must not
 // alias `x`. Validates `p` and the weight buffers' sizes first. `kept` (optional) keeps the packed

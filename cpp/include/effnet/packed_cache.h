@@ -35,7 +35,8 @@ uint64_t packed_cache_epoch();
 
 // Registers `hook`, called (outside the cache's lock) with the buffer each packed_cache_forget is given,
 // and with nullptr by packed_cache_clear: for caches of forms that hold packed weights of their own
-// (effnet::mbconv_packed_slot_for), so that these go with the weights. Hooks stay for the process.
+// (the fused MBConv blocks prepared for eager calls: binding/mbconv_blocks.cc), so that these go with the
+// weights. Hooks stay for the process.
 void packed_cache_on_forget(void (*hook)(const Buffer* source));
 
 }  // namespace effnet
