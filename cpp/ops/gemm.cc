@@ -13,7 +13,9 @@
 
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
+#include "kernels/binary/binary.h"
 #include "kernels/gemm/gemm.h"
+#include "ops/elementwise_internal.h"
 
 namespace effnet {
 namespace {
@@ -164,14 +166,12 @@ void gemm_scale_packed_rows(const GemmKernel& kernel, size_t k, size_t n, const 
                             float* out) {
   const size_t nr = kernel.nr;
   const size_t panels = div_up(n, nr);
+  auto scaled = [](const float* src, const float* s, float* dst, size_t count) {
+    detail::f32_binary(kernels::kF32Mul, kernels::kVecScalar, src, s, dst, count);
+  };
   if (!kernel.k_pairs()) {
     for (size_t p = 0; p < panels; ++p) {
-      for (size_t r = 0; r < k; ++r) {
-        const float s = scale[r];
-        const float* src = packed + (p * k + r) * nr;
-        float* dst = out + (p * k + r) * nr;
-        for (size_t j = 0; j < nr; ++j) dst[j] = src[j] * s;
-      }
+      for (size_t r = 0; r < k; ++r) scaled(packed + (p * k + r) * nr, scale + r, out + (p * k + r) * nr, nr);
     }
     return;
   }
@@ -184,8 +184,10 @@ void gemm_scale_packed_rows(const GemmKernel& kernel, size_t k, size_t n, const 
       const float s0 = scale[2 * q], s1 = 2 * q + 1 < k ? scale[2 * q + 1] : 0.f;
       const float* src = packed + (p * pairs + q) * 2 * nr;
       float* dst = out + (p * pairs + q) * 2 * nr;
-      for (size_t j = 0; j < rows; ++j) dst[j] = src[j] * s0;
-      for (size_t j = rows; j < 2 * rows; ++j) dst[j] = src[j] * s1;
+      if (rows > 0) {
+        scaled(src, &s0, dst, rows);
+        scaled(src + rows, &s1, dst + rows, rows);
+      }
       for (size_t j = 2 * rows; j < 2 * nr; j += 2) {
         dst[j] = src[j] * s0;
         dst[j + 1] = src[j + 1] * s1;

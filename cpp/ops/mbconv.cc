@@ -501,22 +501,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   }
   const float* packed = project.data();
   if (fold) {
-    // Packed B holds, per panel of nr columns, Cexp rows of nr floats: scale row c by gate[c].
-    const size_t nr = project_gemm.nr;
-    const size_t panels = project_floats / (nr * Cexp);
+    // Each row k of the packed projection (whatever its layout) times gate[k].
     for (size_t n = 0; n < N; ++n) {
-      const float* g = gate + n * Cexp;
-      if (project_gemm.k_pairs()) {
-        gemm_scale_packed_rows(project_gemm, Cexp, Cout, packed, g, folded);  // (N = 24, 40: a few thousand floats)
-      } else {
-        for (size_t pnl = 0; pnl < panels; ++pnl) {
-          const float* src = packed + pnl * Cexp * nr;
-          float* dst = folded + pnl * Cexp * nr;
-          for (size_t c = 0; c < Cexp; ++c) {
-            detail::f32_binary(kernels::kF32Mul, kernels::kVecScalar, src + c * nr, g + c, dst + c * nr, nr);
-          }
-        }
-      }
+      gemm_scale_packed_rows(project_gemm, Cexp, Cout, packed, gate + n * Cexp, folded);
       GemmEpilogueParams ep = project_ep;
       if (p.residual) ep.residual = x + n * H * W * Cin;
       gemm_compute(project_gemm, pixels, Cout, Cexp, d + n * pixels * Cexp, Cexp, folded, out + n * pixels * Cout,
