@@ -227,6 +227,58 @@ describe('GEMM paths of Winograd-eligible convs', () => {
   }
 });
 
+// 1x1 convs on small maps: at one thread, GEMMs of at most 16 row tiles over panels of 32 or more columns
+// (AVX-512) run each panel over all row tiles before the next (cpp/ops/gemm.cc: kPanelOrderMaxTiles); the
+// others (here the 200-row map, 25 tiles), AVX2's and the portable tiles, and GEMMs split over two threads
+// run each row tile over all panels. Both orders, K blocks (1152 > 512), partial panels and the whole
+// epilogue (bias, residual, activation), every ISA.
+describe('1x1 convs with few row tiles and several panels', () => {
+  const cases: Case[] = [
+    {batch: 1, h: 7, w: 7, cin: 1152, cout: 200, fh: 1, fw: 1, stride: 1, pad: 'valid'},
+    {batch: 1, h: 8, w: 8, cin: 600, cout: 320, fh: 1, fw: 1, stride: 1, pad: 'valid'},
+    {batch: 1, h: 3, w: 5, cin: 96, cout: 130, fh: 1, fw: 1, stride: 1, pad: 'valid'},
+    {batch: 1, h: 10, w: 20, cin: 64, cout: 96, fh: 1, fw: 1, stride: 1, pad: 'valid'},
+  ];
+  for (const c of cases) {
+    it(`${label(c)}: bias + residual + relu at threads 1 and 2, every ISA`, async () => {
+      const {x, f} = inputs(c, 71);
+      const [, oh, ow, oc] = outShape(c);
+      const bias = randomFloats(oc, 72);
+      const residual = randomFloats(c.batch * oh * ow * oc, 73);
+      const make = () => ({
+        x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]),
+        f: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
+        b: tf.tensor1d(bias),
+        r: tf.tensor4d(residual, [c.batch, oh, ow, oc]),
+      });
+      const expected = (await evalOn('cpu', () => {
+        const t = make();
+        return tf.relu(tf.add(tf.add(tf.conv2d(t.x, t.f, c.stride, c.pad), t.b), t.r));
+      }))[0];
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await forEachIsa(async (isa) => {
+          await tf.setBackend('native-cpu');
+          const backend = tf.backend() as NativeCpuBackend;
+          const t = make();
+          const attrs = {strides: c.stride, pad: c.pad, dilations: 1} as Conv2DKernelAttrs;
+          const info = conv2DInfo('FusedConv2D', t.x, t.f, attrs);
+          const out = runConv2D(backend, 'FusedConv2D', 'fusedConv2d', t.x, t.f, info, {
+            activation: 1,
+            bias: backend.bufferOf(t.b, 'test'),
+            biasShape: [oc],
+            residual: backend.bufferOf(t.r, 'test'),
+          });
+          const y = tf.engine().makeTensorFromTensorInfo(out);
+          expectClose([{shape: y.shape, dtype: y.dtype, values: y.dataSync()}], [expected], 1e-5, sumAtol(c.cin),
+            `${label(c)} t${threads} [${isa}]`);
+          tf.dispose([t.x, t.f, t.b, t.r, y]);
+        });
+      }
+    });
+  }
+});
+
 describe('Conv2D errors', () => {
   it('rejects NCHW', async () => {
     await tf.setBackend('native-cpu');
