@@ -18,6 +18,9 @@
 #include "ops/elementwise_internal.h"
 
 namespace effnet {
+namespace gemm {
+thread_local BPrefetch g_b_prefetch;
+}  // namespace gemm
 namespace {
 
 // Tiles per ISA. AVX-512 (32 zmm): 6x64 keeps 24 accumulators + 4 B vectors + 1 broadcast (10 loads
@@ -57,9 +60,19 @@ constexpr size_t kMaxKc = 512;
 // 5.718 ms (faster in 20 of 20), B1 9.898 -> 9.750 ms (17/20), ResNet-152 97.5 -> 95.5 ms (6/6); in
 // B1's 8x8 blocks, for example, expand + projection of 1920 -> 320 channels 918 -> 883 us. With AVX2's
 // 16- and 24-column panels (B0 10.98 -> 11.08 ms) and with 40 row tiles (15x15 maps: no change) it does
-// not pay. Prefetching the next panel meanwhile (into L2, or non-temporal) made it slower.
+// not pay. Prefetching the next panel in bursts, a share before each tile call (T1 or non-temporal hints), made
+// it slower; spread over the tiles' k loops it pays where K is long (kBPrefetchMinK).
 constexpr size_t kPanelOrderMaxTiles = 16;
 constexpr size_t kPanelOrderMinNr = 32;
+// In that order, GEMMs with K of at least this many have the row tiles of each panel prefetch the next
+// panel (into L2, a share each, one line every other k-step: gemm::g_b_prefetch). Alternating with it
+// off, 16-20 rounds: B0 graph 5.490 -> 5.343 and 5.362 -> 5.291 ms, eager 6.160 -> 6.044; B1 graph 9.565
+// -> 9.470, eager 10.509 -> 10.076 (the small maps' projections, K = 480-1920: 3465 -> 3397 us in B1);
+// ResNet-152 95.8 vs 95.9 ms (faster in 5 of 12 rounds: even). With the expands too (K = 80-320): their
+// phase 4006 -> 4066 us, so B1 9.405 vs 9.528 ms with a limit of 200. Prefetching in bursts (a share
+// before each tile call instead of in the k loop) was slower: hot, each tile then waits for its
+// prefetches (64x1920x320 348 -> 366 us).
+constexpr size_t kBPrefetchMinK = 384;
 
 }  // namespace
 
@@ -338,11 +351,29 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
         kernel.fn(rows, cols, kc, a + r * lda + k0, lda, packed_b + p * panel_stride + k0 * nr, ct, ldc, load, ep_ptr);
       };
       if (panel_order && p1 - p0 > 1) {
+        const size_t tiles = div_up(m1 - m0, mr);
         for (size_t p = p0; p < p1; ++p) {
-          for (size_t r = m0, rows = 0; r < m1; r += rows) {
+          // The panel that runs next: the next one of this k block, else the first of the next k block.
+          const float* next = nullptr;
+          size_t next_kc = 0;
+          if (k >= kBPrefetchMinK && p + 1 < p1) {
+            next = packed_b + (p + 1) * panel_stride + k0 * nr;
+            next_kc = kc;
+          } else if (k >= kBPrefetchMinK && !last) {
+            next = packed_b + p0 * panel_stride + (k0 + kc) * nr;
+            next_kc = std::min(kc_max, k - k0 - kc);
+          }
+          const size_t lines = next_kc * nr * sizeof(float) / 64;
+          const size_t share = div_up(lines, tiles);
+          size_t tile = 0;
+          for (size_t r = m0, rows = 0; r < m1; r += rows, ++tile) {
             rows = tile_rows(r);
+            // Only full tiles prefetch (gemm_avx512_full_tile).
+            const size_t l0 = std::min(lines, tile * share), l1 = std::min(lines, l0 + share);
+            gemm::g_b_prefetch = {reinterpret_cast<const char*>(next) + l0 * 64, rows == mr ? l1 - l0 : 0};
             run_tile(r, rows, p);
           }
+          gemm::g_b_prefetch = {};
         }
         if (k == 0) break;
         continue;

@@ -26,6 +26,15 @@ struct Epilogue {
   float alpha;            // leakyrelu slope
 };
 
+// Packed B that a full AVX-512 tile prefetches (prefetcht1) while it runs, one line every other k-step: the
+// driver (gemm_compute) sets it, on the thread that makes the call, to a share of the panel that runs next
+// and clears it after. lines == 0: none.
+struct BPrefetch {
+  const char* next = nullptr;
+  size_t lines = 0;
+};
+extern thread_local BPrefetch g_b_prefetch;
+
 using Microkernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                              float* c, size_t c_stride, bool load_c, const Epilogue* ep);
 
