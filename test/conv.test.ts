@@ -67,6 +67,45 @@ function outShape(c: Case): number[] {
   });
 }
 
+// out = relu(conv + bias + residual) through the engine option the fused blocks use, at threads 1 and 2 and
+// every ISA, against tfjs-cpu's composed ops.
+async function expectResidualEpilogue(c: Case, seed: number, atol = 1e-5): Promise<void> {
+  const {x, f} = inputs(c, seed);
+  const [, oh, ow, oc] = outShape(c);
+  const bias = randomFloats(oc, seed + 1);
+  const residual = randomFloats(c.batch * oh * ow * oc, seed + 2);
+  const make = () => ({
+    x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]),
+    f: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
+    b: tf.tensor1d(bias),
+    r: tf.tensor4d(residual, [c.batch, oh, ow, oc]),
+  });
+  const expected = (await evalOn('cpu', () => {
+    const t = make();
+    return tf.relu(tf.add(tf.add(tf.conv2d(t.x, t.f, c.stride, c.pad, 'NHWC', c.dilation ?? 1), t.b), t.r));
+  }))[0];
+  for (const threads of [1, 2]) {
+    setThreads(threads);
+    await forEachIsa(async (isa) => {
+      await tf.setBackend('native-cpu');
+      const backend = tf.backend() as NativeCpuBackend;
+      const t = make();
+      const attrs = {strides: c.stride, pad: c.pad, dilations: c.dilation ?? 1} as Conv2DKernelAttrs;
+      const info = conv2DInfo('FusedConv2D', t.x, t.f, attrs);
+      const out = runConv2D(backend, 'FusedConv2D', 'fusedConv2d', t.x, t.f, info, {
+        activation: 1,
+        bias: backend.bufferOf(t.b, 'test'),
+        biasShape: [oc],
+        residual: backend.bufferOf(t.r, 'test'),
+      });
+      const y = tf.engine().makeTensorFromTensorInfo(out);
+      expectClose([{shape: y.shape, dtype: y.dtype, values: y.dataSync()}], [expected], 1e-5, atol,
+        `${label(c)} t${threads} [${isa}]`);
+      tf.dispose([t.x, t.f, t.b, t.r, y]);
+    });
+  }
+}
+
 const originalThreads = getThreads();
 afterAll(() => {
   setThreads(originalThreads);
@@ -241,40 +280,7 @@ describe('1x1 convs with few row tiles and several panels', () => {
   ];
   for (const c of cases) {
     it(`${label(c)}: bias + residual + relu at threads 1 and 2, every ISA`, async () => {
-      const {x, f} = inputs(c, 71);
-      const [, oh, ow, oc] = outShape(c);
-      const bias = randomFloats(oc, 72);
-      const residual = randomFloats(c.batch * oh * ow * oc, 73);
-      const make = () => ({
-        x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]),
-        f: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
-        b: tf.tensor1d(bias),
-        r: tf.tensor4d(residual, [c.batch, oh, ow, oc]),
-      });
-      const expected = (await evalOn('cpu', () => {
-        const t = make();
-        return tf.relu(tf.add(tf.add(tf.conv2d(t.x, t.f, c.stride, c.pad), t.b), t.r));
-      }))[0];
-      for (const threads of [1, 2]) {
-        setThreads(threads);
-        await forEachIsa(async (isa) => {
-          await tf.setBackend('native-cpu');
-          const backend = tf.backend() as NativeCpuBackend;
-          const t = make();
-          const attrs = {strides: c.stride, pad: c.pad, dilations: 1} as Conv2DKernelAttrs;
-          const info = conv2DInfo('FusedConv2D', t.x, t.f, attrs);
-          const out = runConv2D(backend, 'FusedConv2D', 'fusedConv2d', t.x, t.f, info, {
-            activation: 1,
-            bias: backend.bufferOf(t.b, 'test'),
-            biasShape: [oc],
-            residual: backend.bufferOf(t.r, 'test'),
-          });
-          const y = tf.engine().makeTensorFromTensorInfo(out);
-          expectClose([{shape: y.shape, dtype: y.dtype, values: y.dataSync()}], [expected], 1e-5, sumAtol(c.cin),
-            `${label(c)} t${threads} [${isa}]`);
-          tf.dispose([t.x, t.f, t.b, t.r, y]);
-        });
-      }
+      await expectResidualEpilogue(c, 71, sumAtol(c.cin));
     });
   }
 });
@@ -415,39 +421,7 @@ describe('packed filter cache', () => {
 describe('residual epilogue (engine option used by fused blocks)', () => {
   for (const c of [CASES[0], CASES[2], CASES[3], CASES[12]]) {
     it(`${label(c)}: out = relu(conv + bias + residual)`, async () => {
-      const {x, f} = inputs(c, 51);
-      const [, oh, ow, oc] = outShape(c);
-      const bias = randomFloats(oc, 52);
-      const residual = randomFloats(c.batch * oh * ow * oc, 53);
-      const make = () => ({
-        x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]),
-        f: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
-        b: tf.tensor1d(bias),
-        r: tf.tensor4d(residual, [c.batch, oh, ow, oc]),
-      });
-      const expected = (await evalOn('cpu', () => {
-        const t = make();
-        return tf.relu(tf.add(tf.add(tf.conv2d(t.x, t.f, c.stride, c.pad, 'NHWC', c.dilation ?? 1), t.b), t.r));
-      }))[0];
-      for (const threads of [1, 2]) {
-        setThreads(threads);
-        await forEachIsa(async () => {
-          await tf.setBackend('native-cpu');
-          const backend = tf.backend() as NativeCpuBackend;
-          const t = make();
-          const attrs = {strides: c.stride, pad: c.pad, dilations: c.dilation ?? 1} as Conv2DKernelAttrs;
-          const info = conv2DInfo('FusedConv2D', t.x, t.f, attrs);
-          const out = runConv2D(backend, 'FusedConv2D', 'fusedConv2d', t.x, t.f, info, {
-            activation: 1,
-            bias: backend.bufferOf(t.b, 'test'),
-            biasShape: [oc],
-            residual: backend.bufferOf(t.r, 'test'),
-          });
-          const y = tf.engine().makeTensorFromTensorInfo(out);
-          expectClose([{shape: y.shape, dtype: y.dtype, values: y.dataSync()}], [expected]);
-          tf.dispose([t.x, t.f, t.b, t.r, y]);
-        });
-      }
+      await expectResidualEpilogue(c, 51);
     });
   }
 });
