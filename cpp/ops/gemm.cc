@@ -68,9 +68,10 @@ constexpr size_t kPanelOrderMinNr = 32;
 // panel (into L2, a share each, one line every other k-step: gemm::g_b_prefetch). Alternating with it
 // off, 16-20 rounds: B0 graph 5.490 -> 5.343 and 5.362 -> 5.291 ms, eager 6.160 -> 6.044; B1 graph 9.565
 // -> 9.470, eager 10.509 -> 10.076 (the small maps' projections, K = 480-1920: 3465 -> 3397 us in B1);
-// ResNet-152 95.8 vs 95.9 ms (faster in 5 of 12 rounds: even). With the expands too (K = 80-320): their
-// phase 4006 -> 4066 us, so B1 9.405 vs 9.528 ms with a limit of 200. Prefetching in bursts (a share
-// before each tile call instead of in the k loop) was slower: hot, each tile then waits for its
+// ResNet-152 95.8 vs 95.9 ms (faster in 5 of 12 rounds: even). The expands too (limits 0 or 96 against
+// 384, K = 80-320): their phase 4006 -> 4066 us in one run, 3866 -> 3832 in another, whole models within
+// the host's noise either way (30 rounds: B0 5.258 vs 5.285 ms, B1 9.287 vs 9.275). Prefetching in bursts
+// (a share before each tile call instead of in the k loop) was slower: hot, each tile then waits for its
 // prefetches (64x1920x320 348 -> 366 us).
 constexpr size_t kBPrefetchMinK = 384;
 
