@@ -18,9 +18,6 @@
 #include "ops/elementwise_internal.h"
 
 namespace effnet {
-namespace gemm {
-thread_local BPrefetch g_b_prefetch;
-}  // namespace gemm
 namespace {
 
 // Tiles per ISA. AVX-512 (32 zmm): 6x64 keeps 24 accumulators + 4 B vectors + 1 broadcast (10 loads
@@ -29,13 +26,17 @@ namespace {
 // vectors + 3 broadcasts) N = 112k.
 // AVX2 (16 ymm): 6x16 = 12 accumulators + 2 B + 1 broadcast (8 loads per 12 FMAs); 4x24 = 12 + 3 + 1
 // (7 loads per 12 FMAs, and N = 24k without padding).
-const GemmKernel kAvx512_6x64{gemm::gemm_6x64_avx512, 6, 64, Isa::kAvx512, "6x64-avx512"};
-const GemmKernel kAvx512_12x32{gemm::gemm_12x32_avx512, 12, 32, Isa::kAvx512, "12x32-avx512"};
+const GemmKernel kAvx512_6x64{gemm::gemm_6x64_avx512, 6, 64, Isa::kAvx512, "6x64-avx512", 0,
+                              gemm::gemm_6x64_avx512_prefetch};
+const GemmKernel kAvx512_12x32{gemm::gemm_12x32_avx512, 12, 32, Isa::kAvx512, "12x32-avx512", 0,
+                              gemm::gemm_12x32_avx512_prefetch};
 const GemmKernel kAvx512_14x16{gemm::gemm_14x16_avx512, 14, 16, Isa::kAvx512, "14x16-avx512"};
 const GemmKernel kAvx512_14x24{gemm::gemm_14x24_avx512, 14, 24, Isa::kAvx512, "14x24-avx512"};
 const GemmKernel kAvx512_8x40{gemm::gemm_8x40_avx512, 8, 40, Isa::kAvx512, "8x40-avx512"};
-const GemmKernel kAvx512_3x112{gemm::gemm_3x112_avx512, 3, 112, Isa::kAvx512, "3x112-avx512"};
-const GemmKernel kAvx512_8x48{gemm::gemm_8x48_avx512, 8, 48, Isa::kAvx512, "8x48-avx512"};
+const GemmKernel kAvx512_3x112{gemm::gemm_3x112_avx512, 3, 112, Isa::kAvx512, "3x112-avx512", 0,
+                              gemm::gemm_3x112_avx512_prefetch};
+const GemmKernel kAvx512_8x48{gemm::gemm_8x48_avx512, 8, 48, Isa::kAvx512, "8x48-avx512", 0,
+                              gemm::gemm_8x48_avx512_prefetch};
 const GemmKernel kAvx512_8x24p{gemm::gemm_8x24p_avx512, 8, 24, Isa::kAvx512, "8x24p-avx512", /*pair_columns=*/24};
 const GemmKernel kAvx512_8x40r{gemm::gemm_8x40r_avx512, 8, 40, Isa::kAvx512, "8x40r-avx512", /*pair_columns=*/8};
 const GemmKernel kAvx2_6x16{gemm::gemm_6x16_avx2, 6, 16, Isa::kAvx2, "6x16-avx2"};
@@ -65,7 +66,7 @@ constexpr size_t kMaxKc = 512;
 constexpr size_t kPanelOrderMaxTiles = 16;
 constexpr size_t kPanelOrderMinNr = 32;
 // In that order, GEMMs with K of at least this many have the row tiles of each panel prefetch the next
-// panel (into L2, a share each, one line every other k-step: gemm::g_b_prefetch). Alternating with it
+// panel (a share each, one line every other k-step: GemmKernel::fn_prefetch). Alternating with it
 // off, 16-20 rounds: B0 graph 5.490 -> 5.343 and 5.362 -> 5.291 ms, eager 6.160 -> 6.044; B1 graph 9.565
 // -> 9.470, eager 10.509 -> 10.076 (the small maps' projections, K = 480-1920: 3465 -> 3397 us in B1);
 // ResNet-152 95.8 vs 95.9 ms (faster in 5 of 12 rounds: even). The expands too (limits 0 or 96 against
@@ -334,7 +335,7 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
       const bool last = k0 + kc >= k;
       const bool load = accumulate || k0 > 0;
       // Rows [r, r + rows) times panel p (columns p * nr ...) over this k block.
-      auto run_tile = [&](size_t r, size_t rows, size_t p) {
+      auto run_tile = [&](size_t r, size_t rows, size_t p, const char* next = nullptr, size_t lines = 0) {
         const size_t j0 = p * nr;
         const size_t cols = std::min(nr, n - j0);
         float* ct = c + r * ldc + j0;
@@ -349,7 +350,12 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
           e.alpha = ep.alpha;
           ep_ptr = &e;
         }
-        kernel.fn(rows, cols, kc, a + r * lda + k0, lda, packed_b + p * panel_stride + k0 * nr, ct, ldc, load, ep_ptr);
+        const float* bp = packed_b + p * panel_stride + k0 * nr;
+        if (lines != 0) {
+          kernel.fn_prefetch(rows, cols, kc, a + r * lda + k0, lda, bp, ct, ldc, load, ep_ptr, next, lines);
+        } else {
+          kernel.fn(rows, cols, kc, a + r * lda + k0, lda, bp, ct, ldc, load, ep_ptr);
+        }
       };
       if (panel_order && p1 - p0 > 1) {
         const size_t tiles = div_up(m1 - m0, mr);
@@ -357,10 +363,11 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
           // The panel that runs next: the next one of this k block, else the first of the next k block.
           const float* next = nullptr;
           size_t next_kc = 0;
-          if (k >= kBPrefetchMinK && p + 1 < p1) {
+          const bool prefetch = k >= kBPrefetchMinK && kernel.fn_prefetch != nullptr;
+          if (prefetch && p + 1 < p1) {
             next = packed_b + (p + 1) * panel_stride + k0 * nr;
             next_kc = kc;
-          } else if (k >= kBPrefetchMinK && !last) {
+          } else if (prefetch && !last) {
             next = packed_b + p0 * panel_stride + (k0 + kc) * nr;
             next_kc = std::min(kc_max, k - k0 - kc);
           }
@@ -369,12 +376,9 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
           size_t tile = 0;
           for (size_t r = m0, rows = 0; r < m1; r += rows, ++tile) {
             rows = tile_rows(r);
-            // Only full tiles prefetch (gemm_avx512_full_tile).
             const size_t l0 = std::min(lines, tile * share), l1 = std::min(lines, l0 + share);
-            gemm::g_b_prefetch = {reinterpret_cast<const char*>(next) + l0 * 64, rows == mr ? l1 - l0 : 0};
-            run_tile(r, rows, p);
+            run_tile(r, rows, p, reinterpret_cast<const char*>(next) + l0 * 64, l1 - l0);
           }
-          gemm::g_b_prefetch = {};
         }
         if (k == 0) break;
         continue;

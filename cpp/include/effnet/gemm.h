@@ -17,6 +17,8 @@ namespace gemm {
 struct Epilogue;
 using Microkernel = void (*)(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t, bool,
                              const Epilogue*);
+using PrefetchingMicrokernel = void (*)(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t,
+                                        bool, const Epilogue*, const char*, size_t);
 }  // namespace gemm
 
 // A microkernel and its register tile.
@@ -30,6 +32,9 @@ struct GemmKernel {
   // per pair, the first nr - pair_columns columns as the two k-steps' rows, then the last pair_columns
   // columns with the two k-steps interleaved ([b(k, j), b(k + 1, j)]). 8x24p: all 24; 8x40r: the last 8.
   size_t pair_columns = 0;
+  // The same tile prefetching a share of the B that runs next (gemm_compute's panel order); null for tiles
+  // without one.
+  gemm::PrefetchingMicrokernel fn_prefetch = nullptr;
   bool k_pairs() const { return pair_columns != 0; }
 };
 

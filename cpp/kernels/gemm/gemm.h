@@ -26,17 +26,14 @@ struct Epilogue {
   float alpha;            // leakyrelu slope
 };
 
-// Packed B that a full AVX-512 tile prefetches (prefetcht1) while it runs, one line every other k-step: the
-// driver (gemm_compute) sets it, on the thread that makes the call, to a share of the panel that runs next
-// and clears it after. lines == 0: none.
-struct BPrefetch {
-  const char* next = nullptr;
-  size_t lines = 0;
-};
-extern thread_local BPrefetch g_b_prefetch;
-
 using Microkernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                              float* c, size_t c_stride, bool load_c, const Epilogue* ep);
+// The same tile that also prefetches (prefetcht1) `lines` cache lines from `next` on, one every other k-step:
+// a share of the packed B that runs after it (gemm_compute). Full tiles with kc >= 96 only; others run
+// without the prefetch.
+using PrefetchingMicrokernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride,
+                                        const float* b, float* c, size_t c_stride, bool load_c, const Epilogue* ep,
+                                        const char* next, size_t lines);
 
 // Packs B (K x N; element (k, n) at b[k * k_stride + n * n_stride]) into panels of NR columns:
 // panel p holds K rows of NR floats for columns [p*NR, p*NR+NR), zero past N.
@@ -52,18 +49,30 @@ void pack_b_pairs(size_t nr_tile, size_t pair_columns, size_t k, size_t n, const
 // AVX-512 (16 floats a vector): 32 zmm registers.
 void gemm_6x64_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_6x64_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
+                               float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
+                               size_t lines);
 void gemm_12x32_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_12x32_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
+                                float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
+                                size_t lines);
 void gemm_14x16_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_3x112_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_3x112_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
+                                float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
+                                size_t lines);
 void gemm_8x40_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_8x48_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_8x48_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
+                               float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
+                               size_t lines);
 // B packed in k-pairs (pack_b_pairs: all 24 columns, the last 8 of 40); kc even except for the last K block.
 void gemm_8x24p_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
