@@ -62,19 +62,20 @@ constexpr size_t kMaxKc = 512;
 // B1's 8x8 blocks, for example, expand + projection of 1920 -> 320 channels 918 -> 883 us. With AVX2's
 // 16- and 24-column panels (B0 10.98 -> 11.08 ms) and with 40 row tiles (15x15 maps: no change) it does
 // not pay. Prefetching the next panel in bursts, a share before each tile call (T1 or non-temporal hints), made
-// it slower; spread over the tiles' k loops it pays where K is long (kBPrefetchMinK).
+// it slower; spread over the tiles' k loops it pays (kBPrefetchMinK).
 constexpr size_t kPanelOrderMaxTiles = 16;
 constexpr size_t kPanelOrderMinNr = 32;
 // In that order, GEMMs with K of at least this many have the row tiles of each panel prefetch the next
-// panel (a share each, one line every other k-step: GemmKernel::fn_prefetch). Alternating with it
-// off, 16-20 rounds: B0 graph 5.490 -> 5.343 and 5.362 -> 5.291 ms, eager 6.160 -> 6.044; B1 graph 9.565
-// -> 9.470, eager 10.509 -> 10.076 (the small maps' projections, K = 480-1920: 3465 -> 3397 us in B1);
-// ResNet-152 95.8 vs 95.9 ms (faster in 5 of 12 rounds: even). The expands too (limits 0 or 96 against
-// 384, K = 80-320): their phase 4006 -> 4066 us in one run, 3866 -> 3832 in another, whole models within
-// the host's noise either way (30 rounds: B0 5.258 vs 5.285 ms, B1 9.287 vs 9.275). Prefetching in bursts
-// (a share before each tile call instead of in the k loop) was slower: hot, each tile then waits for its
-// prefetches (64x1920x320 348 -> 366 us).
-constexpr size_t kBPrefetchMinK = 384;
+// panel (a share each, one line every other k-step: GemmKernel::fn_prefetch; shorter K has too few
+// k-steps to spread a panel over). Alternating with it off, 16-20 rounds, for K >= 384 (the projections):
+// B0 graph 5.490 -> 5.343 and 5.362 -> 5.291 ms, eager 6.160 -> 6.044; B1 graph 9.565 -> 9.470, eager
+// 10.509 -> 10.076 (the small maps' projections: 3465 -> 3397 us in B1); ResNet-152 even. Then the expands
+// too (K >= 96 against K >= 384), 30 rounds: graph B0 6.089 -> 6.019 and 7.236 -> 7.133 ms, B1 10.436 ->
+// 10.387 and 12.061 -> 11.927; eager B0 6.070 -> 5.966 and B1 10.304 -> 10.138 (on the other vCPU, in a
+// slow spell, even: 7.805 -> 7.760, 12.707 -> 12.698); ResNet-152 97.8 vs 97.5 ms (8 of 16). Prefetching in
+// bursts (a share before each tile call instead of in the k loop) was slower: hot, each tile then waits for
+// its prefetches (64x1920x320 348 -> 366 us).
+constexpr size_t kBPrefetchMinK = 96;
 
 }  // namespace
 
