@@ -61,20 +61,9 @@ constexpr size_t kMaxKc = 512;
 // 5.718 ms (faster in 20 of 20), B1 9.898 -> 9.750 ms (17/20), ResNet-152 97.5 -> 95.5 ms (6/6); in
 // B1's 8x8 blocks, for example, expand + projection of 1920 -> 320 channels 918 -> 883 us. With AVX2's
 // 16- and 24-column panels (B0 10.98 -> 11.08 ms) and with 40 row tiles (15x15 maps: no change) it does
-// not pay. The row tiles of a panel prefetch the next one (kBPrefetchMinK).
+// not pay.
 constexpr size_t kPanelOrderMaxTiles = 16;
 constexpr size_t kPanelOrderMinNr = 32;
-// In that order, GEMMs with K of at least this many have the row tiles of each panel prefetch the next
-// panel (a share each, one line every other k-step: GemmKernel::fn_prefetch; shorter K has too few
-// k-steps to spread a panel over). Alternating with it off, 16-20 rounds, for K >= 384 (the projections):
-// B0 graph 5.490 -> 5.343 and 5.362 -> 5.291 ms, eager 6.160 -> 6.044; B1 graph 9.565 -> 9.470, eager
-// 10.509 -> 10.076 (the small maps' projections: 3465 -> 3397 us in B1); ResNet-152 even. Then the expands
-// too (K >= 96 against K >= 384), 30 rounds: graph B0 6.089 -> 6.019 and 7.236 -> 7.133 ms, B1 10.436 ->
-// 10.387 and 12.061 -> 11.927; eager B0 6.070 -> 5.966 and B1 10.304 -> 10.138 (on the other vCPU, in a
-// slow spell, even: 7.805 -> 7.760, 12.707 -> 12.698); ResNet-152 97.8 vs 97.5 ms (8 of 16). Prefetching in
-// bursts (a share before each tile call instead of in the k loop, T1 or non-temporal hints) was slower: hot,
-// each tile then waits for its prefetches (64x1920x320 348 -> 366 us).
-constexpr size_t kBPrefetchMinK = 96;
 
 }  // namespace
 
@@ -358,8 +347,18 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
         }
       };
       if (panel_order && p1 - p0 > 1) {
+        // The row tiles of each panel prefetch the next panel, a share each (GemmKernel::fn_prefetch: one line
+        // every other k-step, where kc is long enough to spread it over). Alternating with it off, 16-20
+        // rounds, for K >= 384 (the projections): B0 graph 5.490 -> 5.343 and 5.362 -> 5.291 ms, eager 6.160
+        // -> 6.044; B1 graph 9.565 -> 9.470, eager 10.509 -> 10.076 (the small maps' projections: 3465 ->
+        // 3397 us in B1); ResNet-152 even. Then the expands too (K >= 96 against K >= 384), 30 rounds: graph
+        // B0 6.089 -> 6.019 and 7.236 -> 7.133 ms, B1 10.436 -> 10.387 and 12.061 -> 11.927; eager B0 6.070
+        // -> 5.966 and B1 10.304 -> 10.138 (on the other vCPU, in a slow spell, even: 7.805 -> 7.760, 12.707
+        // -> 12.698); ResNet-152 97.8 vs 97.5 ms (8 of 16). Prefetching in bursts (a share before each tile
+        // call instead of in the k loop, T1 or non-temporal hints) was slower: hot, each tile then waits for
+        // its prefetches (64x1920x320 348 -> 366 us).
         const size_t tiles = div_up(m1 - m0, mr);
-        const bool prefetch = k >= kBPrefetchMinK && kernel.fn_prefetch != nullptr;
+        const bool prefetch = kernel.fn_prefetch != nullptr;
         for (size_t p = p0; p < p1; ++p) {
           // The panel that runs next: the next one of this k block, else the first of the next k block.
           const float* next = nullptr;

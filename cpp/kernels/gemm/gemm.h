@@ -29,8 +29,8 @@ struct Epilogue {
 using Microkernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                              float* c, size_t c_stride, bool load_c, const Epilogue* ep);
 // The same tile that also prefetches (prefetcht1) `lines` cache lines from `next` on, one every other k-step:
-// a share of the packed B that runs after it (gemm_compute). Full tiles with kc >= 96 only; others run
-// without the prefetch.
+// a share of the packed B that runs after it (gemm_compute). Only full tiles with kc >= kAPrefetchMinK (96,
+// gemm-prefetch.inc) prefetch; others run without it.
 using PrefetchingMicrokernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride,
                                         const float* b, float* c, size_t c_stride, bool load_c, const Epilogue* ep,
                                         const char* next, size_t lines);
