@@ -17,6 +17,14 @@ export const BACKEND_TITLES: Readonly<Record<BackendId, string>> = {
   ort: 'onnxruntime',
 };
 
+/** Column titles of the peers' ratios against the graph replay. */
+type PeerId = 'wasm' | 'cpu' | 'ort';
+const GRAPH_RATIO_TITLES: Readonly<Record<PeerId, string>> = {
+  wasm: 'tfjs wasm / graph',
+  cpu: 'tfjs cpu / graph',
+  ort: 'ORT / graph',
+};
+
 export interface BackendInfo {
   id: BackendId;
   /** What ran: versions, binary, threads. */
@@ -230,16 +238,16 @@ export function formatMarkdown(result: Table4Result): string {
     lines.push(...table4Rows(result), '');
   }
   const ids = BACKEND_ORDER.filter((id) => result.cells.some((c) => c.backend === id));
-  const peers = ids.filter((id) => id === 'wasm' || id === 'cpu' || id === 'ort');
+  const peers = ids.filter((id): id is PeerId => id === 'wasm' || id === 'cpu' || id === 'ort');
   lines.push('## All models and backends (median latency per batch)', '');
   const ratioHeads = [...peers.map((p) => `${BACKEND_TITLES[p]} / native`)];
   const measured = (m: string, id: BackendId) => findCell(result, m, id)?.status === 'ok';
-  // The graph replay's ratios: eager native-cpu over it, and onnxruntime over it (the peers' ratios
-  // above stay against eager native-cpu).
+  // The graph replay's ratios: eager native-cpu over it, and each peer over it (the peers' ratios above
+  // stay against eager native-cpu). The replay is what the classifier API runs for a shape it has seen.
   const hasEagerGraph = result.models.some((m) => measured(m.key, 'native') && measured(m.key, 'native-graph'));
-  const hasOrtGraph = result.models.some((m) => measured(m.key, 'ort') && measured(m.key, 'native-graph'));
+  const graphPeers = peers.filter((p) => result.models.some((m) => measured(m.key, p) && measured(m.key, 'native-graph')));
   if (hasEagerGraph) ratioHeads.push('eager / graph');
-  if (hasOrtGraph) ratioHeads.push('ORT / graph');
+  ratioHeads.push(...graphPeers.map((p) => GRAPH_RATIO_TITLES[p]));
   const hasUnfused = result.models.some((m) => m.family === 'efficientnet' && measured(m.key, 'native') && measured(m.key, 'native-unfused'));
   if (hasUnfused) ratioHeads.push('unfused / fused');
   lines.push(`| Model | Input | Params | Mult-adds | ${ids.map((id) => BACKEND_TITLES[id]).join(' | ')} | ${ratioHeads.join(' | ')} |`);
@@ -253,7 +261,7 @@ export function formatMarkdown(result: Table4Result): string {
     });
     const graph = okMs(findCell(result, m.key, 'native-graph'));
     if (hasEagerGraph) ratios.push(formatRatio(ratioOf(okMs(findCell(result, m.key, 'native')), graph)));
-    if (hasOrtGraph) ratios.push(formatRatio(ratioOf(okMs(findCell(result, m.key, 'ort')), graph)));
+    for (const p of graphPeers) ratios.push(formatRatio(ratioOf(okMs(findCell(result, m.key, p)), graph)));
     if (hasUnfused) {
       const f = findCell(result, m.key, 'native');
       const u = findCell(result, m.key, 'native-unfused');
@@ -267,9 +275,9 @@ export function formatMarkdown(result: Table4Result): string {
   }
   lines.push('');
   lines.push(
-    hasEagerGraph || hasOrtGraph
+    hasEagerGraph || graphPeers.length > 0
       ? 'Ratios above 1 mean native-cpu is faster: each peer / native ratio against eager native-cpu' +
-          (hasOrtGraph ? ", ORT / graph against native-cpu's graph replay" : '') +
+          (graphPeers.length > 0 ? ", each peer / graph against native-cpu's graph replay" : '') +
           '; eager / graph above 1 means the graph replay is faster than eager predict. Backends:'
       : 'Ratios above 1 mean native-cpu is faster. Backends:',
   );

@@ -254,7 +254,7 @@ describe('formatting', () => {
     expect(md).not.toContain('graph |');
   });
 
-  it('adds the graph column, eager / graph and ORT / graph, and keeps Table 4 and the peer ratios on eager native-cpu', () => {
+  it('adds the graph column, eager / graph and the peers / graph, and keeps Table 4 and the peer ratios on eager native-cpu', () => {
     const r = fixedResult();
     r.settings.graph = true;
     r.backends.splice(1, 0, {id: 'native-graph', detail: 'captured predict'});
@@ -273,30 +273,31 @@ describe('formatting', () => {
     const row = (label: string) => lines.slice(allStart).find((l) => l.startsWith(`| ${label} |`))!;
     expect(row('Model')).toBe(
       '| Model | Input | Params | Mult-adds | native-cpu | native-cpu graph | native-cpu unfused | tfjs wasm | tfjs cpu | onnxruntime | ' +
-        'tfjs wasm / native | tfjs cpu / native | onnxruntime / native | eager / graph | ORT / graph | unfused / fused |',
+        'tfjs wasm / native | tfjs cpu / native | onnxruntime / native | eager / graph | tfjs wasm / graph | ORT / graph | unfused / fused |',
     );
-    // Peer ratios against eager (40 ms); eager / graph 40 / 32; ORT / graph 48 / 32.
+    // Peer ratios against eager (40 ms); eager / graph 40 / 32; tfjs wasm / graph 150 / 32; ORT / graph 48 / 32.
+    // No tfjs cpu / graph column: no model has both cells.
     expect(row('EfficientNet-B0')).toBe(
-      '| EfficientNet-B0 | 224 | 5.29M | 0.39B | 40.0 ms | 32.0 ms | 50.0 ms | 150.0 ms | - | 48.0 ms | 3.75x | - | 1.20x | 1.25x | 1.50x | 1.25x |',
+      '| EfficientNet-B0 | 224 | 5.29M | 0.39B | 40.0 ms | 32.0 ms | 50.0 ms | 150.0 ms | - | 48.0 ms | 3.75x | - | 1.20x | 1.25x | 4.69x | 1.50x | 1.25x |',
     );
     expect(row('ResNet-152')).toBe(
-      '| ResNet-152 | 224 | 60.2M | 11.5B | 500.0 ms | 400.0 ms | - | - | skipped | 450.0 ms | - | - | 0.90x | 1.25x | 1.13x | - |',
+      '| ResNet-152 | 224 | 60.2M | 11.5B | 500.0 ms | 400.0 ms | - | - | skipped | 450.0 ms | - | - | 0.90x | 1.25x | - | 1.13x | - |',
     );
     expect(row('EfficientNet-B1')).toBe(
-      '| EfficientNet-B1 | 240 | 7.79M | 0.69B | n/a | n/a | 100.0 ms | 250.0 ms | 3.000 s | - | 2.50x | 30.0x | - | - | - | - |',
+      '| EfficientNet-B1 | 240 | 7.79M | 0.69B | n/a | n/a | 100.0 ms | 250.0 ms | 3.000 s | - | 2.50x | 30.0x | - | - | - | - | - |',
     );
     expect(row('AmoebaNet-B (GPipe)')).toContain('| error | error | - |');
     // Table 4 stays on eager native-cpu: ResNet-152 500 ms, not the graph's 400 ms.
     expect(md).toContain('| ResNet-152 | 224 | 60.2M | 11.5B | 500.0 ms |  | 77.8% | 554.0 ms |  |');
     expect(md).toContain('- native-cpu graph error: capture failed (AmoebaNet-B (GPipe))');
     expect(md).toContain('- native-cpu graph: captured predict');
-    expect(md).toContain('ORT / graph against native-cpu\'s graph replay; eager / graph above 1 means the graph replay is faster');
+    expect(md).toContain('each peer / graph against native-cpu\'s graph replay; eager / graph above 1 means the graph replay is faster');
     expect(md).toContain('graph replay timed (native-cpu graph column)');
     expect(md).toContain('ResNet-152 500 calls, 90.0 MiB; EfficientNet-B0 20 calls, 1.50 MiB.');
     // Without onnxruntime cells there is no ORT / graph column.
     r.cells = r.cells.filter((c) => c.backend !== 'ort');
     const noOrt = formatMarkdown(r);
-    expect(noOrt).toContain('| eager / graph | unfused / fused |');
+    expect(noOrt).toContain('| eager / graph | tfjs wasm / graph | unfused / fused |');
     expect(noOrt).not.toContain('ORT / graph');
   });
 
