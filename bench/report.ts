@@ -17,8 +17,8 @@ export const BACKEND_TITLES: Readonly<Record<BackendId, string>> = {
   ort: 'onnxruntime',
 };
 
-/** Column titles of the peers' ratios against the graph replay. */
 type PeerId = 'wasm' | 'cpu' | 'ort';
+/** Column titles of the peers' ratios against the graph replay. */
 const GRAPH_RATIO_TITLES: Readonly<Record<PeerId, string>> = {
   wasm: 'tfjs wasm / graph',
   cpu: 'tfjs cpu / graph',
