@@ -11,9 +11,10 @@
 # that no longer fits in what is left is reported "not run (deadline)", so a second call with
 #   ONLY="name name ..." bash scripts/gpu-check.sh
 # runs just those. Logs go to $OUT (or ./gpu-check-out). Before sending, on the build machine:
-#   EFFNET_CUDA_ARCHITECTURES=90 npx cmake-js compile --out build-cuda -p 2
-#     (sm_90 only: the full fat binary, ~17 MB, would bring the carry close to its 64 MiB limit; with sm_90
-#     .device 37 MB + build-cuda/Release 8 MB + dist 2 MB + the tracked tree 4 MB)
+#   npx cmake-js compile --out build-cuda -p 2
+#     (every architecture, as the package ships it: with CUDA 13 the fat binary is compressed, so the CUDA addon
+#     is ~3.5 MB and the carry ~51 MB of its 64 MiB: .device 37 MB + build-cuda/Release 6.4 MB + dist 2 MB + the
+#     tracked tree 6 MB. EFFNET_CUDA_ARCHITECTURES=90 builds sm_90 alone, quicker, for a kernel under work)
 #   npm run build:ts                 (dist/: the bench runs compiled JavaScript)
 #   ../shared/device/pack.sh
 # and carry [".device", "build-cuda/Release", "dist"]. Command there:

@@ -9,7 +9,7 @@ void gemm_8x24p_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
                        size_t c_stride, bool load_c, const Epilogue* ep) {
   // Every tile runs 8 rows (a partial one repeats its last row and stores only its own): the fused
   // block's projections have whole tiles but the last, and shorter tiles would add ~30 KB of code to
-  // a package near its size bound.
+  // the package for that one tile.
   gemm_avx512_tile_pairs24<8>(mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep);
 }
 
