@@ -25,10 +25,19 @@ PreparedCall PrepareMBConv(const Args& args) {
   };
 }
 
+// mbconvMayOverwriteInput(options) -> whether the mbconv call with these options may write its output
+// over x's memory (effnet::mbconv_output_may_overwrite_input; its buffers are not read): a captured
+// graph's planner asks (src/cpu_graph.ts).
+Napi::Value MayOverwriteInput(const Napi::CallbackInfo& info) {
+  const Args args(info, "EffnetMBConv");
+  return Napi::Boolean::New(info.Env(), effnet::mbconv_output_may_overwrite_input(read_mbconv_params(args)));
+}
+
 }  // namespace
 
 void init_mbconv(Napi::Env env, Napi::Object exports) {
   export_prepared_entry(env, exports, "mbconv", "EffnetMBConv", PrepareMBConv);
+  export_entry(env, exports, "mbconvMayOverwriteInput", MayOverwriteInput);
 }
 
 }  // namespace binding

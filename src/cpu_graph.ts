@@ -10,7 +10,8 @@
 //
 // Every buffer the recorded calls name is pinned (binding/registry.cc): it stays valid until the graph
 // is disposed, even when its tensor is disposed. The intermediates are planned like a stack frame:
-// those whose uses do not overlap share one block of memory (shareBuffer), and each is reset before its
+// those whose uses do not overlap share one block of memory (shareBuffer; a fused MBConv block's output
+// may take the memory of an input that dies with it, see planMemory), and each is reset before its
 // first use in every replay (zero-filled unless that op writes it entirely, and with any weights packed
 // from it dropped), so every op sees what it saw when recorded: a new zero-filled output. The input is
 // copied into the recorded input's buffer and the output copied out into a new tensor. As on the GPU,
@@ -29,6 +30,8 @@ interface CpuGraphEntries {
   shareBuffer(target: BufferId, source: BufferId, offset?: number): void;
   resetBuffers(zeroIds: BufferId[], keepIds?: BufferId[]): void;
   writtenWhole(ids: BufferId[]): boolean[];
+  /** binding/mbconv.cc: whether a fused block with these options may write its output over x's memory. */
+  mbconvMayOverwriteInput?(options: object): boolean;
   /** binding/graph_replay.cc: the calls prepared once and replayed natively; null when an entry cannot be. */
   compileGraph?(entries: string[], options: object[], zeroIds: BufferId[][], keepIds: BufferId[][]): number | null;
   replayGraph?(id: number): void;
@@ -112,7 +115,11 @@ class Recording implements CallRecorder {
  *
  * Placement: in order of first use, each at the lowest offset of the block that no intermediate alive at
  * the same time holds. A call's output then lands on memory an earlier call has just let go of (still in
- * cache), not on memory untouched since the previous replay.
+ * cache), not on memory untouched since the previous replay. A fused MBConv block's output goes over its
+ * input x instead where x dies with the block and the addon says the block can run so
+ * (mbconvMayOverwriteInput): x's memory was just written and read. Beside x, B1's second block wrote its
+ * 0.92 MB onto memory no call had touched since the previous replay; over x, B1's replay 9.41 -> 9.33 and 9.26
+ * -> 9.19 ms (faster in 11 and 14 of 20 alternating rounds, Zen 5), B0 even, the pool 1.85 -> 0.93 MB.
  */
 function planMemory(
   recording: Recording,
@@ -125,8 +132,10 @@ function planMemory(
   let blockBytes = 0;
   const order = [...recording.intermediates].filter(([, b]) => b.first >= 0).sort((p, q) => p[1].first - q[1].first);
   const whole = order.length > 0 ? addon.writtenWhole(order.map(([id]) => id)) : [];
+  const overwrites = blockOutputsOverInputs(recording, addon);
   for (const [i, [id, b]] of order.entries()) {
-    if (whole[i] && b.first === b.createdAt) resets[b.first].keep.push(id);
+    const kept = whole[i] && b.first === b.createdAt;
+    if (kept) resets[b.first].keep.push(id);
     else resets[b.first].zero.push(id);
     if (id === outputId || !b.freed) {
       bytes += b.bytes;
@@ -134,6 +143,16 @@ function planMemory(
     }
     // Each intermediate's slot: its bytes and their padding, whole 64-byte lines (binding's views).
     const slot = Math.max(64, Math.ceil(b.bytes / 64) * 64);
+    // Over the block's input: when the block makes this output (not zero-filled first), x dies with it, and
+    // the output's padding (zeroed before the call) holds none of x's values.
+    const over = overwrites.get(id);
+    const input = over != null && over.call === b.first && kept ? placed.find((p) => p.id === over.x) : undefined;
+    const inputBytes = input != null ? recording.intermediates.get(input.id)?.bytes ?? 0 : 0;
+    if (input != null && input.last === b.first && slot <= input.end - input.offset &&
+        (b.bytes % 64 === 0 || b.bytes >= inputBytes)) {
+      placed.push({id, offset: input.offset, end: input.offset + slot, first: b.first, last: b.last});
+      continue;
+    }
     const busy = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((p, q) => p.offset - q.offset);
     let offset = 0;
     for (const p of busy) {
@@ -152,6 +171,21 @@ function planMemory(
     }
   }
   return {resets, bytes: bytes + blockBytes};
+}
+
+/** The fused MBConv calls that may write their output over their input: output id -> the call and x's id. */
+function blockOutputsOverInputs(
+  recording: Recording,
+  addon: NativeAddon & CpuGraphEntries,
+): Map<BufferId, {call: number; x: BufferId}> {
+  const overwrites = new Map<BufferId, {call: number; x: BufferId}>();
+  if (typeof addon.mbconvMayOverwriteInput !== 'function') return overwrites;
+  for (const [call, {entry, options}] of recording.calls.entries()) {
+    const {x, out} = options as {x?: unknown; out?: unknown};
+    if (entry !== 'mbconv' || typeof x !== 'number' || typeof out !== 'number') continue;
+    if (addon.mbconvMayOverwriteInput(options)) overwrites.set(out, {call, x});
+  }
+  return overwrites;
 }
 
 function cpuBackend(): NativeCpuBackend & {addon: NativeAddon & CpuGraphEntries} {

@@ -190,6 +190,50 @@ describe('captured graphs on native-cpu', () => {
     expectPlannedReplays(shrink, 3 * inputBytes + 1024, [23, 24]);
   });
 
+  it("a fused block's output goes over its input where that input dies with it and the addon allows it", () => {
+    const r = (shape: number[], seed: number) => tf.tensor(randomFloats(shape.reduce((a, b) => a * b, 1), seed, -0.3, 0.3), shape);
+    // Residual blocks over 4x4x8: one without an expand conv, one expanding to 576 channels (its projection's
+    // GEMM splits K and adds the residual last, so its output may not go over its input).
+    const block = (cexp: number, seed: number) => ({
+      ...(cexp !== 8 ? {expandKernel: r([1, 1, 8, cexp], seed), expandBias: r([cexp], seed + 1)} : {}),
+      depthwiseKernel: r([3, 3, cexp, 1], seed + 2), depthwiseBias: r([cexp], seed + 3), seReduceKernel: r([1, 1, cexp, 2], seed + 4),
+      seReduceBias: r([2], seed + 5), seExpandKernel: r([1, 1, 2, cexp], seed + 6), seExpandBias: r([cexp], seed + 7),
+      projectKernel: r([1, 1, cexp, 8], seed + 8), projectBias: r([8], seed + 9),
+    });
+    const [a, b, wide] = [block(8, 60), block(8, 70), block(576, 80)];
+    const run = (x: tf.Tensor, w: object) => mbconv(x as tf.Tensor4D, w as never, {kernelSize: 3, stride: 1, padding: 'same', residual: true});
+    const addon = (tf.findBackend('native-cpu') as unknown as {addon: {mbconvMayOverwriteInput?: unknown}}).addon;
+    const capture = (f: (x: tf.Tensor) => tf.Tensor, overwrite: boolean) => {
+      const entry = addon.mbconvMayOverwriteInput;
+      if (!overwrite) addon.mbconvMayOverwriteInput = undefined;
+      try {
+        return captureCpuGraph(f, [1, 4, 4, 8]);
+      } finally {
+        addon.mbconvMayOverwriteInput = entry;
+      }
+    };
+    const activation = 4 * 4 * 8 * 4;
+    // [function, bytes the graph keeps with the overwrite, without]: the blocks' outputs, and the relu's (the
+    // graph's output, a buffer of its own).
+    const cases: Array<[(x: tf.Tensor) => tf.Tensor, number, number]> = [
+      [(x) => tf.relu(run(run(x, a), b)), 2 * activation, 3 * activation],
+      [(x) => tf.relu(run(run(x, a), wide)), 3 * activation, 3 * activation],
+    ];
+    for (const [i, [f, over, beside]] of cases.entries()) {
+      for (const [overwrite, bytes] of [[true, over], [false, beside]] as const) {
+        const graph = capture(f, overwrite);
+        expect((graph as unknown as {poolBytes: number}).poolBytes, `case ${i}, overwrite ${overwrite}`).toBe(bytes);
+        for (const seed of [91, 92]) {
+          const x = tf.tensor4d(randomFloats(128, seed), [1, 4, 4, 8]);
+          expect(Array.from(valuesOf(graph.run(x))), `case ${i}, seed ${seed}`).toEqual(Array.from(valuesOf(tf.tidy(() => f(x)))));
+          x.dispose();
+        }
+        graph.dispose();
+      }
+    }
+    tf.dispose([...Object.values(a), ...Object.values(b), ...Object.values(wide)]);
+  });
+
   it('the identity: the output is the input buffer, copied out; a graph cannot run inside a capture', () => {
     const memBefore = nativeMemory();
     const graph = captureCpuGraph((x) => x, [3]);

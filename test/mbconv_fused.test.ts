@@ -8,6 +8,7 @@ import {nativeInfo, setThreads} from '../src/index.js';
 import {setPreparedBlocks} from '../src/kernels/mbconv_prepared.js';
 import {hasFusedMBConv, MBCONV_KERNEL, mbconv, setMBConvFusion} from '../src/models/mbconv.js';
 import {expectKernelErrors, expectRelativelyClose, useBackendForFile} from './util/fused_checks.js';
+import {valuesOf} from './util/graph_cases.js';
 import {
   type Group,
   expectMBConvEntryChecks,
@@ -271,5 +272,60 @@ describe('EffnetMBConv bad input', () => {
   it('is checked natively too', async () => {
     await tf.setBackend(NATIVE);
     expectMBConvEntryChecks(tf.backend() as NativeCpuBackend);
+  });
+
+  it('runs with its output over its input only where the addon says it may (mbconvMayOverwriteInput)', async () => {
+    await tf.setBackend(NATIVE);
+    const backend = tf.backend() as NativeCpuBackend;
+    const addon = backend.addon as unknown as {
+      mbconvMayOverwriteInput(options: object): boolean;
+      shareBuffer(target: number, source: number, offset?: number): void;
+    };
+    // A residual block over 5x5x8: in place with 48 expanded channels; with 576 the projection's GEMM stores
+    // partial sums over K before it adds the residual, so x must survive until then.
+    for (const [cexp, inPlace] of [[48, true], [576, false]] as const) {
+      const block = {...SMALL_BLOCK, expand: cexp / SMALL_BLOCK.cin};
+      const w = tensors(rawWeights(block, 4)) as unknown as Record<string, tf.Tensor>;
+      const values = input([1, 5, 5, 8], 5);
+      const x = tf.tensor4d(values, [1, 5, 5, 8]);
+      const separate = tf.zeros([1, 5, 5, 8]);
+      const shared = tf.tensor4d(values, [1, 5, 5, 8]);
+      const over = tf.zeros([1, 5, 5, 8]);
+      const options = (xt: tf.Tensor, outt: tf.Tensor): Record<string, number | boolean> => {
+        const o: Record<string, number | boolean> = {
+          x: backend.bufferOf(xt, 'test'), out: backend.bufferOf(outt, 'test'), batch: 1, inH: 5, inW: 5,
+          inChannels: 8, expandedChannels: cexp, seChannels: 2, outChannels: 8, kernelSize: 3, stride: 1,
+          padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, outH: 5, outW: 5, hasExpand: true, residual: true,
+        };
+        for (const [name, t] of Object.entries(w)) o[name] = backend.bufferOf(t, 'test');
+        return o;
+      };
+      try {
+        expect(addon.mbconvMayOverwriteInput(options(x, separate)), `${cexp} residual`).toBe(inPlace);
+        expect(addon.mbconvMayOverwriteInput({...options(x, separate), residual: false}), `${cexp} plain`).toBe(true);
+        const ask = (o: unknown) => (addon.mbconvMayOverwriteInput as (options: unknown) => boolean)(o);
+        expect(() => ask({...options(x, separate), stride: 3})).toThrow(/EffnetMBConv: stride 3; supported: 1, 2/);
+        expect(() => ask({...options(x, separate), expandedChannels: -1})).toThrow(/channel counts must be >= 1 .*expanded -1/);
+        expect(() => ask(7)).toThrow(/EffnetMBConv: expected one options object/);
+        backend.run('mbconv', options(x, separate));
+        addon.shareBuffer(backend.bufferOf(over, 'test'), backend.bufferOf(shared, 'test'));  // over: shared's memory
+        if (inPlace) {
+          backend.run('mbconv', options(shared, over));
+          expect(Array.from(valuesOf(shared))).toEqual(Array.from(valuesOf(separate)));
+        } else {
+          expect(() => backend.run('mbconv', options(shared, over))).toThrow(/EffnetMBConv: out overlaps x; a block runs in place/);
+          expect(Array.from(valuesOf(shared))).toEqual(Array.from(values));
+        }
+        // out 16 floats past x in one block of memory: never in place.
+        const block2 = tf.zeros([2, 5, 5, 8]);
+        const [xa, outa] = [tf.zeros([1, 5, 5, 8]), tf.zeros([1, 5, 5, 8])];
+        addon.shareBuffer(backend.bufferOf(xa, 'test'), backend.bufferOf(block2, 'test'), 0);
+        addon.shareBuffer(backend.bufferOf(outa, 'test'), backend.bufferOf(block2, 'test'), 64);
+        expect(() => backend.run('mbconv', options(xa, outa))).toThrow(/EffnetMBConv: out overlaps x/);
+        tf.dispose([block2, xa, outa]);
+      } finally {
+        tf.dispose([x, separate, shared, over, ...Object.values(w)]);
+      }
+    }
   });
 });

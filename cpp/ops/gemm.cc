@@ -411,6 +411,8 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
   }
 }
 
+bool gemm_splits_k(size_t k) { return k > kMaxKc; }
+
 // ---- broadcast epilogue operands ----
 
 BroadcastKind broadcast_kind(const std::vector<int64_t>& shape, const std::vector<int64_t>& out_shape) {

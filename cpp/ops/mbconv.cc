@@ -200,6 +200,10 @@ struct MBConvPacked {
 
 std::shared_ptr<MBConvPacked> mbconv_packed_slot() { return std::make_shared<MBConvPacked>(); }
 
+bool mbconv_output_may_overwrite_input(const MBConvParams& p) {
+  return !p.residual || !gemm_splits_k(static_cast<size_t>(p.expanded_channels));
+}
+
 void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float* out, MBConvPacked* kept) {
   mbconv_validate(p);
   const size_t N = static_cast<size_t>(p.batch);
@@ -210,6 +214,17 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   const size_t Cse = static_cast<size_t>(p.se_channels), Cout = static_cast<size_t>(p.out_channels);
   const size_t k = static_cast<size_t>(p.kernel_size), s = static_cast<size_t>(p.stride);
   const std::string op = kOp;
+  {
+    const size_t x_floats =
+        p.has_stem ? checked_product({N, static_cast<size_t>(p.stem.in_h), static_cast<size_t>(p.stem.in_w),
+                                      static_cast<size_t>(p.stem.in_c)})
+                   : checked_product({N, H, W, Cin});
+    const size_t out_floats = checked_product({N, Ho, Wo, Cout});
+    const bool overlap = out < x + x_floats && x < out + out_floats;
+    check(!overlap || (out == x && out_floats <= x_floats && mbconv_output_may_overwrite_input(p)),
+          op + "out overlaps x; a block runs in place only with out == x, out no larger than x, and no residual "
+               "where the projection's GEMM splits K (expandedChannels beyond its K block)");
+  }
 
   // ---- weights ----
   auto need = [&](const BufferPtr& b, size_t floats, const char* what) {

@@ -102,6 +102,9 @@ struct GemmEpilogueParams {
 void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
                   const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
                   bool parallel = true, size_t b_panel_stride = 0);
+// Whether gemm_compute over K = k stores partial sums in C before its last block of K rows (K past its
+// block size) and adds the epilogue's residual only then: a residual must not share C's memory there.
+bool gemm_splits_k(size_t k);
 
 // ---- broadcast epilogue operands (bias / prelu slopes shaped as tfjs allows) ----
 
