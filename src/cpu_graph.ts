@@ -61,6 +61,8 @@ class Recording implements CallRecorder {
   readonly calls: {entry: string; fn: Entry; options: object}[] = [];
   readonly pinned: BufferId[] = [];
   readonly intermediates = new Map<BufferId, Intermediate>();
+  /** Index of the last call that used each buffer. */
+  readonly lastUse = new Map<BufferId, number>();
   /** Bytes of the buffers made with values while recording (constants). */
   constantBytes = 0;
   private readonly seen = new Set<BufferId>();
@@ -87,6 +89,7 @@ class Recording implements CallRecorder {
     this.calls.push({entry, fn: this.addon[entry] as Entry, options});
     // The buffers looked up since the previous call are this call's.
     for (const id of this.window) {
+      this.lastUse.set(id, index);
       const b = this.intermediates.get(id);
       if (b == null) continue;
       if (b.first < 0) b.first = index;
@@ -119,12 +122,15 @@ class Recording implements CallRecorder {
  * input x instead where x dies with the block and the addon says the block can run so
  * (mbconvMayOverwriteInput): x's memory was just written and read. Beside x, B1's second block wrote its
  * 0.92 MB onto memory no call had touched since the previous replay; over x, B1's replay 9.41 -> 9.33 and 9.26
- * -> 9.19 ms (faster in 11 and 14 of 20 alternating rounds, Zen 5), B0 even, the pool 1.85 -> 0.93 MB.
+ * -> 9.19 ms (faster in 11 and 14 of 20 alternating rounds, Zen 5), B0 even, the pool 1.85 -> 0.93 MB. When
+ * such a block reads the graph's input (EfficientNet's stem block), the input's buffer joins the block, at its
+ * start and sized for the block's output too, so that the output follows the input the replay has just copied.
  */
 function planMemory(
   recording: Recording,
   addon: NativeAddon & CpuGraphEntries,
   outputId: BufferId,
+  input: {id: BufferId; bytes: number},
 ): {resets: Reset[]; bytes: number} {
   const resets: Reset[] = recording.calls.map(() => ({zero: [], keep: []}));
   const placed: {id: BufferId; offset: number; end: number; first: number; last: number}[] = [];
@@ -133,6 +139,19 @@ function planMemory(
   const order = [...recording.intermediates].filter(([, b]) => b.first >= 0).sort((p, q) => p[1].first - q[1].first);
   const whole = order.length > 0 ? addon.writtenWhole(order.map(([id]) => id)) : [];
   const overwrites = blockOutputsOverInputs(recording, addon);
+  const slotOf = (n: number) => Math.max(64, Math.ceil(n / 64) * 64);
+  const sizes = new Map<BufferId, number>([[input.id, input.bytes]]);
+  for (const [id, b] of recording.intermediates) sizes.set(id, b.bytes);
+  const inputLast = recording.lastUse.get(input.id);
+  const overInput = [...overwrites].find(([out, o]) => o.x === input.id && o.call === inputLast && out !== outputId);
+  const overInputOut = overInput != null ? recording.intermediates.get(overInput[0]) : undefined;
+  // The input has no padding to keep zero (nothing resets it: each run copies the new input in).
+  const inputOverwritten = inputLast != null && input.id !== outputId && overInputOut != null && overInputOut.freed;
+  if (inputOverwritten && input.bytes % 64 === 0) {
+    const end = Math.max(slotOf(input.bytes), slotOf(overInputOut.bytes));
+    placed.push({id: input.id, offset: 0, end, first: -1, last: inputLast});
+    blockBytes = end;
+  }
   for (const [i, [id, b]] of order.entries()) {
     const kept = whole[i] && b.first === b.createdAt;
     if (kept) resets[b.first].keep.push(id);
@@ -142,15 +161,14 @@ function planMemory(
       continue;
     }
     // Each intermediate's slot: its bytes and their padding, whole 64-byte lines (binding's views).
-    const slot = Math.max(64, Math.ceil(b.bytes / 64) * 64);
+    const slot = slotOf(b.bytes);
     // Over the block's input: when the block makes this output (not zero-filled first), x dies with it, and
     // the output's padding (zeroed before the call) holds none of x's values.
     const over = overwrites.get(id);
-    const input = over != null && over.call === b.first && kept ? placed.find((p) => p.id === over.x) : undefined;
-    const inputBytes = input != null ? recording.intermediates.get(input.id)?.bytes ?? 0 : 0;
-    if (input != null && input.last === b.first && slot <= input.end - input.offset &&
-        (b.bytes % 64 === 0 || b.bytes >= inputBytes)) {
-      placed.push({id, offset: input.offset, end: input.offset + slot, first: b.first, last: b.last});
+    const x = over != null && over.call === b.first && kept ? placed.find((p) => p.id === over.x) : undefined;
+    const paddingClear = b.bytes % 64 === 0 || b.bytes >= (sizes.get(x?.id ?? -1) ?? 0);
+    if (x != null && x.last === b.first && slot <= x.end - x.offset && paddingClear) {
+      placed.push({id, offset: x.offset, end: x.offset + slot, first: b.first, last: b.last});
       continue;
     }
     const busy = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((p, q) => p.offset - q.offset);
@@ -229,7 +247,8 @@ export function captureCpuGraph(
       const inputId = backend.bufferOf(input, 'captureCpuGraph');
       const outputId = backend.bufferOf(output, 'captureCpuGraph');
       recording.used(outputId);
-      const plan = planMemory(recording, backend.addon, outputId);
+      const inputBytes = 4 * shape.reduce((a, b) => a * b, 1);  // float32
+      const plan = planMemory(recording, backend.addon, outputId, {id: inputId, bytes: inputBytes});
       return new CpuGraph(backend, recording, plan, inputId, outputId, shape, [...output.shape], output.dtype);
     } finally {
       if (output !== input) output.dispose();  // its buffer is pinned

@@ -213,11 +213,17 @@ describe('captured graphs on native-cpu', () => {
       }
     };
     const activation = 4 * 4 * 8 * 4;
+    const halve = (x: tf.Tensor) =>
+      mbconv(x as tf.Tensor4D, b as never, {kernelSize: 3, stride: 2, padding: 'same', residual: false});
     // [function, bytes the graph keeps with the overwrite, without]: the blocks' outputs, and the relu's (the
-    // graph's output, a buffer of its own).
+    // graph's output, a buffer of its own). Where the first block reads the graph's input and may write over
+    // it, the input's buffer joins the block, sized for both.
     const cases: Array<[(x: tf.Tensor) => tf.Tensor, number, number]> = [
       [(x) => tf.relu(run(run(x, a), b)), 2 * activation, 3 * activation],
       [(x) => tf.relu(run(run(x, a), wide)), 3 * activation, 3 * activation],
+      [(x) => tf.relu(halve(x)), activation + activation / 4, activation / 2],
+      // The input read again after the block: no overwrite (the block's output, the slice's, the sum's).
+      [(x) => tf.add(halve(x), tf.slice(x, [0, 0, 0, 0], [1, 2, 2, 8])), 3 * activation / 4, 3 * activation / 4],
     ];
     for (const [i, [f, over, beside]] of cases.entries()) {
       for (const [overwrite, bytes] of [[true, over], [false, beside]] as const) {

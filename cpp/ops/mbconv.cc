@@ -221,9 +221,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
                    : checked_product({N, H, W, Cin});
     const size_t out_floats = checked_product({N, Ho, Wo, Cout});
     const bool overlap = out < x + x_floats && x < out + out_floats;
-    check(!overlap || (out == x && out_floats <= x_floats && mbconv_output_may_overwrite_input(p)),
-          op + "out overlaps x; a block runs in place only with out == x, out no larger than x, and no residual "
-               "where the projection's GEMM splits K (expandedChannels beyond its K block)");
+    check(!overlap || (out == x && mbconv_output_may_overwrite_input(p)),
+          op + "out overlaps x; a block runs in place only with out == x, and without a residual where the "
+               "projection's GEMM splits K (expandedChannels beyond its K block)");
   }
 
   // ---- weights ----

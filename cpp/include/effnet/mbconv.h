@@ -76,11 +76,11 @@ void mbconv_validate(const MBConvParams& p);
 struct MBConvPacked;
 std::shared_ptr<MBConvPacked> mbconv_packed_slot();
 
-// Whether a run may write its output over x's memory (out == x, out no larger than x): pass 1 reads x whole
-// before pass 2 writes out, and the projection reads each residual element just before it stores the
-// output element in its place, unless its GEMM splits K (gemm_splits_k) and stores partial sums first. A
-// captured graph places a block's output over its input where this holds and the input dies with the
-// block (src/cpu_graph.ts).
+// Whether a run may write its output over x's memory (out == x; out may be the larger): pass 1 reads x
+// whole before pass 2 writes out, and the projection reads each residual element just before it stores
+// the output element in its place, unless its GEMM splits K (gemm_splits_k) and stores partial sums
+// first. A captured graph places a block's output over its input where this holds and the input dies
+// with the block (src/cpu_graph.ts).
 bool mbconv_output_may_overwrite_input(const MBConvParams& p);
 
 // x [batch, in_h, in_w, in_channels] -> out [batch, out_h, out_w, out_channels]. `out` must not
