@@ -133,23 +133,21 @@ function planMemory(
   input: {id: BufferId; bytes: number},
 ): {resets: Reset[]; bytes: number} {
   const resets: Reset[] = recording.calls.map(() => ({zero: [], keep: []}));
-  const placed: {id: BufferId; offset: number; end: number; first: number; last: number}[] = [];
+  const placed: {id: BufferId; bytes: number; offset: number; end: number; first: number; last: number}[] = [];
   let bytes = recording.constantBytes;
   let blockBytes = 0;
   const order = [...recording.intermediates].filter(([, b]) => b.first >= 0).sort((p, q) => p[1].first - q[1].first);
   const whole = order.length > 0 ? addon.writtenWhole(order.map(([id]) => id)) : [];
   const overwrites = blockOutputsOverInputs(recording, addon);
   const slotOf = (n: number) => Math.max(64, Math.ceil(n / 64) * 64);
-  const sizes = new Map<BufferId, number>([[input.id, input.bytes]]);
-  for (const [id, b] of recording.intermediates) sizes.set(id, b.bytes);
   const inputLast = recording.lastUse.get(input.id);
   const overInput = [...overwrites].find(([out, o]) => o.x === input.id && o.call === inputLast && out !== outputId);
   const overInputOut = overInput != null ? recording.intermediates.get(overInput[0]) : undefined;
-  // The input has no padding to keep zero (nothing resets it: each run copies the new input in).
   const inputOverwritten = inputLast != null && input.id !== outputId && overInputOut != null && overInputOut.freed;
+  // Only an input without padding (nothing resets the input's padding: each run copies the new input in).
   if (inputOverwritten && input.bytes % 64 === 0) {
     const end = Math.max(slotOf(input.bytes), slotOf(overInputOut.bytes));
-    placed.push({id: input.id, offset: 0, end, first: -1, last: inputLast});
+    placed.push({id: input.id, bytes: input.bytes, offset: 0, end, first: -1, last: inputLast});
     blockBytes = end;
   }
   for (const [i, [id, b]] of order.entries()) {
@@ -166,9 +164,8 @@ function planMemory(
     // the output's padding (zeroed before the call) holds none of x's values.
     const over = overwrites.get(id);
     const x = over != null && over.call === b.first && kept ? placed.find((p) => p.id === over.x) : undefined;
-    const paddingClear = b.bytes % 64 === 0 || b.bytes >= (sizes.get(x?.id ?? -1) ?? 0);
-    if (x != null && x.last === b.first && slot <= x.end - x.offset && paddingClear) {
-      placed.push({id, offset: x.offset, end: x.offset + slot, first: b.first, last: b.last});
+    if (x != null && x.last === b.first && slot <= x.end - x.offset && (b.bytes % 64 === 0 || b.bytes >= x.bytes)) {
+      placed.push({id, bytes: b.bytes, offset: x.offset, end: x.offset + slot, first: b.first, last: b.last});
       continue;
     }
     const busy = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((p, q) => p.offset - q.offset);
@@ -177,7 +174,7 @@ function planMemory(
       if (offset + slot <= p.offset) break;
       offset = Math.max(offset, p.end);
     }
-    placed.push({id, offset, end: offset + slot, first: b.first, last: b.last});
+    placed.push({id, bytes: b.bytes, offset, end: offset + slot, first: b.first, last: b.last});
     blockBytes = Math.max(blockBytes, offset + slot);
   }
   if (placed.length > 0) {

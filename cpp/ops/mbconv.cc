@@ -220,8 +220,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
                                       static_cast<size_t>(p.stem.in_c)})
                    : checked_product({N, H, W, Cin});
     const size_t out_floats = checked_product({N, Ho, Wo, Cout});
-    const bool overlap = out < x + x_floats && x < out + out_floats;
-    check(!overlap || (out == x && mbconv_output_may_overwrite_input(p)),
+    const uintptr_t x_at = reinterpret_cast<uintptr_t>(x), out_at = reinterpret_cast<uintptr_t>(out);
+    const bool overlap = out_at < x_at + x_floats * sizeof(float) && x_at < out_at + out_floats * sizeof(float);
+    check(!overlap || (out_at == x_at && mbconv_output_may_overwrite_input(p)),
           op + "out overlaps x; a block runs in place only with out == x, and without a residual where the "
                "projection's GEMM splits K (expandedChannels beyond its K block)");
   }
