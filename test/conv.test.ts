@@ -47,6 +47,14 @@ const CASES: Case[] = [
   // (the last column read is the image's last float), and pads wider than the image.
   {batch: 2, h: 13, w: 17, cin: 3, cout: 16, fh: 3, fw: 3, stride: 2, pad: 'valid'},
   {batch: 3, h: 5, w: 6, cin: 3, cout: 9, fh: 5, fw: 5, stride: 1, pad: [[0, 0], [4, 4], [4, 4], [0, 0]]},
+  // Stems whose AVX-512 tiles read the input rows in place (a piece per filter row; GemmKernel::fn_segmented):
+  // 6x64, 8x48 and 14x16 tiles, a window over the left border (odd width, 'same'), the last row's window
+  // below the image, full and partial row tiles; a 7x7 stem (K = 147); K = 576 (> 512) interleaves instead.
+  {batch: 2, h: 27, w: 29, cin: 3, cout: 64, fh: 3, fw: 3, stride: 2, pad: 'same'},
+  {batch: 1, h: 31, w: 37, cin: 3, cout: 48, fh: 3, fw: 3, stride: 2, pad: 'same'},
+  {batch: 1, h: 26, w: 35, cin: 3, cout: 13, fh: 3, fw: 3, stride: 2, pad: 'same'},
+  {batch: 1, h: 33, w: 41, cin: 3, cout: 64, fh: 7, fw: 7, stride: 2, pad: 'same'},
+  {batch: 1, h: 21, w: 19, cin: 4, cout: 32, fh: 12, fw: 12, stride: 2, pad: 'same'},
 ];
 
 function label(c: Case): string {

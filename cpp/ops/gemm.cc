@@ -27,16 +27,17 @@ namespace {
 // AVX2 (16 ymm): 6x16 = 12 accumulators + 2 B + 1 broadcast (8 loads per 12 FMAs); 4x24 = 12 + 3 + 1
 // (7 loads per 12 FMAs, and N = 24k without padding).
 const GemmKernel kAvx512_6x64{gemm::gemm_6x64_avx512, 6, 64, Isa::kAvx512, "6x64-avx512", 0,
-                              gemm::gemm_6x64_avx512_prefetch};
+                              gemm::gemm_6x64_avx512_prefetch, gemm::gemm_6x64_avx512_segmented};
 const GemmKernel kAvx512_12x32{gemm::gemm_12x32_avx512, 12, 32, Isa::kAvx512, "12x32-avx512", 0,
-                              gemm::gemm_12x32_avx512_prefetch};
-const GemmKernel kAvx512_14x16{gemm::gemm_14x16_avx512, 14, 16, Isa::kAvx512, "14x16-avx512"};
+                              gemm::gemm_12x32_avx512_prefetch, gemm::gemm_12x32_avx512_segmented};
+const GemmKernel kAvx512_14x16{gemm::gemm_14x16_avx512, 14, 16, Isa::kAvx512, "14x16-avx512", 0, nullptr,
+                               gemm::gemm_14x16_avx512_segmented};
 const GemmKernel kAvx512_14x24{gemm::gemm_14x24_avx512, 14, 24, Isa::kAvx512, "14x24-avx512"};
 const GemmKernel kAvx512_8x40{gemm::gemm_8x40_avx512, 8, 40, Isa::kAvx512, "8x40-avx512"};
 const GemmKernel kAvx512_3x112{gemm::gemm_3x112_avx512, 3, 112, Isa::kAvx512, "3x112-avx512", 0,
                               gemm::gemm_3x112_avx512_prefetch};
 const GemmKernel kAvx512_8x48{gemm::gemm_8x48_avx512, 8, 48, Isa::kAvx512, "8x48-avx512", 0,
-                              gemm::gemm_8x48_avx512_prefetch};
+                              gemm::gemm_8x48_avx512_prefetch, gemm::gemm_8x48_avx512_segmented};
 const GemmKernel kAvx512_8x24p{gemm::gemm_8x24p_avx512, 8, 24, Isa::kAvx512, "8x24p-avx512", /*pair_columns=*/24};
 const GemmKernel kAvx512_8x40r{gemm::gemm_8x40r_avx512, 8, 40, Isa::kAvx512, "8x40r-avx512", /*pair_columns=*/8};
 const GemmKernel kAvx2_6x16{gemm::gemm_6x16_avx2, 6, 16, Isa::kAvx2, "6x16-avx2"};
@@ -277,6 +278,22 @@ PackedFilter gemm_packed_1x1_filter_scaled(const BufferPtr& filter, size_t k, si
   return f;
 }
 
+namespace {
+
+// The epilogue of the tile whose first row is r and first column j0.
+gemm::Epilogue tile_epilogue(const GemmEpilogueParams& ep, size_t r, size_t j0) {
+  gemm::Epilogue e;
+  e.bias = ep.bias ? ep.bias + j0 : nullptr;
+  e.prelu = ep.prelu ? ep.prelu + j0 : nullptr;
+  e.residual = ep.residual ? ep.residual + r * ep.residual_stride + j0 : nullptr;
+  e.residual_stride = ep.residual_stride;
+  e.act = static_cast<int32_t>(ep.act);
+  e.alpha = ep.alpha;
+  return e;
+}
+
+}  // namespace
+
 void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
                   const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
                   bool parallel, size_t b_panel_stride) {
@@ -328,17 +345,8 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
         const size_t j0 = p * nr;
         const size_t cols = std::min(nr, n - j0);
         float* ct = c + r * ldc + j0;
-        gemm::Epilogue e;
-        const gemm::Epilogue* ep_ptr = nullptr;
-        if (last) {
-          e.bias = ep.bias ? ep.bias + j0 : nullptr;
-          e.prelu = ep.prelu ? ep.prelu + j0 : nullptr;
-          e.residual = ep.residual ? ep.residual + r * ep.residual_stride + j0 : nullptr;
-          e.residual_stride = ep.residual_stride;
-          e.act = static_cast<int32_t>(ep.act);
-          e.alpha = ep.alpha;
-          ep_ptr = &e;
-        }
+        const gemm::Epilogue e = tile_epilogue(ep, r, j0);
+        const gemm::Epilogue* ep_ptr = last ? &e : nullptr;
         const float* bp = packed_b + p * panel_stride + k0 * nr;
         if (lines != 0) {
           kernel.fn_prefetch(rows, cols, kc, a + r * lda + k0, lda, bp, ct, ldc, load, ep_ptr, next, lines);
@@ -408,6 +416,26 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
     parallel_for(tasks, 1, [&](size_t begin, size_t end) {
       for (size_t t = begin; t < end; ++t) task(t);
     });
+  }
+}
+
+void gemm_compute_segmented(const GemmKernel& kernel, size_t m, size_t n, size_t segments, size_t seg_k,
+                            size_t seg_stride, const float* a, size_t lda, const float* packed_b,
+                            size_t b_panel_stride, float* c, size_t ldc, const GemmEpilogueParams& ep,
+                            bool accumulate) {
+  check(kernel.fn_segmented != nullptr, std::string("gemm_compute_segmented: tile ") + kernel.name +
+                                            " has no segmented entry");
+  check(segments * seg_k <= kMaxKc, "gemm_compute_segmented: K must be at most 512");
+  if (m == 0 || n == 0) return;
+  const size_t mr = kernel.mr, nr = kernel.nr;
+  // Panels outer: a panel (K x nr floats) stays in L1 while the row tiles run over it.
+  for (size_t j0 = 0; j0 < n; j0 += nr) {
+    const float* bp = packed_b + (j0 / nr) * b_panel_stride;
+    for (size_t r = 0; r < m; r += mr) {
+      const gemm::Epilogue e = tile_epilogue(ep, r, j0);
+      kernel.fn_segmented(std::min(mr, m - r), std::min(nr, n - j0), segments, seg_k, seg_stride, a + r * lda, lda,
+                          bp, c + r * ldc + j0, ldc, accumulate, &e);
+    }
   }
 }
 

@@ -27,9 +27,9 @@ void conv2d_check(const Conv2DShape& s, const char* op);
 // `filter_source` is the buffer holding `filter` (its packed form is cached against it).
 // With `accumulate`, out's previous contents are added (used for broadcast biases).
 // 1x1 stride-1 unpadded convs run one GEMM with M = batch*H*W; convs with few input channels per
-// filter row (stems) interleave each output row's input rows into a small buffer and read A in
-// place, one GEMM per output row; others gather blocks of output pixels' patches into a small
-// per-thread buffer and run the GEMM on each block.
+// filter row (stems) run a GEMM per output row that reads the input rows in place (tiles with a
+// segmented entry; other tiles get the rows interleaved into a small buffer first); others gather
+// blocks of output pixels' patches into a small per-thread buffer and run the GEMM on each block.
 void conv2d(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter, float* out,
             const GemmEpilogueParams& ep, bool accumulate);
 
@@ -42,6 +42,9 @@ bool conv2d_interleaved_applicable(const Conv2DShape& s);
 struct InterleavedConv {
   GemmKernel kernel;
   BufferPtr packed;
+  // The tile reads each output row's input rows in place (a segmented GEMM, the filter packed as HWIO);
+  // otherwise they are interleaved into a buffer first (the filter packed in (fx, fy, ci) order).
+  bool segmented = false;
 };
 InterleavedConv conv2d_interleaved_prepare(const Conv2DShape& s, const BufferPtr& filter_source, const float* filter);
 // Output rows [row_begin, row_end) (numbered over batch and out_h) into `out`, out_w * out_c floats a

@@ -19,6 +19,8 @@ using Microkernel = void (*)(size_t, size_t, size_t, const float*, size_t, const
                              const Epilogue*);
 using PrefetchingMicrokernel = void (*)(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t,
                                         bool, const Epilogue*, const char*, size_t);
+using SegmentedMicrokernel = void (*)(size_t, size_t, size_t, size_t, size_t, const float*, size_t, const float*,
+                                      float*, size_t, bool, const Epilogue*);
 }  // namespace gemm
 
 // A microkernel and its register tile.
@@ -35,6 +37,8 @@ struct GemmKernel {
   // The same tile prefetching a share of the B that runs next (gemm_compute's panel order); null for tiles
   // without one.
   gemm::PrefetchingMicrokernel fn_prefetch = nullptr;
+  // The same tile over A in pieces (gemm_compute_segmented); null for tiles without one.
+  gemm::SegmentedMicrokernel fn_segmented = nullptr;
   bool k_pairs() const { return pair_columns != 0; }
 };
 
@@ -102,6 +106,14 @@ struct GemmEpilogueParams {
 void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
                   const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
                   bool parallel = true, size_t b_panel_stride = 0);
+// C = A * packed B on the calling thread, for a kernel with fn_segmented, where row r of A is `segments`
+// pieces of seg_k floats, piece s at a + r * lda + s * seg_stride (K = segments * seg_k <= 512, one K
+// block): a convolution's input rows read where they lie, one piece per filter row. packed_b and
+// b_panel_stride as in gemm_compute; the epilogue and `accumulate` as there.
+void gemm_compute_segmented(const GemmKernel& kernel, size_t m, size_t n, size_t segments, size_t seg_k,
+                            size_t seg_stride, const float* a, size_t lda, const float* packed_b,
+                            size_t b_panel_stride, float* c, size_t ldc, const GemmEpilogueParams& ep,
+                            bool accumulate);
 // Whether gemm_compute over K = k stores partial sums in C before its last block of K rows (K past its
 // block size) and adds the epilogue's residual only then: a residual must not share C's memory there.
 bool gemm_splits_k(size_t k);

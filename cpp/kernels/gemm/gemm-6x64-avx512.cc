@@ -23,5 +23,11 @@ void gemm_6x64_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, 
                                      lines);
 }
 
+void gemm_6x64_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t seg_k, size_t seg_stride,
+                                const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
+                                bool load_c, const Epilogue* ep) {
+  gemm_avx512_segmented_tile<6, 4>(mr, nr, segments, seg_k, seg_stride, a, a_stride, b, c, c_stride, load_c, ep);
+}
+
 }  // namespace gemm
 }  // namespace effnet

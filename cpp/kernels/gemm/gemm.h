@@ -34,6 +34,12 @@ using Microkernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, si
 using PrefetchingMicrokernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride,
                                         const float* b, float* c, size_t c_stride, bool load_c, const Epilogue* ep,
                                         const char* next, size_t lines);
+// The same tile over an A in `segments` pieces of seg_k columns: element k of row i at
+// a[i * a_stride + (k / seg_k) * seg_stride + k % seg_k], against seg_k * segments k-steps of B. A
+// convolution's input rows read in place: a piece per filter row (conv2d_interleaved_rows).
+using SegmentedMicrokernel = void (*)(size_t mr, size_t nr, size_t segments, size_t seg_k, size_t seg_stride,
+                                      const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
+                                      bool load_c, const Epilogue* ep);
 
 // Packs B (K x N; element (k, n) at b[k * k_stride + n * n_stride]) into panels of NR columns:
 // panel p holds K rows of NR floats for columns [p*NR, p*NR+NR), zero past N.
@@ -49,16 +55,25 @@ void pack_b_pairs(size_t nr_tile, size_t pair_columns, size_t k, size_t n, const
 // AVX-512 (16 floats a vector): 32 zmm registers.
 void gemm_6x64_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_6x64_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t seg_k, size_t seg_stride,
+                                const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
+                                bool load_c, const Epilogue* ep);
 void gemm_6x64_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                                float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
                                size_t lines);
 void gemm_12x32_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_12x32_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t seg_k, size_t seg_stride,
+                                 const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
+                                 bool load_c, const Epilogue* ep);
 void gemm_12x32_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                                 float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
                                 size_t lines);
 void gemm_14x16_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_14x16_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t seg_k, size_t seg_stride,
+                                 const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
+                                 bool load_c, const Epilogue* ep);
 void gemm_3x112_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_3x112_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
@@ -70,6 +85,9 @@ void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_8x48_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_8x48_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t seg_k, size_t seg_stride,
+                                const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
+                                bool load_c, const Epilogue* ep);
 void gemm_8x48_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                                float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
                                size_t lines);
