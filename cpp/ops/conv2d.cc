@@ -173,9 +173,9 @@ void interleave_rows(const Conv2DShape& s, const float* x, size_t b, int64_t oy,
 // pixels are stride_w*cin floats apart: the GEMM reads A where it lies, a piece per filter row, for
 // the pixels whose windows lie inside the image's width; filter rows outside the image add zeros and
 // are skipped. The pixels at the left and right borders (and every pixel of a row whose filter rows
-// all fall outside) gather their patches. Nothing is copied for the others: B1's stem 218 -> 192 us
-// against interleaving the input rows (hot, one thread, Zen 5, the 12x32 tile both ways); in B1's
-// replay 9.077 -> 9.014 ms (18 of 30 rounds), eager 9.799 -> 9.768 (13 of 20).
+// all fall outside) gather their patches. Nothing is copied for the others. Against interleaving the
+// input rows (conv2d, hot, one thread, Zen 5, the same tiles): B1's stem 226 -> 179 us, B7's 3550 ->
+// 3080, ResNet-152's (7x7) 1270 -> 1180; B1's graph replay 9.077 -> 9.014 ms (18 of 30 rounds).
 // Needs dilation_w == 1. Rows [row_begin, row_end) on the calling thread (conv2d_interleaved_rows).
 void segmented_rows(const Conv2DShape& s, const float* x, const InterleavedConv& conv, size_t row_begin,
                     size_t row_end, float* out, const GemmEpilogueParams& ep, bool accumulate) {
