@@ -33,8 +33,8 @@ PreparedCall PrepareConv2D(const Args& args) {
   float* out = args.output<float>("out", out_elems, effnet::DType::kFloat32, keep);  // every element written
   auto ep = std::make_shared<FusedEpilogue>(args, out_shape, keep);
   // `path` (optional, benchmarks and tests): 0 automatic, 1 blocked implicit GEMM, 2 full im2col,
-  // 3 interleaved rows (dilation_w 1 only), 4 Winograd F(2x2,3x3), 5 Winograd F(4x4,3x3) (3x3 stride-1
-  // dilation-1 only); where a forced path does not apply, the automatic choice runs.
+  // 3 few-channel rows read in place (dilation_w 1 only), 4 Winograd F(2x2,3x3), 5 Winograd F(4x4,3x3)
+  // (3x3 stride-1 dilation-1 only); where a forced path does not apply, the automatic choice runs.
   const int64_t path = args.integer_or("path", 0);
   if (path < 0 || path > 5) args.fail("option 'path' must be 0, 1, 2, 3, 4 or 5");
   // keep holds the buffers x, out and the epilogue's pointers point into.

@@ -39,7 +39,7 @@ const CASES: Case[] = [
   // K = 3*3*64 = 576 exercises K blocking; 900 pixels exercise pixel blocks.
   {batch: 1, h: 30, w: 30, cin: 64, cout: 64, fh: 3, fw: 3, stride: 1, pad: 'same'},
   {batch: 1, h: 5, w: 5, cin: 160, cout: 17, fh: 3, fw: 3, stride: 1, pad: 'valid', dilation: 2},
-  // Few input channels (interleaved-rows path), big enough to be split over threads.
+  // Few input channels (the few-channel rows path), big enough to be split over threads.
   {batch: 2, h: 40, w: 36, cin: 4, cout: 33, fh: 3, fw: 3, stride: 2, pad: 'same'},
   {batch: 1, h: 33, w: 35, cin: 16, cout: 20, fh: 3, fw: 3, stride: 1, pad: 'same'},
   {batch: 1, h: 30, w: 29, cin: 3, cout: 24, fh: 7, fw: 7, stride: 2, pad: [[0, 0], [3, 2], [1, 3], [0, 0]]},
@@ -246,7 +246,7 @@ describe('FusedConv2D', () => {
 
 // 3x3 stride-1 convs with >= 16 channels run Winograd F(2x2) by default (test/winograd.test.ts); the GEMM
 // paths they would otherwise take (forced with the `path` option: 1 blocked implicit GEMM, 2 all patches
-// gathered, 3 interleaved rows) stay reachable with EFFNET_WINOGRAD=off and are checked here.
+// gathered, 3 few-channel rows read in place) stay reachable with EFFNET_WINOGRAD=off and are checked here.
 describe('GEMM paths of Winograd-eligible convs', () => {
   for (const c of [CASES[13], CASES[16]]) {
     it(`${label(c)}: paths 1, 2, 3 at threads 1 and 2, every ISA`, async () => {

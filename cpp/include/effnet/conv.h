@@ -54,7 +54,8 @@ void conv2d_interleaved_rows(const Conv2DShape& s, const float* x, const Interle
 
 // conv2d with a forced strategy, for benchmarks and tests: 0 = automatic (what conv2d does),
 // 1 = blocked patch gathering (implicit GEMM) for every conv, 2 = gather every pixel's patch
-// (full im2col) and run one GEMM, 3 = interleaved input rows read in place (needs dilation_w == 1).
+// (full im2col) and run one GEMM, 3 = the few-channel strategy: input rows read in place, by the tile's
+// segmented entry or interleaved first (needs dilation_w == 1).
 void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
                       float* out, const GemmEpilogueParams& ep, bool accumulate, int path);
 
