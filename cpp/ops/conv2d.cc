@@ -166,6 +166,16 @@ void interleave_rows(const Conv2DShape& s, const float* x, size_t b, int64_t oy,
   }
 }
 
+// A conv's sizes as the few-channel row paths use them.
+struct RowDims {
+  size_t out_c, in_c, filter_w, k, out_w;  // k = filter_h * filter_w * in_c
+};
+RowDims row_dims(const Conv2DShape& s) {
+  const size_t in_c = static_cast<size_t>(s.in_c), filter_w = static_cast<size_t>(s.filter_w);
+  return {static_cast<size_t>(s.out_c), in_c, filter_w, static_cast<size_t>(s.filter_h) * filter_w * in_c,
+          static_cast<size_t>(s.out_w)};
+}
+
 // Convs with few input channels (stems: 3 channels, 3x3 or 7x7, stride 2), where gathering whole
 // patches would cost as much as the multiply, on a tile with a segmented entry (GemmKernel::fn_segmented)
 // and the filter packed as HWIO (K in (fy, fx, ci) order). In an output row, pixel ox's window row fy
@@ -181,12 +191,9 @@ void segmented_rows(const Conv2DShape& s, const float* x, const InterleavedConv&
                     size_t row_end, float* out, const GemmEpilogueParams& ep, bool accumulate) {
   const GemmKernel& kernel = conv.kernel;
   const float* pb = static_cast<const float*>(conv.packed->data());
-  const size_t n = static_cast<size_t>(s.out_c);
-  const size_t cin = static_cast<size_t>(s.in_c);
-  const size_t fh = static_cast<size_t>(s.filter_h), fw = static_cast<size_t>(s.filter_w);
-  const size_t k = fh * fw * cin;
+  const RowDims d = row_dims(s);
+  const size_t n = d.out_c, cin = d.in_c, fw = d.filter_w, k = d.k, out_w = d.out_w;
   const size_t seg_k = fw * cin;  // floats of one filter row's window
-  const size_t out_w = static_cast<size_t>(s.out_w);
   const size_t panel_stride = gemm_packed_floats(kernel, k, kernel.nr);
   // Output columns whose windows lie inside the image's width: [ox_lo, ox_hi).
   const int64_t last_start = s.in_w - s.filter_w + s.pad_left;  // a window starts at ox * stride_w - pad_left
@@ -242,11 +249,9 @@ void interleaved_rows(const Conv2DShape& s, const float* x, const InterleavedCon
   if (conv.segmented) return segmented_rows(s, x, conv, row_begin, row_end, out, ep, accumulate);
   const GemmKernel& kernel = conv.kernel;
   const float* pb = static_cast<const float*>(conv.packed->data());
-  const size_t n = static_cast<size_t>(s.out_c);
-  const size_t cin = static_cast<size_t>(s.in_c);
-  const size_t fh = static_cast<size_t>(s.filter_h), fw = static_cast<size_t>(s.filter_w);
-  const size_t k = fh * fw * cin;
-  const size_t out_w = static_cast<size_t>(s.out_w);
+  const RowDims d = row_dims(s);
+  const size_t n = d.out_c, cin = d.in_c, fw = d.filter_w, k = d.k, out_w = d.out_w;
+  const size_t fh = static_cast<size_t>(s.filter_h);
   const size_t columns = (out_w - 1) * static_cast<size_t>(s.stride_w) + fw;
   const size_t column = fh * cin;  // floats per buffer column
   std::vector<float>& buf = t_patches;
