@@ -345,7 +345,8 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
         const size_t j0 = p * nr;
         const size_t cols = std::min(nr, n - j0);
         float* ct = c + r * ldc + j0;
-        const gemm::Epilogue e = tile_epilogue(ep, r, j0);
+        // Only the last K block applies the epilogue.
+        const gemm::Epilogue e = last ? tile_epilogue(ep, r, j0) : gemm::Epilogue{};
         const gemm::Epilogue* ep_ptr = last ? &e : nullptr;
         const float* bp = packed_b + p * panel_stride + k0 * nr;
         if (lines != 0) {
