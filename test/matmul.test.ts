@@ -328,7 +328,7 @@ describe('AVX-512 register tiles', () => {
     };
     const widths = [16, 24, 40, 80, 112, 224, 672, 1000, 1152];
     expect(pick('half', widths)).toEqual(['14x16', '14x24', '8x40', '14x16', '3x112', '3x112', '3x112', '3x112', '6x64']);
-    expect(pick('full', widths)).toEqual(['14x16', '14x24', '8x48', '8x48', '3x112', '12x32', '8x48', '8x48', '6x64']);
+    expect(pick('full', widths)).toEqual(['14x16', '14x24', '8x48', '5x80', '3x112', '12x32', '8x48', '8x48', '6x64']);
     expect(['half', 'full']).toContain(addon.gemmTileRates('auto'));
     expect(() => addon.gemmTileRates('wide' as 'full')).toThrowError(/gemmTileRates: unknown kind 'wide'; supported: half, full, auto/);
     addon.gemmTileRates('half');
@@ -379,6 +379,78 @@ describe('AVX-512 register tiles', () => {
       const av = randomFloats(m * k, 35, -2, 2);
       const bv = randomFloats(k * n, 36, -2, 2);
       const biasValues = randomFloats(n, 37);
+      await tf.setBackend('cpu');
+      const expected = tf.tidy(() => {
+        const y = tf.add(tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n])), tf.tensor1d(biasValues));
+        return tf.mul(y, tf.sigmoid(y)).dataSync();
+      });
+      await tf.setBackend('native-cpu');
+      const a = tf.tensor2d(av, [m, k]);
+      const b = tf.tensor2d(bv, [k, n]);
+      const bias = tf.tensor1d(biasValues);
+      const y = tf.engine().runKernel('_FusedMatMul', {a, b, bias}, {transposeA: false, transposeB: false, activation: 'swish'}) as tf.Tensor;
+      const got = y.dataSync();
+      for (let i = 0; i < expected.length; i++) {
+        expect(Math.abs(got[i] - expected[i]), `n = ${n}, element ${i}`).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(expected[i]));
+      }
+      tf.dispose([a, b, bias, y]);
+    }
+  });
+});
+
+describe('AVX-512 tiles the full-width rates add', () => {
+  const addon = loadCpuAddon() as unknown as {
+    gemmTile(options: {n: number}): string;
+    gemmTileRates(kind?: 'half' | 'full' | 'auto'): 'half' | 'full';
+  };
+  beforeAll(() => addon.gemmTileRates('full'));
+  afterAll(() => addon.gemmTileRates('auto'));
+  // 5x80 (N = 80k without padding): 70 masks its last vector, 160 runs two panels.
+  const FULL_TILES: [number, string][] = [
+    [80, '5x80-avx512'],
+    [70, '5x80-avx512'],
+    [160, '5x80-avx512'],
+  ];
+
+  it.skipIf(nativeInfo().detectedIsa !== 'avx512')('the tile each width runs', () => {
+    setIsaLevel('avx512');
+    expect(FULL_TILES.map(([n]) => [n, addon.gemmTile({n})])).toEqual(FULL_TILES);
+  });
+
+  // Rows: 25 + 4 (the 4-row tile), 30 + 2 (the 2-row tile), 30 + 1 (the last 6 rows as two tiles of 3);
+  // k = 600 adds a second K block (C reloaded), k = 37 is odd.
+  for (const [n, tile] of FULL_TILES) {
+    for (const [m, k] of [[29, 37], [32, 600], [31, 37]] as [number, number][]) {
+      it(`${m}x${n}x${k} (${tile}): bias + every activation, every ISA`, async () => {
+        setThreads(1);
+        const a = matrix(m, k, false, 51);
+        const b = matrix(k, n, false, 52);
+        const bias = randomFloats(n, 53);
+        const slopes = randomFloats(n, 54, 0, 0.5);
+        for (const activation of ACTIVATIONS) {
+          await compareWithCpu(
+            () =>
+              tf.fused.matMul({
+                a: a(),
+                b: b(),
+                bias: tf.tensor1d(bias),
+                activation,
+                preluActivationWeights: activation === 'prelu' ? tf.tensor1d(slopes) : undefined,
+                leakyreluAlpha: 0.2,
+              }),
+            {atol: k > 500 ? 1e-4 : 1e-5},
+          );
+        }
+      });
+    }
+  }
+
+  it('swish on each tile equals x * sigmoid(x + bias)', async () => {
+    const [m, k] = [29, 37];
+    for (const [n] of FULL_TILES) {
+      const av = randomFloats(m * k, 55, -2, 2);
+      const bv = randomFloats(k * n, 56, -2, 2);
+      const biasValues = randomFloats(n, 57);
       await tf.setBackend('cpu');
       const expected = tf.tidy(() => {
         const y = tf.add(tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n])), tf.tensor1d(biasValues));

@@ -23,7 +23,7 @@ namespace {
 // Tiles per ISA. AVX-512 (32 zmm): 6x64 keeps 24 accumulators + 4 B vectors + 1 broadcast (10 loads
 // per 24 FMAs), 12x32 and 14x16 serve narrow N without computing masked-off columns, 14x24 (a zmm and
 // a ymm per row) N = 24k, 8x40 (two zmm and a ymm per row) N = 40, 3x112 (21 accumulators + 7 B
-// vectors + 3 broadcasts) N = 112k.
+// vectors + 3 broadcasts) N = 112k, 5x80 (25 accumulators + 5 B vectors + 1 broadcast) N = 80k.
 // AVX2 (16 ymm): 6x16 = 12 accumulators + 2 B + 1 broadcast (8 loads per 12 FMAs); 4x24 = 12 + 3 + 1
 // (7 loads per 12 FMAs, and N = 24k without padding).
 const GemmKernel kAvx512_6x64{gemm::gemm_6x64_avx512, 6, 64, Isa::kAvx512, "6x64-avx512", 0,
@@ -38,6 +38,8 @@ const GemmKernel kAvx512_3x112{gemm::gemm_3x112_avx512, 3, 112, Isa::kAvx512, "3
                               gemm::gemm_3x112_avx512_prefetch};
 const GemmKernel kAvx512_8x48{gemm::gemm_8x48_avx512, 8, 48, Isa::kAvx512, "8x48-avx512", 0,
                               gemm::gemm_8x48_avx512_prefetch, gemm::gemm_8x48_avx512_segmented};
+const GemmKernel kAvx512_5x80{gemm::gemm_5x80_avx512, 5, 80, Isa::kAvx512, "5x80-avx512", 0,
+                              gemm::gemm_5x80_avx512_prefetch};
 const GemmKernel kAvx512_8x24p{gemm::gemm_8x24p_avx512, 8, 24, Isa::kAvx512, "8x24p-avx512", /*pair_columns=*/24};
 const GemmKernel kAvx512_8x40r{gemm::gemm_8x40r_avx512, 8, 40, Isa::kAvx512, "8x40r-avx512", /*pair_columns=*/8};
 const GemmKernel kAvx2_6x16{gemm::gemm_6x16_avx2, 6, 16, Isa::kAvx2, "6x16-avx2"};
@@ -72,7 +74,7 @@ std::vector<GemmKernel> gemm_kernels(Isa isa) {
   switch (isa) {
     case Isa::kAvx512:
       return {kAvx512_6x64, kAvx512_12x32, kAvx512_14x16, kAvx512_14x24, kAvx512_3x112, kAvx512_8x40, kAvx512_8x48,
-              kAvx512_8x24p, kAvx512_8x40r};
+              kAvx512_8x24p, kAvx512_8x40r, kAvx512_5x80};
     case Isa::kAvx2: return {kAvx2_6x16, kAvx2_4x24};
     case Isa::kPortable: break;
   }
@@ -104,9 +106,13 @@ const TileRate kHalfWidthRates[] = {{&kAvx512_6x64, 1.0},  {&kAvx512_12x32, 0.95
 // 14x16 0.77-0.80, 14x24 0.75-0.76: the ymm halves of 14x24 and 8x40 take a whole FMA slot there, and
 // 14x16 loads a broadcast per FMA. The half-width rates ran N = 80 on 14x16 (225x480x80: 106.6 us, 8x48
 // 98.2) and N = 672 on 3x112 (225x112x672: 178.2 us, 8x48 160.0).
+// 5x80 (last, so that it only wins where it pads less): hot, one thread, at 98-100% of the FMA peak on N = 80
+// (225x480x80 with residual 78.1 us against 8x48's 97.1, 784x240x80 135.0 against 169.0) and N = 160 (225x960x160
+// 339 against 432), even with 6x64 and 8x48 where none pads (64x1152x320 225.5 / 225.1 / 234.1). Not in the
+// half-width table: not measured on such a core.
 const TileRate kFullWidthRates[] = {{&kAvx512_6x64, 1.0},  {&kAvx512_12x32, 0.98}, {&kAvx512_14x16, 0.78},
                                     {&kAvx512_14x24, 0.75}, {&kAvx512_8x40, 0.82},  {&kAvx512_3x112, 0.9},
-                                    {&kAvx512_8x48, 1.0}};
+                                    {&kAvx512_8x48, 1.0},  {&kAvx512_5x80, 1.0}};
 
 std::atomic<int> g_tile_rates{static_cast<int>(GemmTileRates::kAuto)};
 

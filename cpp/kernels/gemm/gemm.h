@@ -79,6 +79,11 @@ void gemm_3x112_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a
 void gemm_3x112_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                                 float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
                                 size_t lines);
+void gemm_5x80_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
+                      size_t c_stride, bool load_c, const Epilogue* ep);
+void gemm_5x80_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
+                               float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
+                               size_t lines);
 void gemm_8x40_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
