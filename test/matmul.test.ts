@@ -105,7 +105,8 @@ const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'si
 
 describe('_FusedMatMul', () => {
   for (const threads of [1, 2]) {
-    for (const [m, n, k] of [[17, 33, 9], [100, 70, 200], [1, 1000, 1280]] as [number, number, number][]) {
+    // 1 x 1280 and 2 x 1031 (odd): GEMVs over K past one K block, which gemm_compute keeps whole.
+    for (const [m, n, k] of [[17, 33, 9], [100, 70, 200], [1, 1000, 1280], [2, 80, 1031]] as [number, number, number][]) {
       for (const activation of ACTIVATIONS) {
         it(`${m}x${n}x${k} bias + ${activation} [${threads} thread(s)]`, async () => {
           setThreads(threads);

@@ -114,8 +114,9 @@ void gemm_compute_segmented(const GemmKernel& kernel, size_t m, size_t n, size_t
                             size_t seg_stride, const float* a, size_t lda, const float* packed_b,
                             size_t b_panel_stride, float* c, size_t ldc, const GemmEpilogueParams& ep,
                             bool accumulate);
-// Whether gemm_compute over K = k stores partial sums in C before its last block of K rows (K past its
-// block size) and adds the epilogue's residual only then: a residual must not share C's memory there.
+// Whether gemm_compute over K = k may store partial sums in C before its last block of K rows (K past its
+// block size; GEMMs with very few rows keep K whole) and add the epilogue's residual only then: a residual
+// must not share C's memory there.
 bool gemm_splits_k(size_t k);
 
 // ---- broadcast epilogue operands (bias / prelu slopes shaped as tfjs allows) ----
