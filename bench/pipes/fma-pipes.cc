@@ -18,9 +18,10 @@
 
 namespace {
 
-enum Extra { kNone, kReduce, kScalef, kAdd, kMax, kDivide, kStore, kMaskedStore };
+enum Extra { kNone, kReduce, kScalef, kAdd, kMax, kDivide, kStore, kMaskedStore, kPermute, kPermute2, kRcp14, kMul };
 const char* const kNames[] = {"nothing",        "vreduceps",           "vscalefps", "vaddps", "vmaxps",
-                              "vdivps (zmm)",  "vmovups store (zmm)", "masked store (zmm, all lanes)"};
+                              "vdivps (zmm)",  "vmovups store (zmm)", "masked store (zmm, all lanes)", "vpermps",
+                              "vpermt2ps",      "vrcp14ps",            "vmulps"};
 
 alignas(64) float g_sink[16 * 256];  // 16 KiB: stores stay in L1
 volatile unsigned g_all_lanes = 0xFFFF;  // a mask the compiler cannot see is full
@@ -50,6 +51,10 @@ __attribute__((noinline)) double ticks_per_iteration(long iterations) {
         if (E == kAdd) o = _mm512_add_ps(o, c);
         if (E == kMax) o = _mm512_max_ps(o, c);
         if (E == kDivide) o = _mm512_div_ps(o, near_one);
+        if (E == kPermute) o = _mm512_permutexvar_ps(_mm512_castps_si512(o), m);
+        if (E == kPermute2) o = _mm512_permutex2var_ps(m, _mm512_castps_si512(o), c);
+        if (E == kRcp14) o = _mm512_rcp14_ps(o);
+        if (E == kMul) o = _mm512_mul_ps(o, near_one);
         if (E == kStore) _mm512_storeu_ps(out + 16 * j, acc[j]);
         if (E == kMaskedStore) _mm512_mask_storeu_ps(out + 16 * j, lanes, acc[j]);
       }
@@ -105,5 +110,13 @@ int main(int argc, char** argv) {
   row(kStore, 8, best_ticks<kStore, 8>());
   row(kMaskedStore, 4, best_ticks<kMaskedStore, 4>());
   row(kMaskedStore, 8, best_ticks<kMaskedStore, 8>());
+  // What a table-driven exp2 or a reciprocal would cost (2026-11-30, Zen 5, two runs: vpermps 0.33-0.45, vpermt2ps
+  // 1.27-1.38, vrcp14ps 0.38-0.50, vmulps 0.92-1.11, beside vreduceps 0.04-0.09, vdivps 2.3-3.3): a 16-entry vpermps table with a
+  // degree-2 polynomial takes as much of the FMA pipes as the swish's degree-4 one (its multiply by the
+  // table value costs what the two saved FMAs did).
+  row(kPermute, 4, best_ticks<kPermute, 4>());
+  row(kPermute2, 4, best_ticks<kPermute2, 4>());
+  row(kRcp14, 4, best_ticks<kRcp14, 4>());
+  row(kMul, 4, best_ticks<kMul, 4>());
   return 0;
 }
