@@ -288,6 +288,53 @@ describe('_FusedMatMul', () => {
   });
 });
 
+/** The fused matmul m x k times k x n with a bias and each activation against tfjs-cpu, every ISA. */
+async function compareEveryActivation(m: number, n: number, k: number, seed: number, atol = 1e-5): Promise<void> {
+  setThreads(1);
+  const a = matrix(m, k, false, seed);
+  const b = matrix(k, n, false, seed + 1);
+  const bias = randomFloats(n, seed + 2);
+  const slopes = randomFloats(n, seed + 3, 0, 0.5);
+  for (const activation of ACTIVATIONS) {
+    await compareWithCpu(
+      () =>
+        tf.fused.matMul({
+          a: a(),
+          b: b(),
+          bias: tf.tensor1d(bias),
+          activation,
+          preluActivationWeights: activation === 'prelu' ? tf.tensor1d(slopes) : undefined,
+          leakyreluAlpha: 0.2,
+        }),
+      {atol},
+    );
+  }
+}
+
+/** _FusedMatMul with the swish (no tfjs op fuses it) against x * sigmoid(x) on tfjs-cpu, for each width. */
+async function expectSwishOnWidths(widths: number[], m: number, k: number, seed: number): Promise<void> {
+  for (const n of widths) {
+    const av = randomFloats(m * k, seed, -2, 2);
+    const bv = randomFloats(k * n, seed + 1, -2, 2);
+    const biasValues = randomFloats(n, seed + 2);
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => {
+      const y = tf.add(tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n])), tf.tensor1d(biasValues));
+      return tf.mul(y, tf.sigmoid(y)).dataSync();
+    });
+    await tf.setBackend('native-cpu');
+    const a = tf.tensor2d(av, [m, k]);
+    const b = tf.tensor2d(bv, [k, n]);
+    const bias = tf.tensor1d(biasValues);
+    const y = tf.engine().runKernel('_FusedMatMul', {a, b, bias}, {transposeA: false, transposeB: false, activation: 'swish'}) as tf.Tensor;
+    const got = y.dataSync();
+    for (let i = 0; i < expected.length; i++) {
+      expect(Math.abs(got[i] - expected[i]), `n = ${n}, element ${i}`).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(expected[i]));
+    }
+    tf.dispose([a, b, bias, y]);
+  }
+}
+
 describe('AVX-512 register tiles', () => {
   const addon = loadCpuAddon() as unknown as {
     gemmTile(options: {n: number}): string;
@@ -342,25 +389,7 @@ describe('AVX-512 register tiles', () => {
   // m = 29 = 14 + 14 + 1 = 9 * 3 + 2 = 3 * 8 + 5: full tiles and partial ones of every tile; k = 37 odd.
   const [m, k] = [29, 37];
   for (const [n, tile] of TILES) {
-    it(`${m}x${n}x${k} (${tile}): bias + every activation, every ISA`, async () => {
-      setThreads(1);
-      const a = matrix(m, k, false, 31);
-      const b = matrix(k, n, false, 32);
-      const bias = randomFloats(n, 33);
-      const slopes = randomFloats(n, 34, 0, 0.5);
-      for (const activation of ACTIVATIONS) {
-        await compareWithCpu(() =>
-          tf.fused.matMul({
-            a: a(),
-            b: b(),
-            bias: tf.tensor1d(bias),
-            activation,
-            preluActivationWeights: activation === 'prelu' ? tf.tensor1d(slopes) : undefined,
-            leakyreluAlpha: 0.2,
-          }),
-        );
-      }
-    });
+    it(`${m}x${n}x${k} (${tile}): bias + every activation, every ISA`, () => compareEveryActivation(m, n, k, 31));
   }
 
   // m = 169 leaves one row after the full tiles of every tile height (3, 6, 8, 12, 14): the driver
@@ -375,28 +404,7 @@ describe('AVX-512 register tiles', () => {
     });
   }
 
-  it('swish on every tile equals x * sigmoid(x + bias)', async () => {
-    for (const [n] of TILES) {
-      const av = randomFloats(m * k, 35, -2, 2);
-      const bv = randomFloats(k * n, 36, -2, 2);
-      const biasValues = randomFloats(n, 37);
-      await tf.setBackend('cpu');
-      const expected = tf.tidy(() => {
-        const y = tf.add(tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n])), tf.tensor1d(biasValues));
-        return tf.mul(y, tf.sigmoid(y)).dataSync();
-      });
-      await tf.setBackend('native-cpu');
-      const a = tf.tensor2d(av, [m, k]);
-      const b = tf.tensor2d(bv, [k, n]);
-      const bias = tf.tensor1d(biasValues);
-      const y = tf.engine().runKernel('_FusedMatMul', {a, b, bias}, {transposeA: false, transposeB: false, activation: 'swish'}) as tf.Tensor;
-      const got = y.dataSync();
-      for (let i = 0; i < expected.length; i++) {
-        expect(Math.abs(got[i] - expected[i]), `n = ${n}, element ${i}`).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(expected[i]));
-      }
-      tf.dispose([a, b, bias, y]);
-    }
-  });
+  it('swish on every tile equals x * sigmoid(x + bias)', () => expectSwishOnWidths(TILES.map(([n]) => n), m, k, 35));
 });
 
 describe('AVX-512 tiles the full-width rates add', () => {
@@ -422,51 +430,10 @@ describe('AVX-512 tiles the full-width rates add', () => {
   // k = 600 adds a second K block (C reloaded), k = 37 is odd.
   for (const [n, tile] of FULL_TILES) {
     for (const [m, k] of [[29, 37], [32, 600], [31, 37]] as [number, number][]) {
-      it(`${m}x${n}x${k} (${tile}): bias + every activation, every ISA`, async () => {
-        setThreads(1);
-        const a = matrix(m, k, false, 51);
-        const b = matrix(k, n, false, 52);
-        const bias = randomFloats(n, 53);
-        const slopes = randomFloats(n, 54, 0, 0.5);
-        for (const activation of ACTIVATIONS) {
-          await compareWithCpu(
-            () =>
-              tf.fused.matMul({
-                a: a(),
-                b: b(),
-                bias: tf.tensor1d(bias),
-                activation,
-                preluActivationWeights: activation === 'prelu' ? tf.tensor1d(slopes) : undefined,
-                leakyreluAlpha: 0.2,
-              }),
-            {atol: k > 500 ? 1e-4 : 1e-5},
-          );
-        }
-      });
+      it(`${m}x${n}x${k} (${tile}): bias + every activation, every ISA`, () =>
+        compareEveryActivation(m, n, k, 51, k > 500 ? 1e-4 : 1e-5));
     }
   }
 
-  it('swish on each tile equals x * sigmoid(x + bias)', async () => {
-    const [m, k] = [29, 37];
-    for (const [n] of FULL_TILES) {
-      const av = randomFloats(m * k, 55, -2, 2);
-      const bv = randomFloats(k * n, 56, -2, 2);
-      const biasValues = randomFloats(n, 57);
-      await tf.setBackend('cpu');
-      const expected = tf.tidy(() => {
-        const y = tf.add(tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n])), tf.tensor1d(biasValues));
-        return tf.mul(y, tf.sigmoid(y)).dataSync();
-      });
-      await tf.setBackend('native-cpu');
-      const a = tf.tensor2d(av, [m, k]);
-      const b = tf.tensor2d(bv, [k, n]);
-      const bias = tf.tensor1d(biasValues);
-      const y = tf.engine().runKernel('_FusedMatMul', {a, b, bias}, {transposeA: false, transposeB: false, activation: 'swish'}) as tf.Tensor;
-      const got = y.dataSync();
-      for (let i = 0; i < expected.length; i++) {
-        expect(Math.abs(got[i] - expected[i]), `n = ${n}, element ${i}`).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(expected[i]));
-      }
-      tf.dispose([a, b, bias, y]);
-    }
-  });
+  it('swish on each tile equals x * sigmoid(x + bias)', () => expectSwishOnWidths(FULL_TILES.map(([n]) => n), 29, 37, 55));
 });
