@@ -109,7 +109,7 @@ const TileRate kHalfWidthRates[] = {{&kAvx512_6x64, 1.0},  {&kAvx512_12x32, 0.95
 // 98.2) and N = 672 on 3x112 (225x112x672: 178.2 us, 8x48 160.0).
 // 5x80 (last, so that it only wins where it pads less): hot, one thread, at 98-100% of the FMA peak on N = 80
 // (225x480x80 with residual 78.1 us against 8x48's 97.1, 784x240x80 135.0 against 169.0) and N = 160 (225x960x160
-// 339 against 432), even with 6x64 and 8x48 where none pads (64x1152x320 225.5 / 225.1 / 234.1). Not in the
+// 339 against 432), and as fast as 6x64 where neither pads (64x1152x320 225.5 against 225.1). Not in the
 // half-width table: not measured on such a core.
 const TileRate kFullWidthRates[] = {{&kAvx512_6x64, 1.0},  {&kAvx512_12x32, 0.98}, {&kAvx512_14x16, 0.78},
                                     {&kAvx512_14x24, 0.75}, {&kAvx512_8x40, 0.82},  {&kAvx512_3x112, 0.9},
@@ -314,7 +314,7 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
   const size_t mr = kernel.mr, nr = kernel.nr;
   const size_t panel_stride = b_panel_stride != 0 ? b_panel_stride : gemm_packed_floats(kernel, k, nr);
   const size_t panels = div_up(n, nr);
-  const size_t k_blocks = k <= kMaxKc || whole_k_fits(m, mr, k) ? 1 : div_up(k, kMaxKc);
+  const size_t k_blocks = (k <= kMaxKc || whole_k_fits(m, mr, k)) ? 1 : div_up(k, kMaxKc);
   const size_t kc_max = k_blocks == 1 ? k : round_up(div_up(k, k_blocks), 8);
 
   // Columns per task: as many panels as keep the KC x NC block of B in L2.
