@@ -352,6 +352,46 @@ describe('tfjs ops on native-cpu reject what the backend does not support', () =
     }
   });
 
+  it('a window larger than the padded input names the sizes, not a negative dimension', async () => {
+    // tfjs's geometry gives such a window a negative output size (tfjs-cpu returns a tensor of shape
+    // [1, -2, -2, c]); native-cpu refuses it before any allocation.
+    await tf.setBackend('native-cpu');
+    const before = tf.memory().numTensors;
+    const x = tf.ones([1, 1, 2, 3]) as tf.Tensor4D;
+    const f = tf.ones([4, 5, 3, 2]) as tf.Tensor4D;
+    const dw = tf.ones([4, 5, 3, 1]) as tf.Tensor4D;
+    const fits = (kernel: string, window: string) =>
+      new RegExp(
+        `${kernel}: the 4x5 ${window} does not fit the 1x2 input padded by 0/0 rows and 0/0 columns .*` +
+          `the output would be -2x-2; supported: a ${window} no larger than the padded input`,
+      );
+    try {
+      expect(() => tf.conv2d(x, f, 1, 'valid')).toThrowError(fits('Conv2D', 'filter'));
+      expect(() => tf.fused.conv2d({x, filter: f, strides: 1, pad: 'valid', activation: 'relu'})).toThrowError(fits('FusedConv2D', 'filter'));
+      expect(() => tf.depthwiseConv2d(x, dw, 1, 'valid')).toThrowError(fits('DepthwiseConv2dNative', 'filter'));
+      expect(() => tf.fused.depthwiseConv2d({x, filter: dw, strides: 1, pad: 'valid', activation: 'relu6'})).toThrowError(fits('FusedDepthwiseConv2D', 'filter'));
+      expect(() => tf.maxPool(x, [4, 5], 1, 'valid')).toThrowError(fits('MaxPool', 'window'));
+      expect(() => tf.avgPool(x, [4, 5], 1, 'valid')).toThrowError(fits('AvgPool', 'window'));
+      // Dilations are named with the extent they give; explicit padding is counted.
+      const x3 = tf.ones([1, 3, 3, 3]) as tf.Tensor4D;
+      const f3 = tf.ones([3, 3, 3, 2]) as tf.Tensor4D;
+      expect(() => tf.conv2d(x3, f3, 1, 'valid', 'NHWC', 2)).toThrowError(
+        /Conv2D: the 3x3 filter \(5x5 with dilations 2x2\) does not fit the 3x3 input .*output would be -1x-1;/,
+      );
+      tf.dispose([x3, f3]);
+      expect(() =>
+        tf.conv2d(x, f, 1, [[0, 0], [1, 1], [0, 0], [0, 0]]),
+      ).toThrowError(/Conv2D: the 4x5 filter does not fit the 1x2 input padded by 1\/1 rows and 0\/0 columns .*output would be 0x-2/);
+      // A window that just fits gives an output, as on tfjs-cpu.
+      const pooled = tf.maxPool(x, [1, 2], 1, 'valid');
+      expect(pooled.shape).toEqual([1, 1, 1, 3]);
+      pooled.dispose();
+    } finally {
+      tf.dispose([x, f, dw]);
+    }
+    expect(tf.memory().numTensors, 'tensors leaked by failing ops').toBe(before);
+  });
+
   it('unsupported dtypes name the kernel and the dtype', async () => {
     await tf.setBackend('native-cpu');
     const before = tf.memory().numTensors;

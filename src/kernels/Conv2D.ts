@@ -2,7 +2,7 @@ import {backend_util, Conv2D, Conv2DAttrs, TensorInfo, util} from '@tensorflow/t
 
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
-import {runWindowEntry} from './window_options.js';
+import {checkWindowFits, runWindowEntry} from './window_options.js';
 
 /** Throws `<kernel>: <what> has dtype '<d>'; supported: float32` for non-float32 operands. */
 export function requireFloat32(kernel: string, what: string, t: TensorInfo): void {
@@ -78,7 +78,7 @@ export function conv2DInfo(kernel: string, x: TensorInfo, filter: TensorInfo, at
         `[${filter.shape}]); supported: x channels == filter.shape[2]`,
     );
   }
-  return backend_util.computeConv2DInfo(
+  const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
     attrs.strides,
@@ -88,6 +88,7 @@ export function conv2DInfo(kernel: string, x: TensorInfo, filter: TensorInfo, at
     false,
     'channelsLast',
   );
+  return checkWindowFits(kernel, info, 'filter');
 }
 
 /** Runs the native conv2d entry; `extra` carries the fused epilogue options. */

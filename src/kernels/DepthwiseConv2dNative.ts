@@ -2,7 +2,7 @@ import {backend_util, DepthwiseConv2dNative, DepthwiseConv2dNativeAttrs, TensorI
 
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
-import {runWindowEntry} from './window_options.js';
+import {checkWindowFits, runWindowEntry} from './window_options.js';
 
 /** Attributes shared by DepthwiseConv2dNative and FusedDepthwiseConv2D. */
 export interface DepthwiseAttrs {
@@ -79,7 +79,7 @@ export function depthwiseInfo(kernel: string, x: TensorInfo, filter: TensorInfo,
       `${kernel}: either strides or dilations must be 1; got strides ${attrs.strides} and dilations ${dilations}`,
     );
   }
-  return backend_util.computeConv2DInfo(
+  const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
     attrs.strides,
@@ -88,6 +88,7 @@ export function depthwiseInfo(kernel: string, x: TensorInfo, filter: TensorInfo,
     attrs.dimRoundingMode,
     true,
   );
+  return checkWindowFits(kernel, info, 'filter');
 }
 
 /** Runs the native depthwise convolution (`entry` is the addon entry) into a new output tensor. */

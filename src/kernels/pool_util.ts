@@ -2,7 +2,7 @@
 import {backend_util, TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import type {NativeKernelArgs} from './types.js';
-import {windowOptions} from './window_options.js';
+import {checkWindowFits, windowOptions} from './window_options.js';
 
 interface PoolAttrs {
   filterSize: [number, number] | number;
@@ -20,13 +20,17 @@ export function pool2d(kernel: 'AvgPool' | 'MaxPool', entry: 'avgPool' | 'maxPoo
   if (a.dataFormat != null && a.dataFormat !== 'NHWC' && a.dataFormat !== 'channelsLast') {
     throw new Error(`${kernel}: dataFormat '${a.dataFormat}' is not supported; supported: NHWC`);
   }
-  const info = backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    a.filterSize,
-    a.strides,
-    1,
-    a.pad,
-    a.dimRoundingMode,
+  const info = checkWindowFits(
+    kernel,
+    backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      a.filterSize,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    ),
+    'window',
   );
   if (info.filterWidth === 1 && info.filterHeight === 1 && util.arraysEqual(info.inShape, info.outShape)) {
     // A 1x1 window with stride 1 is the identity (tfjs returns its input's storage too).

@@ -26,6 +26,27 @@ export function windowOptions(info: backend_util.Conv2DInfo): Record<string, num
 }
 
 /**
+ * Returns `info` after checking that its window fits the padded input: with 'valid' padding (or
+ * explicit padding smaller than the window) a window larger than the input gives tfjs's geometry a
+ * negative output size, which would otherwise surface as a bare "negative dimension" from the addon.
+ * `window` names the window in the message: 'filter' for convolutions, 'window' for pooling.
+ */
+export function checkWindowFits(kernel: string, info: backend_util.Conv2DInfo, window: string): backend_util.Conv2DInfo {
+  if (info.outHeight >= 0 && info.outWidth >= 0) return info;
+  const dilated =
+    info.dilationHeight !== 1 || info.dilationWidth !== 1
+      ? ` (${info.effectiveFilterHeight}x${info.effectiveFilterWidth} with dilations ${info.dilationHeight}x${info.dilationWidth})`
+      : '';
+  const p = info.padInfo;
+  throw new Error(
+    `${kernel}: the ${info.filterHeight}x${info.filterWidth} ${window}${dilated} does not fit the ` +
+      `${info.inHeight}x${info.inWidth} input padded by ${p.top}/${p.bottom} rows and ${p.left}/${p.right} ` +
+      `columns (top/bottom, left/right): the output would be ${info.outHeight}x${info.outWidth}; supported: a ` +
+      `${window} no larger than the padded input`,
+  );
+}
+
+/**
  * Runs a native sliding-window entry over `x` and `filter` into a new float32 tensor of
  * `info.outShape` (none of the work for an empty output): the buffers, the window geometry and the
  * entry's own `fields`.
