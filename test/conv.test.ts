@@ -144,6 +144,31 @@ describe('Conv2D', () => {
     );
   });
 
+  // tfjs-backend-cpu sums only the taps inside the image, so an infinite weight leaves the outputs whose
+  // windows put it outside finite; zeros standing in for the outside would make 0 * inf = NaN there.
+  // Every strategy: the few-channel rows (cases 0, 12), patch gathering (3, 8, 9), 1x1 with padding (11),
+  // dilation (7), 3x3 stride-1 convs Winograd would take (13, 16), and without padding (1, 14).
+  for (const index of [0, 1, 3, 7, 8, 9, 11, 12, 13, 14, 16]) {
+    const c = CASES[index];
+    it(`infinite and NaN weights: only the taps inside the image, ${label(c)} [1 and 2 threads]`, async () => {
+      const {x, f} = inputs(c, 21);
+      f[0] = Infinity;
+      f[f.length - 1] = -Infinity;
+      f[Math.floor(f.length / 2)] = NaN;
+      const bias = randomFloats(c.cout, 23);
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await compareWithCpu(
+          () => tf.fused.conv2d({
+            x: tf.tensor4d(x, [c.batch, c.h, c.w, c.cin]), filter: tf.tensor4d(f, [c.fh, c.fw, c.cin, c.cout]),
+            strides: c.stride, pad: c.pad, dilations: c.dilation ?? 1, bias: tf.tensor1d(bias), activation: 'relu',
+          }),
+          {label: `${label(c)} t${threads}`, atol: sumAtol(c.fh * c.fw * c.cin)},
+        );
+      }
+    });
+  }
+
   it('handles zero-size outputs and zero input channels', async () => {
     await compareWithCpu(() => tf.conv2d(tf.zeros([0, 5, 5, 3]) as tf.Tensor4D, tf.ones([3, 3, 3, 4]) as tf.Tensor4D, 1, 'same'));
     await compareWithCpu(() => tf.conv2d(tf.zeros([1, 5, 5, 0]) as tf.Tensor4D, tf.ones([3, 3, 0, 4]) as tf.Tensor4D, 1, 'same'));

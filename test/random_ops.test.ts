@@ -93,6 +93,40 @@ const generators: Array<(d: Draw) => Case> = [
     };
   },
   (d) => {
+    // Infinities and NaN in the input or the filter: each output is the sum of its taps inside the image
+    // (padding skipped, not multiplied), whichever strategy runs, Winograd's 3x3 stride-1 shapes included.
+    const [n, h, w] = [d.int(1, 2), d.int(2, 9), d.int(2, 9)];
+    const [c, o] = d.chance(0.5) ? [d.int(16, 24), d.int(16, 24)] : [d.int(1, 5), d.int(1, 8)];
+    const [fh, fw] = d.chance(0.5) ? [3, 3] : [d.int(1, 4), d.int(1, 4)];
+    const stride = d.pick([1, 1, 2]);
+    const pad = d.pick(['same', 'valid', 1] as const);
+    const depthwise = d.chance(0.3);
+    const specials = [Infinity, -Infinity, NaN];
+    const seed = d.int(0, 1e9);
+    const where = d.pick(['input', 'filter', 'both'] as const);
+    const fShape = [fh, fw, c, depthwise ? 1 : o];
+    const info = tf.backend_util.computeConv2DInfo([n, h, w, c], fShape as [number, number, number, number], stride, 1, pad, undefined, depthwise);
+    if (windowTooLarge(info)) return generators[0](d);
+    return {
+      label: `${depthwise ? 'depthwiseConv2d' : 'conv2d'} x[${[n, h, w, c]}] filter [${fShape}] stride ${stride} pad ${pad}, non-finite ${where}`,
+      atol: 1e-4,
+      fn: () => {
+        const r = new Draw(seed);
+        const sprinkle = (v: Float32Array) => {
+          for (let i = r.int(0, 3); i > 0; i--) v[r.int(0, v.length - 1)] = r.pick(specials);
+          return v;
+        };
+        const xv = r.floats([n, h, w, c]);
+        const fv = r.floats(fShape);
+        if (where !== 'filter') sprinkle(xv);
+        if (where !== 'input') sprinkle(fv);
+        const x = tf.tensor4d(xv, [n, h, w, c]);
+        const f = tf.tensor4d(fv, fShape as [number, number, number, number]);
+        return depthwise ? tf.depthwiseConv2d(x, f, stride, pad) : tf.conv2d(x, f, stride, pad);
+      },
+    };
+  },
+  (d) => {
     const [n, h, w, c] = [d.int(1, 2), d.int(1, 9), d.int(1, 9), d.int(1, 20)];
     const [fh, fw, m] = [d.int(1, 5), d.int(1, 5), d.int(1, 2)];
     const stride = d.int(1, 3);

@@ -166,6 +166,50 @@ describe('Winograd F(2x2,3x3) (conv2d path 4)', () => {
     });
   });
 
+  // An infinite input makes inf - inf = NaN in the transforms where the direct sums give +-inf, and F(4x4)
+  // carries a NaN input to outputs whose windows do not read it: outputs with NaN are computed again
+  // directly (conv2d_with_path). Infinite weights never take Winograd.
+  for (const [path, name] of [[4, 'F(2x2)'], [5, 'F(4x4)']] as const) {
+    it(`${name}: infinite and NaN inputs, infinite weights give the direct sums' answers`, async () => {
+      const c = CASES[2];
+      const withInputs = operands(c, 31);
+      withInputs.x[100] = Infinity;
+      withInputs.x[101 + 5 * c.cin] = -Infinity;
+      withInputs.x[3000] = NaN;
+      withInputs.x[c.cin * 7 + 3] = NaN;  // row 0, column 7: F(4x4) would spread it along the tile
+      const withWeights = operands(c, 33);
+      withWeights.f[5] = Infinity;
+      withWeights.f[9 * c.cin * c.cout - 1] = -Infinity;
+      for (const o of [withInputs, withWeights]) {
+        const expected = await reference(c, o, 'relu');
+        await forEachIsa(async (isa) => {
+          await tf.setBackend('native-cpu');
+          expectClose(runNative(c, o, 'relu', path), expected, 1e-5, 1e-5, `${name} [${isa}]`);
+        });
+      }
+    });
+  }
+
+  it('an infinite input with a bias that broadcasts over pixels (the output accumulated into)', async () => {
+    const c = CASES[2];
+    const o = operands(c, 35);
+    o.x[222] = Infinity;
+    const bias = randomFloats(c.h * c.w * c.cout, 36);
+    const run = () => tf.fused.conv2d({
+      x: tf.tensor4d(o.x, [c.batch, c.h, c.w, c.cin]), filter: tf.tensor4d(o.f, [3, 3, c.cin, c.cout]), strides: 1,
+      pad: c.pad, bias: tf.tensor3d(bias, [c.h, c.w, c.cout]), activation: 'relu',
+    });
+    const mode = getWinograd();
+    try {
+      for (const m of ['f2', 'f4'] as const) {
+        setWinograd(m);
+        await compareWithCpu(run, {label: m});
+      }
+    } finally {
+      setWinograd(mode);
+    }
+  });
+
   // At ResNet's channel counts no summation order other than tfjs-backend-cpu's own stays within 1e-5
   // of it (exact sums do not either); F(2x2)'s error against float64 sums is that of tfjs-backend-cpu.
   it('error against float64 sums is at most 1.5x that of tfjs-backend-cpu (14x14x256 -> 64)', async () => {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "conv2d_nonfinite.h"
 #include "effnet/conv.h"
 #include "effnet/packed_cache.h"
 #include "effnet/threadpool.h"
@@ -358,17 +359,27 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
   const size_t pixels = static_cast<size_t>(s.batch * s.out_h * s.out_w);
   const size_t n = static_cast<size_t>(s.out_c);
   if (pixels == 0 || n == 0) return;
+  // Infinite or NaN weights (conv2d_nonfinite.h): where windows leave the image, only the taps inside
+  // it; otherwise the direct sums, never Winograd's transforms.
+  const size_t filter_floats = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c) * n;
+  const bool finite_filter = conv2d_filter_finite(filter_source, filter, filter_floats);
+  if (!finite_filter && conv2d_window_leaves_image(s)) {
+    conv2d_taps_inside(s, x, filter, out, ep, accumulate);
+    return;
+  }
   // Winograd for 3x3 stride-1 convs: path 4 forces F(2x2,3x3), 5 F(4x4,3x3); elsewhere they mean 0.
+  // Where it leaves NaN in an output (an infinite or NaN input: conv2d_winograd), the direct path
+  // computes the conv again. With `accumulate` out's previous contents would be gone by then, so the
+  // input is checked first instead.
+  auto winograd = [&](WinogradVariant v) {
+    if (accumulate && !floats_all_finite(x, static_cast<size_t>(s.batch * s.in_h * s.in_w * s.in_c))) return false;
+    return !conv2d_winograd(s, x, filter_source, filter, out, ep, accumulate, v) || accumulate;
+  };
   WinogradVariant wv = WinogradVariant::kF2;
   if (path == 4 || path == 5) {
-    if (winograd_applicable(s)) {
-      conv2d_winograd(s, x, filter_source, filter, out, ep, accumulate, path == 5 ? WinogradVariant::kF4 : wv);
-      return;
-    }
+    if (finite_filter && winograd_applicable(s) && winograd(path == 5 ? WinogradVariant::kF4 : wv)) return;
     path = 0;
-  }
-  if (path == 0 && winograd_preferred(s, &wv)) {
-    conv2d_winograd(s, x, filter_source, filter, out, ep, accumulate, wv);
+  } else if (path == 0 && finite_filter && winograd_preferred(s, &wv) && winograd(wv)) {
     return;
   }
   const size_t k = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c);

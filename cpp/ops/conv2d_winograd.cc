@@ -25,7 +25,7 @@ constexpr size_t kBlockBytes = 2048 * 1024;
 constexpr size_t kMaxBlockTiles = 1024;
 
 using InputFn = void (*)(const float* const*, size_t, float*, size_t);
-using OutputFn = void (*)(const float*, size_t, size_t, float* const*, const float*, const float* const*, int, bool);
+using OutputFn = bool (*)(const float*, size_t, size_t, float* const*, const float*, const float* const*, int, bool);
 
 struct Transforms {
   InputFn input;
@@ -132,12 +132,12 @@ bool winograd_preferred(const Conv2DShape& s, WinogradVariant* variant) {
   return true;
 }
 
-void conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
+bool conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
                      float* out, const GemmEpilogueParams& ep, bool accumulate, WinogradVariant variant) {
   check(winograd_applicable(s), "conv2d_winograd: needs a 3x3 filter, stride 1, dilation 1, input channels >= 1");
   const size_t n = static_cast<size_t>(s.out_c);
   const size_t cin = static_cast<size_t>(s.in_c);
-  if (s.batch == 0 || s.out_h == 0 || s.out_w == 0 || n == 0) return;
+  if (s.batch == 0 || s.out_h == 0 || s.out_w == 0 || n == 0) return false;
   const size_t m = variant == WinogradVariant::kF4 ? 4 : 2;
   const size_t t = m + 2, elems = t * t;
   const GemmKernel kernel = gemm_select(n);
@@ -166,7 +166,9 @@ void conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filt
   else if (ep.act == Activation::kRelu6) act = 2;
   const bool scalar_act = ep.act != Activation::kLinear && act == 0;
 
+  std::atomic<bool> nan{false};
   parallel_for(blocks, 1, [&](size_t begin, size_t end) {
+    bool block_nan = false;
     std::vector<float>& vbuf = t_v;
     std::vector<float>& mbuf = t_m;
     std::vector<float>& zero = t_zero;
@@ -212,8 +214,8 @@ void conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filt
             res[i * m + j] = inside && ep.residual != nullptr ? ep.residual + r * ep.residual_stride : nullptr;
           }
         }
-        tr.output(mbuf.data() + (ti - t0) * n, block * n, n, y, ep.bias, ep.residual != nullptr ? res : nullptr, act,
-                  accumulate);
+        block_nan |= tr.output(mbuf.data() + (ti - t0) * n, block * n, n, y, ep.bias,
+                               ep.residual != nullptr ? res : nullptr, act, accumulate);
         if (scalar_act) {
           for (size_t p = 0; p < m * m; ++p) {
             if (y[p] == nullptr) continue;
@@ -223,7 +225,9 @@ void conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filt
         }
       }
     }
+    if (block_nan) nan.store(true, std::memory_order_relaxed);
   });
+  return nan.load(std::memory_order_relaxed);
 }
 
 }  // namespace effnet

@@ -23,7 +23,8 @@ struct Conv2DShape {
 void conv2d_check(const Conv2DShape& s, const char* op);
 
 // out[b, oy, ox, co] = epilogue(sum over (fy, fx, ci) of x[b, iy, ix, ci] * filter[fy, fx, ci, co]),
-// iy = oy*stride_h - pad_top + fy*dilation_h (ix likewise), zero outside the image.
+// iy = oy*stride_h - pad_top + fy*dilation_h (ix likewise), taps outside the image left out (as in
+// tfjs-backend-cpu: an infinite weight there adds nothing, not 0 * inf; see cpp/ops/conv2d_nonfinite.h).
 // `filter_source` is the buffer holding `filter` (its packed form is cached against it).
 // With `accumulate`, out's previous contents are added (used for broadcast biases).
 // 1x1 stride-1 unpadded convs run one GEMM with M = batch*H*W; convs with few input channels per

@@ -30,8 +30,11 @@ void set_winograd_mode(WinogradMode mode);
 // The automatic choice for `s` under winograd_mode(): true, and the variant, to use Winograd.
 bool winograd_preferred(const Conv2DShape& s, WinogradVariant* variant);
 
-// Same contract as conv2d (epilogue, accumulate); throws when !winograd_applicable(s).
-void conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
+// Same contract as conv2d (epilogue, accumulate); throws when !winograd_applicable(s). Returns whether
+// an output holds NaN: an infinite input or weight makes inf - inf in the transforms where direct sums
+// give +-inf, and F(4x4) carries a NaN input to outputs whose windows do not read it (conv2d then
+// computes the conv again directly).
+bool conv2d_winograd(const Conv2DShape& s, const float* x, const BufferPtr& filter_source, const float* filter,
                      float* out, const GemmEpilogueParams& ep, bool accumulate, WinogradVariant variant);
 
 }  // namespace effnet

@@ -22,6 +22,11 @@ struct Vec {
   static float r6(float x) { return x < 0.f ? 0.f : (x > 6.f ? 6.f : x); }
   static T relu(T x) { return T{{r1(x.v[0]), r1(x.v[1]), r1(x.v[2]), r1(x.v[3])}}; }
   static T relu6(T x) { return T{{r6(x.v[0]), r6(x.v[1]), r6(x.v[2]), r6(x.v[3])}}; }
+  using Mask = bool;  // some lane
+  static Mask is_nan(T x) { return x.v[0] != x.v[0] || x.v[1] != x.v[1] || x.v[2] != x.v[2] || x.v[3] != x.v[3]; }
+  static Mask either(Mask a, Mask b) { return a || b; }
+  static Mask no_lanes() { return false; }
+  static bool any(Mask m) { return m; }
 };
 }  // namespace
 

@@ -6,7 +6,8 @@
 // output_<v>_<isa>: m + e * m_stride holds element e of the t x t product (n channels); writes
 //   Y = A^T M A, pixel (i, j) to y[i*m + j] (null: outside the output, skipped), then the epilogue
 //   v = Y (+ previous y when accumulate) (+ bias[c]) (+ residual[i*m + j][c]); act 0 linear, 1 relu,
-//   2 relu6 (NaN passes through as in tfjs). bias and residual pointers may be null.
+//   2 relu6 (NaN passes through as in tfjs). bias and residual pointers may be null. Returns whether a
+//   pixel it wrote holds NaN (the caller recomputes such convs directly: inf - inf in the transforms).
 #pragma once
 #include <cstddef>
 
@@ -16,9 +17,9 @@ namespace winograd {
 #define EFFNET_WINOGRAD_DECLARE(isa)                                                                          \
   void input_f2_##isa(const float* const* d, size_t c, float* v, size_t v_stride);                           \
   void input_f4_##isa(const float* const* d, size_t c, float* v, size_t v_stride);                           \
-  void output_f2_##isa(const float* m, size_t m_stride, size_t n, float* const* y, const float* bias,        \
+  bool output_f2_##isa(const float* m, size_t m_stride, size_t n, float* const* y, const float* bias,        \
                        const float* const* residual, int act, bool accumulate);                               \
-  void output_f4_##isa(const float* m, size_t m_stride, size_t n, float* const* y, const float* bias,        \
+  bool output_f4_##isa(const float* m, size_t m_stride, size_t n, float* const* y, const float* bias,        \
                        const float* const* residual, int act, bool accumulate);
 
 EFFNET_WINOGRAD_DECLARE(avx512)
