@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import {getThreads, nativeInfo, setIsaLevel, setThreads} from '../src/index.js';
 import {loadCpuAddon} from '../src/native.js';
-import {compareWithCpu, randomFloats, tf} from './util/reference.js';
+import {compareWithCpu, evalOn, type Evaluated, expectClose, forEachIsa, randomFloats, tf} from './util/reference.js';
 
 const originalThreads = getThreads();
 afterAll(() => {
@@ -31,6 +31,38 @@ const SIZES: [number, number, number][] = [
 function matrix(rows: number, cols: number, transpose: boolean, seed: number): () => tf.Tensor2D {
   const values = randomFloats(rows * cols, seed);
   return () => tf.tensor2d(values, transpose ? [cols, rows] : [rows, cols]);
+}
+
+/** a x b for float32 arrays of shapes [..., m, k] and [..., k, n], batch dimensions broadcast as in NumPy; float64 sums. */
+function broadcastMatMul(av: Float32Array, sa: number[], bv: Float32Array, sb: number[]): Evaluated {
+  const [m, k, n] = [sa[sa.length - 2], sa[sa.length - 1], sb[sb.length - 1]];
+  const oa = sa.slice(0, -2), ob = sb.slice(0, -2);
+  const rank = Math.max(oa.length, ob.length);
+  const pa = [...new Array<number>(rank - oa.length).fill(1), ...oa];
+  const pb = [...new Array<number>(rank - ob.length).fill(1), ...ob];
+  const outer = pa.map((d, i) => Math.max(d, pb[i]));
+  const batches = outer.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(batches * m * n);
+  for (let bi = 0; bi < batches; bi++) {
+    // Output batch index -> each operand's batch index (its size-1 dimensions read index 0).
+    let rest = bi, ia = 0, ib = 0, sA = 1, sB = 1;
+    for (let d = rank - 1; d >= 0; d--) {
+      const i = rest % outer[d];
+      rest = Math.floor(rest / outer[d]);
+      ia += (pa[d] === 1 ? 0 : i) * sA;
+      ib += (pb[d] === 1 ? 0 : i) * sB;
+      sA *= pa[d];
+      sB *= pb[d];
+    }
+    for (let r = 0; r < m; r++) {
+      for (let c = 0; c < n; c++) {
+        let sum = 0;
+        for (let q = 0; q < k; q++) sum += av[(ia * m + r) * k + q] * bv[(ib * k + q) * n + c];
+        out[(bi * m + r) * n + c] = sum;
+      }
+    }
+  }
+  return {shape: [...outer, m, n], dtype: 'float32', values: out};
 }
 
 describe('BatchMatMul', () => {
@@ -80,7 +112,40 @@ describe('BatchMatMul', () => {
     await compareWithCpu(() => tf.matMul(tf.zeros([0, 4]), tf.zeros([4, 5])));
   });
 
-  it('rejects non-float32 operands, mismatched inner sizes and two-way batch broadcasting', async () => {
+  // Batch dimensions broadcast as in NumPy and TensorFlow. tfjs-backend-cpu takes output batch i from
+  // a[i % batchA] and b[i % batchB], which is the broadcast only where a batch shape is a trailing part
+  // of the output's ([3] or [1, 3] against [2, 3]); for [2, 1] against [2, 3] it answers with the wrong
+  // batches. So these compare with float64 sums written here.
+  const broadcastOnly: [number[], number[]][] = [
+    [[3, 1, 2, 3], [2, 3, 2]],
+    [[2, 3, 4, 5], [2, 1, 5, 6]],
+    [[2, 1, 4, 5], [2, 3, 5, 6]],
+    [[1, 2, 3, 4], [3, 1, 4, 5]],
+    [[2, 1, 3, 1, 7], [3, 1, 7, 4]],
+  ];
+  for (const [sa, sb] of broadcastOnly) {
+    it(`broadcasts batches [${sa}] x [${sb}] as NumPy does (float64 reference, 1 and 2 threads)`, async () => {
+      const av = randomFloats(sa.reduce((p, d) => p * d, 1), 5);
+      const bv = randomFloats(sb.reduce((p, d) => p * d, 1), 6);
+      const expected = broadcastMatMul(av, sa, bv, sb);
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await forEachIsa(async (isa) => {
+          const got = await evalOn('native-cpu', () => tf.matMul(tf.tensor(av, sa), tf.tensor(bv, sb)));
+          expectClose(got, [expected], 1e-5, 1e-5, `[${sa}] x [${sb}] t${threads} [${isa}]`);
+          // The same product with both operands stored transposed. (tf.fused.matMul flattens the batch
+          // dimensions before its kernel runs, so it cannot express these broadcasts on any backend.)
+          const swapLast = (rank: number) => [...Array(rank).keys()].map((d) => (d < rank - 2 ? d : 2 * rank - 3 - d));
+          const transposed = await evalOn('native-cpu', () =>
+            tf.matMul(tf.transpose(tf.tensor(av, sa), swapLast(sa.length)), tf.transpose(tf.tensor(bv, sb), swapLast(sb.length)), true, true),
+          );
+          expectClose(transposed, [expected], 1e-5, 1e-5, `transposed operands, t${threads} [${isa}]`);
+        });
+      }
+    });
+  }
+
+  it('rejects non-float32 operands and mismatched inner sizes', async () => {
     await tf.setBackend('native-cpu');
     const ai = tf.ones([2, 3], 'int32');
     const bi = tf.ones([3, 2], 'int32');
@@ -92,10 +157,10 @@ describe('BatchMatMul', () => {
     expect(() => tf.engine().runKernel('BatchMatMul', {a, b}, {transposeA: false, transposeB: false})).toThrow(
       /BatchMatMul: inner shapes \(3\) and \(4\)/,
     );
-    const a3 = tf.ones([3, 1, 2, 3]);
+    const a3 = tf.ones([3, 4, 2, 3]);
     const b3 = tf.ones([2, 3, 2]);
     expect(() => tf.engine().runKernel('BatchMatMul', {a: a3, b: b3}, {transposeA: false, transposeB: false})).toThrow(
-      /BatchMatMul: batch dimensions \[3,1\] and \[2\] broadcast in both directions/,
+      /BatchMatMul: batch dimensions \[3,4\] and \[2\] do not broadcast/,
     );
     tf.dispose([ai, bi, a, b, a3, b3]);
   });

@@ -1,6 +1,7 @@
 import {BatchMatMul, broadcast_util, TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import type {NativeCpuBackend} from '../backend.js';
+import {broadcastToConfig} from './BroadcastTo.js';
 import {requireFloat32} from './Conv2D.js';
 import type {NativeKernelConfig} from './types.js';
 
@@ -12,9 +13,24 @@ export interface MatMulInfo {
   m: number;
   n: number;
   k: number;
+  /**
+   * Whether a's (b's) batch dimensions must be broadcast to the output's first: the native entry takes
+   * output batch i from a[i % batchA] (b[i % batchB]), which is the broadcast only where the operand's
+   * batch shape is a trailing part of the output's (1s before it): [3] or [1, 3] against [2, 3], not [2, 1].
+   */
+  expandA: boolean;
+  expandB: boolean;
 }
 
-/** Shapes of a (batched) matmul as tfjs-backend-cpu computes them. */
+/** Whether output batch i of batch shape `outer` reads operand batch i % size(outerX) under broadcasting. */
+function broadcastByModulo(outerX: number[], outer: number[]): boolean {
+  const lead = outer.length - outerX.length;
+  let k = 0;
+  while (k < outerX.length && outerX[k] === 1) k++;  // leading 1s of the operand repeat like missing dims
+  return outerX.slice(k).every((d, j) => d === outer[lead + k + j]);
+}
+
+/** Shapes of a (batched) matmul, batch dimensions broadcast as in NumPy (and TensorFlow). */
 export function matMulInfo(kernel: string, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): MatMulInfo {
   requireFloat32(kernel, 'a', a);
   requireFloat32(kernel, 'b', b);
@@ -41,16 +57,18 @@ export function matMulInfo(kernel: string, a: TensorInfo, b: TensorInfo, transpo
   } catch {
     throw new Error(`${kernel}: batch dimensions [${outerA}] and [${outerB}] do not broadcast`);
   }
-  const batchA = util.sizeFromShape(outerA);
-  const batchB = util.sizeFromShape(outerB);
-  const batch = Math.max(batchA, batchB);
-  if (batchA > 0 && batchB > 0 && util.sizeFromShape(outer) !== batch) {
-    throw new Error(
-      `${kernel}: batch dimensions [${outerA}] and [${outerB}] broadcast in both directions to [${outer}]; ` +
-        'supported (as tfjs-backend-cpu): batch shapes where one side is broadcast to the other',
-    );
-  }
-  return {outShape: outer.concat([m, n]), batchA, batchB, batch, m, n, k};
+  const batch = util.sizeFromShape(outer);
+  const expandA = !broadcastByModulo(outerA, outer);
+  const expandB = !broadcastByModulo(outerB, outer);
+  const batchA = expandA ? batch : util.sizeFromShape(outerA);
+  const batchB = expandB ? batch : util.sizeFromShape(outerB);
+  return {outShape: outer.concat([m, n]), batchA, batchB, batch, m, n, k, expandA, expandB};
+}
+
+/** `x` broadcast to the batch shape of `outShape` (its own last two dimensions kept). */
+function expandBatch(backend: NativeCpuBackend, x: TensorInfo, outShape: number[]): TensorInfo {
+  const shape = [...outShape.slice(0, -2), ...x.shape.slice(-2)];
+  return broadcastToConfig.kernelFunc({inputs: {x}, backend, attrs: {shape}}) as TensorInfo;
 }
 
 /** Runs the native matmul entry; `extra` carries the fused epilogue options. */
@@ -67,6 +85,29 @@ export function runMatMul(
 ): TensorInfo {
   const out = backend.makeOutput(info.outShape, 'float32');
   if (util.sizeFromShape(info.outShape) === 0) return out;
+  const aIn = info.expandA ? expandBatch(backend, a, info.outShape) : a;
+  const bIn = info.expandB ? expandBatch(backend, b, info.outShape) : b;
+  try {
+    runEntry(backend, kernel, entry, aIn, bIn, out, info, transposeA, transposeB, extra);
+  } finally {
+    if (aIn !== a) backend.disposeIntermediateTensorInfo(aIn);
+    if (bIn !== b) backend.disposeIntermediateTensorInfo(bIn);
+  }
+  return out;
+}
+
+function runEntry(
+  backend: NativeCpuBackend,
+  kernel: string,
+  entry: string,
+  a: TensorInfo,
+  b: TensorInfo,
+  out: TensorInfo,
+  info: MatMulInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  extra: Record<string, unknown>,
+): void {
   backend.run(entry, {
     a: backend.bufferOf(a, kernel),
     b: backend.bufferOf(b, kernel),
@@ -82,10 +123,9 @@ export function runMatMul(
     outShape: info.outShape,
     ...extra,
   });
-  return out;
 }
 
-/** Batched matrix multiplication with tfjs's batch broadcasting, float32. */
+/** Batched matrix multiplication, batch dimensions broadcast as in NumPy, float32. */
 export const batchMatMulConfig: NativeKernelConfig = {
   kernelName: BatchMatMul,
   kernelFunc: ({inputs, backend, attrs}) => {
