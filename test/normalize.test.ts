@@ -1,7 +1,7 @@
 import {afterAll, describe, expect, it} from 'vitest';
 
 import {getThreads, setThreads} from '../src/index.js';
-import {compareWithCpu, randomFloats, randomInts, tf} from './util/reference.js';
+import {compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, randomInts, tf} from './util/reference.js';
 
 const originalThreads = getThreads();
 afterAll(() => {
@@ -18,7 +18,7 @@ describe('FusedBatchNorm', () => {
     {x: [1, 1, 1, 1], p: [1], offset: true, scale: true},
     {x: [2, 3, 4, 6], p: [1], offset: true, scale: true},
     {x: [4, 16, 16, 96], p: [96], offset: true, scale: true},
-    {x: [2, 4, 4, 3], p: [4, 1, 3], offset: true, scale: true},  // rank-3 parameters
+    {x: [2, 4, 4, 3], p: [1, 4, 3], offset: true, scale: true},  // rank-3 parameters
   ];
   for (const threads of [1, 2]) {
     it(`matches tfjs-cpu for 1D-4D inputs, with and without offset/scale (${threads} threads)`, async () => {
@@ -47,12 +47,64 @@ describe('FusedBatchNorm', () => {
     });
   }
 
-  it('uses tfjs cyclic indexing when parameter sizes differ', async () => {
-    const xs = randomFloats(2 * 3 * 4 * 6, 1);
-    await compareWithCpu(() =>
-      tf.batchNorm(tf.tensor(xs, [2, 3, 4, 6]), tf.tensor(randomFloats(6, 2), [6]), tf.tensor(randomFloats(4, 3, 0.1, 1), [4]),
-        tf.tensor(randomFloats(5, 4), [5]), tf.tensor(randomFloats(1, 5), [1])),
-    {rtol: 1e-6, atol: 1e-6});
+  // Parameters broadcast to x as in NumPy. tfjs-backend-cpu reads them at x's flat index modulo their
+  // size, the broadcast only for [depth]-like shapes and x's own; for [4, 1, 3] against [2, 4, 4, 3] it
+  // takes the values of the wrong rows. So these compare with float64 arithmetic written here.
+  const broadcastOnly: Array<{x: number[]; p: number[]}> = [
+    {x: [2, 4, 4, 3], p: [4, 1, 3]},
+    {x: [2, 2, 2, 3], p: [2, 1, 1, 3]},
+    {x: [2, 3, 4, 6], p: [1, 3, 1, 1]},
+  ];
+  for (const t of broadcastOnly) {
+    it(`broadcasts parameters of shape [${t.p}] to x [${t.x}] as NumPy does (float64 reference)`, async () => {
+      const size = t.x.reduce((a, b) => a * b, 1);
+      const n = t.p.reduce((a, b) => a * b, 1);
+      const xs = randomFloats(size, 41, -3, 3);
+      const [m, v, o, s] = [randomFloats(n, 42), randomFloats(n, 43, 0.01, 2), randomFloats(n, 44), randomFloats(n, 45, 0.5, 2)];
+      // Flat index of x -> flat index of the parameter (its size-1 dimensions read index 0).
+      const lead = t.x.length - t.p.length;
+      const at = (i: number): number => {
+        let rest = i, j = 0, stride = 1;
+        for (let d = t.x.length - 1; d >= 0; d--) {
+          const coord = rest % t.x[d];
+          rest = Math.floor(rest / t.x[d]);
+          const pd = d - lead;
+          if (pd >= 0) {
+            j += (t.p[pd] === 1 ? 0 : coord) * stride;
+            stride *= t.p[pd];
+          }
+        }
+        return j;
+      };
+      const expected = Float32Array.from(xs, (x, i) => {
+        const q = at(i);
+        return o[q] + ((x - m[q]) * s[q]) / Math.sqrt(v[q] + 0.001);
+      });
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        await forEachIsa(async (isa) => {
+          const got = await evalOn('native-cpu', () =>
+            tf.batchNorm(tf.tensor(xs, t.x), tf.tensor(m, t.p), tf.tensor(v, t.p), tf.tensor(o, t.p), tf.tensor(s, t.p), 0.001),
+          );
+          expectClose(got, [{shape: t.x, dtype: 'float32', values: expected}], 1e-6, 1e-6, `t${threads} [${isa}]`);
+        });
+      }
+    });
+  }
+
+  it('refuses parameters that do not broadcast to x (tfjs-backend-cpu cycles through them)', async () => {
+    await tf.setBackend('native-cpu');
+    const before = tf.memory().numTensors;
+    const x = tf.tensor(randomFloats(2 * 3 * 4 * 6, 1), [2, 3, 4, 6]);
+    const ok = () => tf.tensor(randomFloats(6, 2), [6]);
+    expect(() => tf.tidy(() => tf.batchNorm(x, ok(), tf.tensor(randomFloats(4, 3, 0.1, 1), [4]), ok(), ok()))).toThrow(
+      /FusedBatchNorm: 'variance' of shape \[4\] does not broadcast to x's shape \[2,3,4,6\]; supported: shapes that broadcast/,
+    );
+    expect(() => tf.tidy(() => tf.batchNorm(x, ok(), ok(), tf.tensor(randomFloats(5, 4), [5]), ok()))).toThrow(
+      /FusedBatchNorm: 'offset' of shape \[5\] does not broadcast/,
+    );
+    x.dispose();
+    expect(tf.memory().numTensors, 'tensors leaked by failing calls').toBe(before);
   });
 
   it('propagates NaN and infinities', async () => {

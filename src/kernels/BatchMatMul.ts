@@ -1,8 +1,8 @@
 import {BatchMatMul, broadcast_util, TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import type {NativeCpuBackend} from '../backend.js';
-import {broadcastToConfig} from './BroadcastTo.js';
 import {requireFloat32} from './Conv2D.js';
+import {broadcastOperand, broadcastsByModulo} from './modulo_broadcast.js';
 import type {NativeKernelConfig} from './types.js';
 
 export interface MatMulInfo {
@@ -20,14 +20,6 @@ export interface MatMulInfo {
    */
   expandA: boolean;
   expandB: boolean;
-}
-
-/** Whether output batch i of batch shape `outer` reads operand batch i % size(outerX) under broadcasting. */
-function broadcastByModulo(outerX: number[], outer: number[]): boolean {
-  const lead = outer.length - outerX.length;
-  let k = 0;
-  while (k < outerX.length && outerX[k] === 1) k++;  // leading 1s of the operand repeat like missing dims
-  return outerX.slice(k).every((d, j) => d === outer[lead + k + j]);
 }
 
 /** Shapes of a (batched) matmul, batch dimensions broadcast as in NumPy (and TensorFlow). */
@@ -58,8 +50,8 @@ export function matMulInfo(kernel: string, a: TensorInfo, b: TensorInfo, transpo
     throw new Error(`${kernel}: batch dimensions [${outerA}] and [${outerB}] do not broadcast`);
   }
   const batch = util.sizeFromShape(outer);
-  const expandA = !broadcastByModulo(outerA, outer);
-  const expandB = !broadcastByModulo(outerB, outer);
+  const expandA = !broadcastsByModulo(outerA, outer);
+  const expandB = !broadcastsByModulo(outerB, outer);
   const batchA = expandA ? batch : util.sizeFromShape(outerA);
   const batchB = expandB ? batch : util.sizeFromShape(outerB);
   return {outShape: outer.concat([m, n]), batchA, batchB, batch, m, n, k, expandA, expandB};
@@ -67,8 +59,7 @@ export function matMulInfo(kernel: string, a: TensorInfo, b: TensorInfo, transpo
 
 /** `x` broadcast to the batch shape of `outShape` (its own last two dimensions kept). */
 function expandBatch(backend: NativeCpuBackend, x: TensorInfo, outShape: number[]): TensorInfo {
-  const shape = [...outShape.slice(0, -2), ...x.shape.slice(-2)];
-  return broadcastToConfig.kernelFunc({inputs: {x}, backend, attrs: {shape}}) as TensorInfo;
+  return broadcastOperand(backend, x, [...outShape.slice(0, -2), ...x.shape.slice(-2)]);
 }
 
 /** Runs the native matmul entry; `extra` carries the fused epilogue options. */

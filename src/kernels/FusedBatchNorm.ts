@@ -1,11 +1,14 @@
-import {FusedBatchNorm, FusedBatchNormAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {broadcast_util, FusedBatchNorm, FusedBatchNormAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
 
+import {broadcastOperand, broadcastsByModulo} from './modulo_broadcast.js';
 import type {NativeKernelConfig} from './types.js';
 
 /**
  * tfjs's batchNorm kernel: out = offset + (x - mean) * scale / sqrt(variance + varianceEpsilon),
- * with mean/variance/offset/scale indexed cyclically against x's flat index (tfjs-backend-cpu's
- * broadcasting), computed in double and rounded to float32 like tfjs.
+ * computed in double and rounded to float32 like tfjs. mean, variance, offset and scale broadcast to x
+ * as in NumPy; the native entry reads them at x's flat index modulo their size (tfjs-backend-cpu's
+ * rule, the broadcast for [depth] and for x's own shape), so a shape like [2, 1, 1, 3] against
+ * [2, 4, 4, 3] is broadcast to x's shape first, where tfjs-backend-cpu reads the wrong values.
  */
 export const fusedBatchNormConfig: NativeKernelConfig = {
   kernelName: FusedBatchNorm,
@@ -34,29 +37,59 @@ export const fusedBatchNormConfig: NativeKernelConfig = {
         throw new Error(`${kernel}: '${name}' has rank ${t.shape.length} but 'mean' has rank ${mean!.shape.length}; they must be equal`);
       }
     }
+    for (const [name, t] of [['mean', mean], ['variance', variance], ['offset', offset], ['scale', scale]] as const) {
+      if (t == null) continue;
+      let shape: number[] | null = null;
+      try {
+        shape = broadcast_util.assertAndGetBroadcastShape(x!.shape, t.shape);
+      } catch {
+        shape = null;
+      }
+      if (shape == null || !util.arraysEqual(shape, x!.shape)) {
+        throw new Error(
+          `${kernel}: '${name}' of shape [${t.shape}] does not broadcast to x's shape [${x!.shape}]; supported: ` +
+            "shapes that broadcast to x's without enlarging it ([depth], x's own shape, ...)",
+        );
+      }
+    }
     const varianceEpsilon = (attrs as unknown as FusedBatchNormAttrs | undefined)?.varianceEpsilon ?? 0.001;
     const out = backend.makeOutput(x!.shape, 'float32');
     const size = util.sizeFromShape(x!.shape);
     if (size === 0) return out;
-    const options: Record<string, number> = {
-      x: backend.bufferOf(x!, kernel),
-      out: backend.bufferOf(out, kernel),
-      size,
-      mean: backend.bufferOf(mean!, kernel),
-      meanSize: util.sizeFromShape(mean!.shape),
-      variance: backend.bufferOf(variance!, kernel),
-      varianceSize: util.sizeFromShape(variance!.shape),
-      varianceEpsilon,
+    const expanded: TensorInfo[] = [];
+    const operand = (t: TensorInfo): TensorInfo => {
+      if (broadcastsByModulo(t.shape, x!.shape)) return t;
+      const full = broadcastOperand(backend, t, x!.shape.slice());
+      expanded.push(full);
+      return full;
     };
-    if (offset != null) {
-      options.offset = backend.bufferOf(offset, kernel);
-      options.offsetSize = util.sizeFromShape(offset.shape);
+    try {
+      const m = operand(mean!);
+      const v = operand(variance!);
+      const options: Record<string, number> = {
+        x: backend.bufferOf(x!, kernel),
+        out: backend.bufferOf(out, kernel),
+        size,
+        mean: backend.bufferOf(m, kernel),
+        meanSize: util.sizeFromShape(m.shape),
+        variance: backend.bufferOf(v, kernel),
+        varianceSize: util.sizeFromShape(v.shape),
+        varianceEpsilon,
+      };
+      if (offset != null) {
+        const o = operand(offset);
+        options.offset = backend.bufferOf(o, kernel);
+        options.offsetSize = util.sizeFromShape(o.shape);
+      }
+      if (scale != null) {
+        const sc = operand(scale);
+        options.scale = backend.bufferOf(sc, kernel);
+        options.scaleSize = util.sizeFromShape(sc.shape);
+      }
+      backend.run('batchNorm', options);
+    } finally {
+      for (const t of expanded) backend.disposeIntermediateTensorInfo(t);
     }
-    if (scale != null) {
-      options.scale = backend.bufferOf(scale, kernel);
-      options.scaleSize = util.sizeFromShape(scale.shape);
-    }
-    backend.run('batchNorm', options);
     return out;
   },
 };
