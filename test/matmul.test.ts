@@ -2,7 +2,16 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import {getThreads, nativeInfo, setIsaLevel, setThreads} from '../src/index.js';
 import {loadCpuAddon} from '../src/native.js';
-import {compareWithCpu, evalOn, type Evaluated, expectClose, forEachIsa, randomFloats, tf} from './util/reference.js';
+import {
+  broadcastIndex,
+  compareWithCpu,
+  evalOn,
+  type Evaluated,
+  expectClose,
+  forEachIsa,
+  randomFloats,
+  tf,
+} from './util/reference.js';
 
 const originalThreads = getThreads();
 afterAll(() => {
@@ -40,20 +49,12 @@ function broadcastMatMul(av: Float32Array, sa: number[], bv: Float32Array, sb: n
   const rank = Math.max(oa.length, ob.length);
   const pa = [...new Array<number>(rank - oa.length).fill(1), ...oa];
   const pb = [...new Array<number>(rank - ob.length).fill(1), ...ob];
-  const outer = pa.map((d, i) => Math.max(d, pb[i]));
+  const outer = pa.map((d, i) => Math.max(d, pb[i]));  // the batch shapes broadcast
   const batches = outer.reduce((p, d) => p * d, 1);
   const out = new Float32Array(batches * m * n);
   for (let bi = 0; bi < batches; bi++) {
-    // Output batch index -> each operand's batch index (its size-1 dimensions read index 0).
-    let rest = bi, ia = 0, ib = 0, sA = 1, sB = 1;
-    for (let d = rank - 1; d >= 0; d--) {
-      const i = rest % outer[d];
-      rest = Math.floor(rest / outer[d]);
-      ia += (pa[d] === 1 ? 0 : i) * sA;
-      ib += (pb[d] === 1 ? 0 : i) * sB;
-      sA *= pa[d];
-      sB *= pb[d];
-    }
+    const ia = broadcastIndex(oa, outer, bi);
+    const ib = broadcastIndex(ob, outer, bi);
     for (let r = 0; r < m; r++) {
       for (let c = 0; c < n; c++) {
         let sum = 0;

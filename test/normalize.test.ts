@@ -1,7 +1,7 @@
 import {afterAll, describe, expect, it} from 'vitest';
 
 import {getThreads, setThreads} from '../src/index.js';
-import {compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, randomInts, tf} from './util/reference.js';
+import {broadcastIndex, compareWithCpu, evalOn, expectClose, forEachIsa, randomFloats, randomInts, tf} from './util/reference.js';
 
 const originalThreads = getThreads();
 afterAll(() => {
@@ -61,23 +61,8 @@ describe('FusedBatchNorm', () => {
       const n = t.p.reduce((a, b) => a * b, 1);
       const xs = randomFloats(size, 41, -3, 3);
       const [m, v, o, s] = [randomFloats(n, 42), randomFloats(n, 43, 0.01, 2), randomFloats(n, 44), randomFloats(n, 45, 0.5, 2)];
-      // Flat index of x -> flat index of the parameter (its size-1 dimensions read index 0).
-      const lead = t.x.length - t.p.length;
-      const at = (i: number): number => {
-        let rest = i, j = 0, stride = 1;
-        for (let d = t.x.length - 1; d >= 0; d--) {
-          const coord = rest % t.x[d];
-          rest = Math.floor(rest / t.x[d]);
-          const pd = d - lead;
-          if (pd >= 0) {
-            j += (t.p[pd] === 1 ? 0 : coord) * stride;
-            stride *= t.p[pd];
-          }
-        }
-        return j;
-      };
       const expected = Float32Array.from(xs, (x, i) => {
-        const q = at(i);
+        const q = broadcastIndex(t.p, t.x, i);
         return o[q] + ((x - m[q]) * s[q]) / Math.sqrt(v[q] + 0.001);
       });
       for (const threads of [1, 2]) {

@@ -89,6 +89,26 @@ export function expectClose(actual: Evaluated[], expected: Evaluated[], rtol = 1
   }
 }
 
+/**
+ * The flat index into `shape` of element `i` (row-major) of `outShape`, with `shape` broadcast to
+ * `outShape` as in NumPy: missing leading dimensions and size-1 dimensions read index 0. For references
+ * of broadcasting kernels written in the tests.
+ */
+export function broadcastIndex(shape: readonly number[], outShape: readonly number[], i: number): number {
+  const lead = outShape.length - shape.length;
+  let rest = i;
+  let index = 0;
+  let stride = 1;
+  for (let d = outShape.length - 1; d >= lead; d--) {
+    const coord = rest % outShape[d];
+    rest = Math.floor(rest / outShape[d]);
+    const size = shape[d - lead];
+    index += (size === 1 ? 0 : coord) * stride;
+    stride *= size;
+  }
+  return index;
+}
+
 /** Deterministic pseudo-random numbers (mulberry32, the generator of the models' random weights). */
 export const seededRandom = mulberry32;
 
