@@ -2,7 +2,7 @@ import {BatchMatMul, broadcast_util, TensorInfo, util} from '@tensorflow/tfjs-co
 
 import type {NativeCpuBackend} from '../backend.js';
 import {requireFloat32} from './Conv2D.js';
-import {broadcastOperand, broadcastsByModulo} from './modulo_broadcast.js';
+import {broadcastCopy, broadcastsByModulo} from './modulo_broadcast.js';
 import type {NativeKernelConfig} from './types.js';
 
 export interface MatMulInfo {
@@ -59,7 +59,7 @@ export function matMulInfo(kernel: string, a: TensorInfo, b: TensorInfo, transpo
 
 /** `x` broadcast to the batch shape of `outShape` (its own last two dimensions kept). */
 function expandBatch(backend: NativeCpuBackend, x: TensorInfo, outShape: number[]): TensorInfo {
-  return broadcastOperand(backend, x, [...outShape.slice(0, -2), ...x.shape.slice(-2)]);
+  return broadcastCopy(backend, x, [...outShape.slice(0, -2), ...x.shape.slice(-2)]);
 }
 
 /** Runs the native matmul entry; `extra` carries the fused epilogue options. */

@@ -1,7 +1,8 @@
-import {backend_util, Conv2D, Conv2DAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {backend_util, Conv2D, Conv2DAttrs, TensorInfo} from '@tensorflow/tfjs-core';
 
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
+import {fitsBroadcast} from './modulo_broadcast.js';
 import {checkWindowFits, runWindowEntry} from './window_options.js';
 
 /** Throws `<kernel>: <what> has dtype '<d>'; supported: float32` for non-float32 operands. */
@@ -25,13 +26,7 @@ export function epilogueOptions(
   const options: Record<string, unknown> = {activation, leakyreluAlpha: leakyreluAlpha ?? 0.2};
   const operand = (what: string, t: TensorInfo): void => {
     requireFloat32(kernel, what, t);
-    let broadcast: number[];
-    try {
-      broadcast = backend_util.assertAndGetBroadcastShape(outShape, t.shape);
-    } catch {
-      broadcast = [];
-    }
-    if (!util.arraysEqual(broadcast, outShape)) {
+    if (!fitsBroadcast(t.shape, outShape)) {
       throw new Error(
         `${kernel}: ${what} of shape [${t.shape}] does not broadcast to the output shape [${outShape}]; ` +
           'supported: shapes that broadcast to the output without enlarging it',

@@ -2,6 +2,7 @@ import {backend_util, DepthwiseConv2dNative, DepthwiseConv2dNativeAttrs, TensorI
 
 import type {NativeCpuBackend} from '../backend.js';
 import type {NativeKernelConfig} from './types.js';
+import {fitsBroadcast} from './modulo_broadcast.js';
 import {checkWindowFits, runWindowEntry} from './window_options.js';
 
 /** Attributes shared by DepthwiseConv2dNative and FusedDepthwiseConv2D. */
@@ -35,13 +36,7 @@ export interface BroadcastOperand {
 /** Checks that `t` broadcasts to `outShape` (NHWC) and describes how. */
 export function broadcastOperand(kernel: string, name: string, t: TensorInfo, outShape: number[]): BroadcastOperand {
   expectFloat32(kernel, name, t);
-  let broadcast: number[] | undefined;
-  try {
-    broadcast = backend_util.assertAndGetBroadcastShape(outShape, t.shape);
-  } catch {
-    broadcast = undefined;
-  }
-  if (broadcast == null || !util.arraysEqual(broadcast, outShape)) {
+  if (!fitsBroadcast(t.shape, outShape)) {
     throw new Error(
       `${kernel}: '${name}' of shape [${t.shape}] does not broadcast to the output shape [${outShape}]; ` +
         `supported: shapes that broadcast to it (e.g. a scalar or [${outShape[3]}])`,

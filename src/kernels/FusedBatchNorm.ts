@@ -1,6 +1,6 @@
-import {broadcast_util, FusedBatchNorm, FusedBatchNormAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {FusedBatchNorm, FusedBatchNormAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
 
-import {broadcastOperand, broadcastsByModulo} from './modulo_broadcast.js';
+import {broadcastCopy, broadcastsByModulo, fitsBroadcast} from './modulo_broadcast.js';
 import type {NativeKernelConfig} from './types.js';
 
 /**
@@ -38,14 +38,7 @@ export const fusedBatchNormConfig: NativeKernelConfig = {
       }
     }
     for (const [name, t] of [['mean', mean], ['variance', variance], ['offset', offset], ['scale', scale]] as const) {
-      if (t == null) continue;
-      let shape: number[] | null = null;
-      try {
-        shape = broadcast_util.assertAndGetBroadcastShape(x!.shape, t.shape);
-      } catch {
-        shape = null;
-      }
-      if (shape == null || !util.arraysEqual(shape, x!.shape)) {
+      if (t != null && !fitsBroadcast(t.shape, x!.shape)) {
         throw new Error(
           `${kernel}: '${name}' of shape [${t.shape}] does not broadcast to x's shape [${x!.shape}]; supported: ` +
             "shapes that broadcast to x's without enlarging it ([depth], x's own shape, ...)",
@@ -59,7 +52,7 @@ export const fusedBatchNormConfig: NativeKernelConfig = {
     const expanded: TensorInfo[] = [];
     const operand = (t: TensorInfo): TensorInfo => {
       if (broadcastsByModulo(t.shape, x!.shape)) return t;
-      const full = broadcastOperand(backend, t, x!.shape.slice());
+      const full = broadcastCopy(backend, t, x!.shape.slice());
       expanded.push(full);
       return full;
     };
