@@ -361,8 +361,8 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
   if (pixels == 0 || n == 0) return;
   // Infinite or NaN weights (conv2d_nonfinite.h): where windows leave the image, only the taps inside
   // it; otherwise the direct sums, never Winograd's transforms.
-  const size_t filter_floats = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c) * n;
-  const bool finite_filter = conv2d_filter_finite(filter_source, filter, filter_floats);
+  const size_t k = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c);  // GEMM K: one pixel's patch
+  const bool finite_filter = conv2d_filter_finite(filter_source, filter, k * n);
   if (!finite_filter && conv2d_window_leaves_image(s)) {
     conv2d_taps_inside(s, x, filter, out, ep, accumulate);
     return;
@@ -382,7 +382,6 @@ void conv2d_with_path(const Conv2DShape& s, const float* x, const BufferPtr& fil
   } else if (path == 0 && finite_filter && winograd_preferred(s, &wv) && winograd(wv)) {
     return;
   }
-  const size_t k = static_cast<size_t>(s.filter_h * s.filter_w * s.in_c);
   const GemmKernel kernel = gemm_select(n);
   const bool interleaved_fits = conv2d_interleaved_applicable(s) &&
                                 !(s.filter_h == 1 && s.filter_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
