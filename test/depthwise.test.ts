@@ -200,6 +200,40 @@ describe('row edges of the fixed-size kernels', () => {
     });
   });
 
+  it('swish at the row edges: every width up to two blocks, the maps of EfficientNet, at every ISA level', async () => {
+    // The scaled swish's edge blocks have their outside columns compiled in (one or two on either side,
+    // whole channel tiles): 32 channels are two such tiles, 19 one and a tail. Heights 4 and 9 give row
+    // pairs with and without padding rows, and a last single row.
+    const widths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 19];
+    let s = 40;
+    for (const k of [3, 5]) {
+      for (const stride of [1, 2]) {
+        for (const w of widths) {
+          const h = w % 2 === 0 ? 4 : 9;
+          const c = w % 3 === 0 ? 19 : 32;
+          const x = randomFloats(h * w * c, s++, -3, 3);
+          const f = randomFloats(k * k * c, s++);
+          const b = randomFloats(c, s++);
+          const run = () => {
+            const xt = tf.tensor4d(x, [1, h, w, c]);
+            const ft = tf.tensor4d(f, [k, k, c, 1]);
+            const bt = tf.tensor1d(b);
+            if (tf.getBackend() === 'cpu') {
+              const y = tf.add(tf.depthwiseConv2d(xt, ft, stride, 'same'), bt);
+              return tf.mul(y, tf.sigmoid(y));
+            }
+            return tf.engine().runKernel(
+              'FusedDepthwiseConv2D',
+              {x: xt, filter: ft, bias: bt},
+              {strides: stride, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'swish'},
+            ) as tf.Tensor;
+          };
+          await compareWithCpu(run, {label: `${h}x${w}x${c} k${k} s${stride} swish`, rtol: 2e-5, atol: 2e-5});
+        }
+      }
+    }
+  });
+
   it('left padding wider than a block', async () => {
     for (const k of [3, 5]) {
       const pad: Pad = [[0, 0], [1, 1], [6, 2], [0, 0]];
