@@ -42,7 +42,10 @@ class BlockTable {
     std::lock_guard<std::mutex> lock(mutex_);
     const uint32_t id = next_id_++;
     if (next_id_ == 0) next_id_ = 1;
-    for (const effnet::Buffer* b : weights_of(*block)) ++weight_uses_[b];
+    for (const effnet::Buffer* b : weights_of(*block)) {
+      b->mark_packed_source();  // packed_cache_forget then tells forget() of it
+      ++weight_uses_[b];
+    }
     blocks_.emplace(id, std::move(block));
     return id;
   }

@@ -78,6 +78,7 @@ BufferPtr packed_for(const BufferPtr& source, const std::string& layout, const s
   }
   BufferPtr packed = pack();  // outside the lock: packing can be slow
   std::lock_guard<std::mutex> lock(g_mutex);
+  source->mark_packed_source();
   drop_expired_locked();
   std::vector<Entry>& list = g_entries[address];
   for (Entry& e : list) {
@@ -109,6 +110,7 @@ size_t packed_cache_bytes() {
 }
 
 void packed_cache_forget(const Buffer* source) {
+  if (source == nullptr || !source->packed_source()) return;  // nothing was packed from it
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     if (g_entries.erase(source) > 0) g_epoch.fetch_add(1);

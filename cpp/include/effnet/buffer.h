@@ -41,6 +41,12 @@ class Buffer {
   // may hold what an earlier user of the memory left there.
   void zero_padding();
 
+  // Whether forms packed from this buffer may be cached (packed_for marks its sources, and so does a
+  // cache that registers with packed_cache_on_forget): packed_cache_forget passes over buffers never
+  // marked, which a graph replay forgets by the dozen on every run. A mark is never cleared.
+  void mark_packed_source() const { packed_source_.store(true, std::memory_order_relaxed); }
+  bool packed_source() const { return packed_source_.load(std::memory_order_relaxed); }
+
   // Bytes held by all live buffers, and how many there are.
   static size_t bytes_in_use();
   static size_t live_count();
@@ -50,6 +56,7 @@ class Buffer {
   size_t bytes_ = 0;
   Memory memory_ = Memory::kHeap;
   std::shared_ptr<Buffer> parent_;  // a view's
+  mutable std::atomic<bool> packed_source_{false};
 };
 
 using BufferPtr = std::shared_ptr<Buffer>;

@@ -24,7 +24,8 @@ BufferPtr packed_buffer(size_t bytes);
 // Number of cached entries and their bytes (for tests and diagnostics).
 size_t packed_cache_entries();
 size_t packed_cache_bytes();
-// Drops the entries packed from `source` (called when its buffer leaves the registry).
+// Drops the entries packed from `source` (called when its buffer leaves the registry, and for a graph
+// replay's intermediates); nothing for a buffer never marked as a packed source (Buffer::packed_source).
 void packed_cache_forget(const Buffer* source);
 // Drops every entry (used by tests and when the process changes ISA level).
 void packed_cache_clear();
@@ -36,7 +37,8 @@ uint64_t packed_cache_epoch();
 // Registers `hook`, called (outside the cache's lock) with the buffer each packed_cache_forget is given,
 // and with nullptr by packed_cache_clear: for caches of forms that hold packed weights of their own
 // (the fused MBConv blocks prepared for eager calls: binding/mbconv_blocks.cc), so that these go with the
-// weights. Hooks stay for the process.
+// weights. Such a cache marks the buffers it packs from (Buffer::mark_packed_source): the hooks hear only
+// of marked buffers. Hooks stay for the process.
 void packed_cache_on_forget(void (*hook)(const Buffer* source));
 
 }  // namespace effnet
