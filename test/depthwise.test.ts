@@ -51,6 +51,31 @@ async function checkPlain(t: Case): Promise<void> {
 
 const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'sigmoid'] as const;
 
+/** A 'same' depthwise conv with bias and swish: the fused kernel on native-cpu, composed ops on tfjs-cpu. */
+function swishDepthwise(
+  shape: [number, number, number, number],
+  k: number,
+  stride: number,
+  x: Float32Array,
+  f: Float32Array,
+  b: Float32Array,
+): () => tf.Tensor {
+  return () => {
+    const xt = tf.tensor4d(x, shape);
+    const ft = tf.tensor4d(f, [k, k, shape[3], 1]);
+    const bt = tf.tensor1d(b);
+    if (tf.getBackend() === 'cpu') {
+      const y = tf.add(tf.depthwiseConv2d(xt, ft, stride, 'same'), bt);
+      return tf.mul(y, tf.sigmoid(y));
+    }
+    return tf.engine().runKernel(
+      'FusedDepthwiseConv2D',
+      {x: xt, filter: ft, bias: bt},
+      {strides: stride, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'swish'},
+    ) as tf.Tensor;
+  };
+}
+
 async function checkFused(t: Case, activation: (typeof ACTIVATIONS)[number], withBias: boolean): Promise<void> {
   const {x, f, b, p} = operands(t);
   await compareWithCpu(
@@ -214,21 +239,11 @@ describe('row edges of the fixed-size kernels', () => {
           const x = randomFloats(h * w * c, s++, -3, 3);
           const f = randomFloats(k * k * c, s++);
           const b = randomFloats(c, s++);
-          const run = () => {
-            const xt = tf.tensor4d(x, [1, h, w, c]);
-            const ft = tf.tensor4d(f, [k, k, c, 1]);
-            const bt = tf.tensor1d(b);
-            if (tf.getBackend() === 'cpu') {
-              const y = tf.add(tf.depthwiseConv2d(xt, ft, stride, 'same'), bt);
-              return tf.mul(y, tf.sigmoid(y));
-            }
-            return tf.engine().runKernel(
-              'FusedDepthwiseConv2D',
-              {x: xt, filter: ft, bias: bt},
-              {strides: stride, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'swish'},
-            ) as tf.Tensor;
-          };
-          await compareWithCpu(run, {label: `${h}x${w}x${c} k${k} s${stride} swish`, rtol: 2e-5, atol: 2e-5});
+          await compareWithCpu(swishDepthwise([1, h, w, c], k, stride, x, f, b), {
+            label: `${h}x${w}x${c} k${k} s${stride} swish`,
+            rtol: 2e-5,
+            atol: 2e-5,
+          });
         }
       }
     }
@@ -326,20 +341,8 @@ describe('FusedDepthwiseConv2D', () => {
   // The vector kernels compute a swish from weights and bias scaled by -log2(e) (the plan packs them
   // so): results as x * sigmoid(x), also where exp overflows (sums far below -88) and where the scaled
   // weights would overflow (those filters run the portable kernels).
-  const swishCase = (k: number, stride: number, x: Float32Array, f: Float32Array, b: Float32Array) => () => {
-    const xt = tf.tensor4d(x, [2, 9, 9, 24]);
-    const ft = tf.tensor4d(f, [k, k, 24, 1]);
-    const bt = tf.tensor1d(b);
-    if (tf.getBackend() === 'cpu') {
-      const y = tf.add(tf.depthwiseConv2d(xt, ft, stride, 'same'), bt);
-      return tf.mul(y, tf.sigmoid(y));
-    }
-    return tf.engine().runKernel(
-      'FusedDepthwiseConv2D',
-      {x: xt, filter: ft, bias: bt},
-      {strides: stride, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'swish'},
-    ) as tf.Tensor;
-  };
+  const swishCase = (k: number, stride: number, x: Float32Array, f: Float32Array, b: Float32Array) =>
+    swishDepthwise([2, 9, 9, 24], k, stride, x, f, b);
 
   it('supports swish (x * sigmoid(x)) natively', async () => {
     for (const [k, stride, range] of [[5, 1, 4], [3, 1, 150], [3, 2, 150], [5, 2, 150]]) {
