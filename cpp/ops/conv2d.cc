@@ -202,6 +202,31 @@ void segmented_rows(const Conv2DShape& s, const float* x, const InterleavedConv&
   const size_t ox_hi =
       last_start < 0 ? ox_lo : std::max(ox_lo, std::min(out_w, static_cast<size_t>(last_start / s.stride_w + 1)));
   std::vector<float>& buf = t_patches;
+  // The border columns of a run of rows [run_begin, run_end) that read A in place: one GEMM per
+  // column over the run's rows (C rows out_w pixels apart), not one per row, whose single pixel costs
+  // a whole tile's multiplies. A run is at most a tile of rows, so that its outputs and inputs are
+  // still in cache.
+  auto border_columns = [&](size_t run_begin, size_t run_end) {
+    const size_t rows = run_end - run_begin;
+    if (rows == 0) return;
+    if (buf.size() < rows * k) buf.resize(rows * k);
+    auto column = [&](size_t c) {
+      for (size_t r = 0; r < rows; ++r) {
+        const size_t p = (run_begin + r) * out_w + c;
+        gather_patches(s, x, p, p + 1, buf.data() + r * k);
+      }
+      GemmEpilogueParams e = ep;
+      if (e.residual != nullptr) {
+        e.residual += ((run_begin - row_begin) * out_w + c) * e.residual_stride;
+        e.residual_stride *= out_w;
+      }
+      gemm_compute(kernel, rows, n, k, buf.data(), k, pb, out + ((run_begin - row_begin) * out_w + c) * n, out_w * n,
+                   e, accumulate, false);
+    };
+    for (size_t c = 0; c < ox_lo; ++c) column(c);
+    for (size_t c = ox_hi; c < out_w; ++c) column(c);
+  };
+  size_t run_begin = row_begin;  // rows [run_begin, row) read A in place; their borders wait for border_columns
   for (size_t row = row_begin; row < row_end; ++row) {
     const size_t b = row / static_cast<size_t>(s.out_h);
     const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
@@ -226,17 +251,21 @@ void segmented_rows(const Conv2DShape& s, const float* x, const InterleavedConv&
                              static_cast<size_t>(s.dilation_h * s.in_w) * cin, a, static_cast<size_t>(s.stride_w) * cin,
                              pb + static_cast<size_t>(fy_lo) * seg_k * kernel.nr, panel_stride, out_row + lo * n, n,
                              epilogue_from(lo), accumulate);
+      if (row + 1 - run_begin >= kernel.mr) {
+        border_columns(run_begin, row + 1);
+        run_begin = row + 1;
+      }
+      continue;
     }
-    // Columns [c0, c1) through their gathered patches.
-    auto gathered = [&](size_t c0, size_t c1) {
-      if (c0 >= c1) return;
-      if (buf.size() < (c1 - c0) * k) buf.resize((c1 - c0) * k);
-      gather_patches(s, x, row * out_w + c0, row * out_w + c1, buf.data());
-      gemm_compute(kernel, c1 - c0, n, k, buf.data(), k, pb, out_row + c0 * n, n, epilogue_from(c0), accumulate, false);
-    };
-    gathered(0, lo);
-    gathered(std::max(lo, hi), out_w);
+    // A row whose windows all leave the image (or reach past both its sides): every column through
+    // its gathered patch.
+    border_columns(run_begin, row);
+    run_begin = row + 1;
+    if (buf.size() < out_w * k) buf.resize(out_w * k);
+    gather_patches(s, x, row * out_w, row * out_w + out_w, buf.data());
+    gemm_compute(kernel, out_w, n, k, buf.data(), k, pb, out_row, n, epilogue_from(0), accumulate, false);
   }
+  border_columns(run_begin, row_end);
 }
 
 // The same for tiles without a segmented entry (AVX2, portable, the half-vector tiles), the filter
