@@ -202,25 +202,25 @@ void segmented_rows(const Conv2DShape& s, const float* x, const InterleavedConv&
   const size_t ox_hi =
       last_start < 0 ? ox_lo : std::max(ox_lo, std::min(out_w, static_cast<size_t>(last_start / s.stride_w + 1)));
   std::vector<float>& buf = t_patches;
-  // The border columns of a run of rows [run_begin, run_end) that read A in place: one GEMM per
+  // The border columns of a run of rows [first, end) that read A in place: one GEMM per
   // column over the run's rows (C rows out_w pixels apart), not one per row, whose single pixel costs
   // a whole tile's multiplies. A run is at most a tile of rows, so that its outputs and inputs are
   // still in cache.
-  auto border_columns = [&](size_t run_begin, size_t run_end) {
-    const size_t rows = run_end - run_begin;
+  auto border_columns = [&](size_t first, size_t end) {
+    const size_t rows = end - first;
     if (rows == 0) return;
     if (buf.size() < rows * k) buf.resize(rows * k);
     auto column = [&](size_t c) {
       for (size_t r = 0; r < rows; ++r) {
-        const size_t p = (run_begin + r) * out_w + c;
+        const size_t p = (first + r) * out_w + c;
         gather_patches(s, x, p, p + 1, buf.data() + r * k);
       }
       GemmEpilogueParams e = ep;
       if (e.residual != nullptr) {
-        e.residual += ((run_begin - row_begin) * out_w + c) * e.residual_stride;
+        e.residual += ((first - row_begin) * out_w + c) * e.residual_stride;
         e.residual_stride *= out_w;
       }
-      gemm_compute(kernel, rows, n, k, buf.data(), k, pb, out + ((run_begin - row_begin) * out_w + c) * n, out_w * n,
+      gemm_compute(kernel, rows, n, k, buf.data(), k, pb, out + ((first - row_begin) * out_w + c) * n, out_w * n,
                    e, accumulate, false);
     };
     for (size_t c = 0; c < ox_lo; ++c) column(c);
