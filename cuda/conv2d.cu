@@ -1,37 +1,16 @@
 // Conv2D / FusedConv2D (NHWC, HWIO filter) as an implicit GEMM: M = batch * outH * outW output
-// pixels, N = outC, K = filterH * filterW * inC; A is gathered from x on the fly (zeros in the
-// padding), B is the filter as stored. 1x1 convolutions with stride 1 and no padding read x as a
-// plain (pixels x inC) matrix. The GEMM runs in the engine's precision (precision(): float32 on the SIMT
+// pixels, N = outC, K = filterH * filterW * inC; A is gathered from x on the fly (cuda/im2col.cuh:
+// zeros in the padding, and the outputs those zeros made NaN summed again over the taps inside), B is
+// the filter as stored. 1x1 convolutions with stride 1 and no padding read x as a plain (pixels x
+// inC) matrix. The GEMM runs in the engine's precision (precision(): float32 on the SIMT
 // cores by default, or TF32 / fp16 / bf16 on the tensor cores, gemm_tensor_core.cuh).
 #include <cstdlib>
 
 #include "gemm_tensor_core.cuh"
+#include "im2col.cuh"
 
 namespace effnet {
 namespace cuda {
-namespace {
-
-struct Im2ColLoad {
-  const float* x;
-  // Decomposition in 32-bit arithmetic (much cheaper divisions); conv2d() checks that rows and K fit.
-  int in_h, in_w, in_c, out_h, out_w, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-  __device__ __forceinline__ float operator()(int64_t, int64_t m64, int64_t k64) const {
-    const int m = static_cast<int>(m64), k = static_cast<int>(k64);
-    const int ow = m % out_w;
-    const int t = m / out_w;
-    const int oh = t % out_h;
-    const int n = t / out_h;
-    const int ci = k % in_c;
-    const int f = k / in_c;
-    const int fx = f % filter_w, fy = f / filter_w;
-    const int iy = oh * stride_h - pad_top + fy * dilation_h;
-    const int ix = ow * stride_w - pad_left + fx * dilation_w;
-    if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) return 0.f;
-    return x[((static_cast<int64_t>(n) * in_h + iy) * in_w + ix) * in_c + ci];
-  }
-};
-
-}  // namespace
 
 void conv2d(const Conv2DShape& s, const float* x, const float* filter, float* out, const Epilogue& ep) {
   if (s.batch < 0 || s.in_h < 0 || s.in_w < 0 || s.in_c < 0 || s.out_h < 0 || s.out_w < 0 || s.out_c < 0 ||
@@ -56,8 +35,8 @@ void conv2d(const Conv2DShape& s, const float* x, const float* filter, float* ou
                     (s.out_w + s.filter_w) * (s.stride_w + s.dilation_w) <= lim;
   if (!fits) throw Error("Conv2D: dimensions beyond 2^30 are not supported on the GPU");
   const auto i32 = [](int64_t v) { return static_cast<int>(v); };
-  Im2ColLoad la{x, i32(s.in_h), i32(s.in_w), i32(s.in_c), i32(s.out_h), i32(s.out_w), i32(s.filter_w), i32(s.stride_h),
-                i32(s.stride_w), i32(s.dilation_h), i32(s.dilation_w), i32(s.pad_top), i32(s.pad_left)};
+  Im2ColLoad la{x, i32(s.in_h), i32(s.in_w), i32(s.in_c), i32(s.out_h), i32(s.out_w), i32(s.filter_h), i32(s.filter_w),
+                i32(s.stride_h), i32(s.stride_w), i32(s.dilation_h), i32(s.dilation_w), i32(s.pad_top), i32(s.pad_left)};
   launch_gemm_in(p, la, lb, out, 1, M, N, K, dep, st);
 }
 

@@ -3,12 +3,34 @@
 // convolution never materialises its im2col matrix. 64x64 output tiles, K in slices of 16 through
 // shared memory, 256 threads computing 4x4 outputs each (rows ty + 16 i, columns tx + 16 j).
 #pragma once
+#include <type_traits>
+#include <utility>
+
 #include "epilogue.cuh"
 
 namespace effnet {
 namespace cuda {
 
 constexpr int kGemmBM = 64, kGemmBN = 64, kGemmBK = 16, kGemmThreads = 256;
+
+// An A loader may correct the sums it made wrong (Im2ColLoad::repair: zeros standing in for padding
+// times infinite weights); the GEMMs pass every output through it before the epilogue.
+template <class ALoad, class BLoad, class = void>
+struct HasRepair : std::false_type {};
+template <class ALoad, class BLoad>
+struct HasRepair<ALoad, BLoad,
+                 std::void_t<decltype(std::declval<const ALoad&>().repair(int64_t(), int64_t(), int64_t(),
+                                                                          std::declval<const BLoad&>(), 0.f))>>
+    : std::true_type {};
+
+template <class ALoad, class BLoad>
+__device__ __forceinline__ float gemm_sum(const ALoad& a, const BLoad& b, int64_t batch, int64_t m, int64_t n, float v) {
+  if constexpr (HasRepair<ALoad, BLoad>::value) {
+    return a.repair(batch, m, n, b, v);
+  } else {
+    return v;
+  }
+}
 
 template <class ALoad, class BLoad>
 __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(ALoad a, BLoad b, float* __restrict__ c, int64_t M, int64_t N,
@@ -62,11 +84,13 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(ALoad a, BLoad b, fl
       const int64_t n = n0 + tx + 16 * j;
       if (n >= N) continue;
       const size_t flat = static_cast<size_t>(batch * M * N + m * N + n);
-      cb[m * N + n] = apply_epilogue(ep, acc[i][j], flat, static_cast<size_t>(n));
+      cb[m * N + n] = apply_epilogue(ep, gemm_sum(a, b, batch, m, n, acc[i][j]), flat, static_cast<size_t>(n));
     }
   }
 }
 
+// The launcher only under nvcc: test/native/conv_repair_check.cc compiles the kernel above as plain C++.
+#ifdef __CUDACC__
 template <class ALoad, class BLoad>
 void launch_gemm(const ALoad& a, const BLoad& b, float* c, int64_t batch, int64_t M, int64_t N, int64_t K,
                  const DeviceEpilogue& ep, cudaStream_t s) {
@@ -78,6 +102,7 @@ void launch_gemm(const ALoad& a, const BLoad& b, float* c, int64_t batch, int64_
   gemm_kernel<ALoad, BLoad><<<grid, kGemmThreads, 0, s>>>(a, b, c, M, N, K, ep);
   CUDA_CHECK_LAUNCH("gemm");
 }
+#endif
 
 // Row-major (optionally transposed) matrices with a batch stride; batch index taken modulo `batches`.
 struct MatrixLoad {

@@ -169,7 +169,7 @@ __global__ void __launch_bounds__(kTcThreads) gemm_tc_kernel(ALoad a, BLoad b, f
     const int64_t m = m0 + ml, n = n0 + nl;
     if (m >= M || n >= N) continue;
     const size_t flat = static_cast<size_t>(batch * M * N + m * N + n);
-    cb[m * N + n] = apply_epilogue(ep, Cs[tc_c_offset(ml, nl)], flat, static_cast<size_t>(n));
+    cb[m * N + n] = apply_epilogue(ep, gemm_sum(a, b, batch, m, n, Cs[tc_c_offset(ml, nl)]), flat, static_cast<size_t>(n));
   }
 #elif defined(__CUDA_ARCH__)
   __trap();  // tensor cores with TF32 / bf16 need sm_80; the addon never runs on older GPUs

@@ -172,11 +172,15 @@ __global__ void __launch_bounds__(kBlockThreads) expand_depthwise_kernel(ExpandD
     for (int o = q; o < th * tw; o += kPixelLanes) {
       const int oy = o / tw, ox = o - oy * tw;
       const float* base = es + ((oy * a.stride) * pw + ox * a.stride) * CB + cc;
+      // Only the taps inside the image, as the composed depthwise conv sums them: the patch's zeros
+      // outside would make 0 * inf = NaN with an infinite weight there. Finite weights give the same sums.
+      const int wy = iy0 + oy * a.stride, wx = ix0 + ox * a.stride;  // the window's first image row, column
+      const int ky_end = min(a.k, a.H - wy), kx_end = min(a.k, a.W - wx);
       float acc = 0.f;
-      for (int ky = 0; ky < a.k; ++ky) {
+      for (int ky = max(0, -wy); ky < ky_end; ++ky) {
         const float* row = base + ky * pw * CB;
         const float* wrow = wd + static_cast<int64_t>(ky) * a.k * kstride;
-        for (int kx = 0; kx < a.k; ++kx) acc = fmaf(row[kx * CB], __ldg(wrow + kx * kstride), acc);
+        for (int kx = max(0, -wx); kx < kx_end; ++kx) acc = fmaf(row[kx * CB], __ldg(wrow + kx * kstride), acc);
       }
       const float v = swish(acc + bias);
       a.d[((static_cast<int64_t>(n) * a.Ho + oy0 + oy) * a.Wo + ox0 + ox) * a.Cexp + c] = v;

@@ -1,6 +1,9 @@
 // CUDA kernels checked without a GPU, by compiling their own source for the host:
 // - the fused head's kernels (cuda/head.cuh, cuda/tile_mean.cuh) with the system C++ compiler, each
 //   block emulated by threads and a barrier, against a float64 reference (test/native/head_kernels_check.cc);
+// - Conv2D's float32 GEMM reading A through cuda/im2col.cuh (test/native/conv_repair_check.cc) against
+//   tfjs-backend-cpu's sums over the taps inside the image, infinite and NaN weights and inputs, with
+//   the system C++ compiler and the stand-in runtime (test/native/fake_cuda/);
 // - the tensor-core GEMM's index math (cuda/gemm_tensor_core.cuh) with nvcc's host compiler, WMMA's
 //   fragments emulated on 16 x 16 tiles (scripts/check_gemm_tensor_core.cu); skipped without nvcc.
 import {spawnSync} from 'node:child_process';
@@ -45,6 +48,17 @@ describe('CUDA kernels compiled for the host', () => {
       join(dir, 'head_kernels_check'),
     );
     expect(output).toMatch(/head kernel checks: all passed/);
+    expect(output).not.toMatch(/FAIL/);
+  }, 180_000);
+
+  it.skipIf(!haveCxx)('Conv2D sums infinite and NaN values over the taps inside the image, as tfjs-backend-cpu does', () => {
+    const output = buildAndRun(
+      cxx,
+      ['-std=c++20', '-O2', '-I', join(root, 'test/native/fake_cuda'), ...includes, join(root, 'test/native/conv_repair_check.cc'),
+        '-lpthread'],
+      join(dir, 'conv_repair_check'),
+    );
+    expect(output).toMatch(/conv repair checks: all passed/);
     expect(output).not.toMatch(/FAIL/);
   }, 180_000);
 

@@ -1,6 +1,7 @@
 // The fused EffnetMBConv kernel against the composite block on tfjs-backend-cpu, for every block
 // shape of B0-B7 (and kernel sizes 1 and 7) at every ISA level, 1 and 2 threads (3 for batch 2),
-// batch 1 and 2; a whole B0 fused vs unfused; packed-weight lifetime; bad input.
+// batch 1 and 2; infinite and NaN depthwise weights at padding taps; a whole B0 fused vs unfused;
+// packed-weight lifetime; bad input.
 import {beforeAll, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
@@ -17,6 +18,7 @@ import {
   largeReferenceGroups,
   MODEL_SHAPES,
   ODD_SHAPES,
+  paddingInfinityGroups,
   rawWeights,
   reference,
   referenceGroups,
@@ -109,6 +111,11 @@ describe('EffnetMBConv (fused) vs the composite block on cpu', () => {
 
   it('runs as one kernel', async () => {
     await expectOneKernel(NATIVE);
+  });
+
+  it('leaves infinite and NaN depthwise weights at padding taps out, as the composite block does', async () => {
+    const checked = await expectFusedMatches(await paddingInfinityGroups(), 1);
+    expect(checked).toBeGreaterThan(0);
   });
 
   // The expand conv's swish runs on weights scaled by -log2(e) (Activation::kSwishScaled): where

@@ -1,6 +1,7 @@
 // Every kernel family on native-cuda against tfjs-backend-cpu on seeded random inputs: odd sizes,
 // channel counts that are not multiples of 8, broadcasting, strides 1 and 2, every padding mode,
-// dilations, batch > 1. A kernel the CUDA addon lacks fails here with an Error naming it.
+// dilations, batch > 1, infinite and NaN weights and inputs in convolutions. A kernel the CUDA addon
+// lacks fails here with an Error naming it.
 import {expect, it} from 'vitest';
 
 import {CUDA_UNREGISTERED_KERNELS} from '../../src/backend_cuda.js';
@@ -104,6 +105,38 @@ describeGpu('native-cuda kernels vs tfjs-backend-cpu', () => {
       }
       await compareCudaWithCpu(() => tf.fused.conv2d({x: f4(c.x, k), filter: f4(c.w, k + 50), strides: c.s, pad: c.pad, dilations: c.d,
         bias: f([c.w[3]], k + 100), activation: 'prelu', preluActivationWeights: f([c.w[3]], k + 7)}), {label: `${label} prelu`, rtol: 1e-4, atol: 1e-4});
+    }
+  });
+
+  // tfjs-backend-cpu sums only the taps inside the image: an infinite weight at a tap in the padding
+  // leaves the outputs it does not reach finite (zeros multiplied in would make them NaN), while infinite
+  // and NaN inputs, and inf - inf inside a window, give what the sums give.
+  it('Conv2D and DepthwiseConv2dNative with infinite and NaN weights and inputs', async () => {
+    const withSpecials = (shape: number[], seed: number, specials: Array<[number, number]>) => {
+      const v = randomFloats(shape.reduce((a, b) => a * b, 1), seed, -1, 1);
+      for (const [i, value] of specials) v[i] = value;
+      return tf.tensor(v, shape, 'float32') as tf.Tensor4D;
+    };
+    // 3x3 filters [3, 3, 4, 5]: index ((fy * 3 + fx) * 4 + ci) * 5 + co.
+    const w = () => withSpecials([3, 3, 4, 5], 61, [[0 * 20 + 1 * 5 + 0, Infinity], [8 * 20 + 3 * 5 + 2, -Infinity],
+      [3 * 20 + 0 * 5 + 4, NaN], [4 * 20 + 2 * 5 + 1, Infinity], [5 * 20 + 2 * 5 + 1, -Infinity]]);
+    const x = () => withSpecials([2, 9, 8, 4], 62, [[(0 * 8 + 3) * 4 + 1, Infinity], [2 * 9 * 8 * 4 - 1, NaN]]);
+    const finiteX = () => f4([2, 9, 8, 4], 63);
+    for (const [s, pad] of [[1, 'same'], [2, 'same'], [1, 'valid'], [1, [[0, 0], [2, 0], [1, 3], [0, 0]]]] as const) {
+      const label = `stride ${s} pad ${JSON.stringify(pad)}`;
+      await compareCudaWithCpu(() => [tf.conv2d(finiteX(), w(), s, pad), tf.conv2d(x(), w(), s, pad), tf.conv2d(x(), f4([3, 3, 4, 5], 64), s, pad)],
+        {label, rtol: 1e-4, atol: 1e-4});
+      await compareCudaWithCpu(() => tf.fused.conv2d({x: finiteX(), filter: w(), strides: s, pad, bias: f([5], 65), activation: 'relu'}),
+        {label: `${label} fused relu`, rtol: 1e-4, atol: 1e-4});
+    }
+    // 7x7 stride 2 (ResNet's stem shape) with an infinite weight in its first row.
+    await compareCudaWithCpu(() => tf.conv2d(f4([1, 15, 13, 3], 66), withSpecials([7, 7, 3, 4], 67, [[1 * 3 * 4 + 2 * 4 + 3, Infinity]]), 2, 'same'),
+      {label: '7x7 stride 2', rtol: 1e-4, atol: 1e-4});
+    // Depthwise [3, 3, 4, 1]: index (fy * 3 + fx) * 4 + c.
+    const dw = () => withSpecials([3, 3, 4, 1], 68, [[0 * 4 + 0, Infinity], [8 * 4 + 1, -Infinity], [3 * 4 + 2, NaN]]);
+    for (const s of [1, 2]) {
+      await compareCudaWithCpu(() => [tf.depthwiseConv2d(finiteX(), dw(), s, 'same'), tf.depthwiseConv2d(x(), f4([3, 3, 4, 1], 69), s, 'same')],
+        {label: `depthwise stride ${s}`, rtol: 1e-4, atol: 1e-4});
     }
   });
 

@@ -1,6 +1,7 @@
 // The fused EffnetMBConv kernel on native-cuda (switched on with setCudaMBConvFusion) against
 // native-cpu's fused kernel and the composite block on tfjs-backend-cpu: every block shape of B0-B7,
-// odd channel counts, kernel sizes 1, 7 and 31, batch 1 and 2, within 1e-4; run-to-run identical
+// odd channel counts, kernel sizes 1, 7 and 31, batch 1 and 2, within 1e-4; infinite and NaN depthwise
+// weights at taps in the padding (left out, as the composite block leaves them); run-to-run identical
 // results; a whole B0 on native-cuda (fused) against native-cpu, and its latency fused and composed
 // (logged); bad input.
 import {afterAll, beforeAll, expect, it} from 'vitest';
@@ -21,6 +22,7 @@ import {
   largeReferenceGroups,
   MODEL_SHAPES,
   ODD_SHAPES,
+  paddingInfinityGroups,
   rawWeights,
   reference,
   referenceGroups,
@@ -101,6 +103,17 @@ describeGpu('EffnetMBConv (fused) on native-cuda', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual((MODEL_SHAPES.length + ODD_SHAPES.length) * 6);
+  });
+
+  it('leaves infinite and NaN depthwise weights at padding taps out, as the composite block does', async () => {
+    let checked = 0;
+    for (const g of await paddingInfinityGroups()) {
+      for (const c of g.cases) {
+        expectClose(await fusedOn(GPU, g.raw, c), c.expected, 1e-4, 1e-4, `${c.label} [native-cuda vs cpu composite]`);
+        checked++;
+      }
+    }
+    expect(checked).toBe(8);
   });
 
   it('gives the same bits on every run', async () => {

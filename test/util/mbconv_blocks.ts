@@ -164,6 +164,46 @@ export async function referenceGroups(shapes: BlockShape[]): Promise<Group[]> {
 }
 
 /** Larger images: tiles and rows split inside an image (a ring of rows wraps around on the CPU). */
+/**
+ * Blocks whose depthwise kernel holds infinite and NaN weights only at taps that lie in the padding for
+ * every output pixel: 5x5 kernels on maps two rows high ('same' padding), the kernel's first and last
+ * rows. The composite block never multiplies those weights, so every output is finite; a
+ * kernel that multiplies zeros standing in for the padding makes 0 * inf = NaN, and the squeeze-and-
+ * excitation carries that NaN into every output.
+ */
+export async function paddingInfinityGroups(): Promise<Group[]> {
+  const groups: Group[] = [];
+  const shapes: BlockShape[] = [
+    {label: 'k5 s1 e6 residual, weights at padding taps infinite', k: 5, stride: 1, expand: 6, cin: 4, cout: 4, cse: 1, residual: true},
+    {label: 'k5 s2 e1 plain, weights at padding taps infinite', k: 5, stride: 2, expand: 1, cin: 6, cout: 5, cse: 2, residual: false},
+  ];
+  for (const [i, shape] of shapes.entries()) {
+    const raw = rawWeights(shape, 900 + 10 * i);
+    const cexp = shape.cin * shape.expand;
+    const dw = raw.depthwiseKernel.values;  // [5, 5, cexp, 1]
+    const tap = (ky: number, kx: number, c: number) => (ky * shape.k + kx) * cexp + c;
+    dw[tap(0, 0, 0)] = Infinity;
+    dw[tap(0, 2, 1)] = -Infinity;
+    dw[tap(4, 1, 2)] = Infinity;
+    dw[tap(4, 4, 3)] = NaN;
+    const cases: Case[] = [];
+    for (const [h, w] of [[2, 2], [2, 3]]) {
+      for (const batch of [1, 2]) {
+        const xShape = [batch, h, w, shape.cin];
+        const x = input(xShape, 61 + h * 7 + w + batch);
+        const config: MBConvConfig = {kernelSize: shape.k, stride: shape.stride, padding: 'same', residual: shape.residual};
+        const expected = await reference(raw, x, xShape, config);
+        for (const e of expected) {
+          expect(Array.from(e.values).every((v) => Number.isFinite(Number(v))), `${shape.label}: finite reference`).toBe(true);
+        }
+        cases.push({label: `${shape.label} ${h}x${w} batch=${batch}`, x, xShape, config, expected});
+      }
+    }
+    groups.push({raw, cases});
+  }
+  return groups;
+}
+
 export const LARGE_CASES: Array<{shape: BlockShape; h: number; w: number}> = [
   {shape: {label: 'k3 s2 e6 40x50 (ring wraps)', k: 3, stride: 2, expand: 6, cin: 16, cout: 24, cse: 4, residual: false}, h: 40, w: 50},
   {shape: {label: 'k5 s1 e6 residual 31x40 (ring wraps)', k: 5, stride: 1, expand: 6, cin: 24, cout: 24, cse: 6, residual: true}, h: 31, w: 40},
