@@ -115,14 +115,16 @@ describeGpu('native-cuda kernels vs tfjs-backend-cpu', () => {
     const withSpecials = (shape: number[], seed: number, specials: Array<[number, number]>) => {
       const v = randomFloats(shape.reduce((a, b) => a * b, 1), seed, -1, 1);
       for (const [i, value] of specials) v[i] = value;
-      return tf.tensor(v, shape, 'float32') as tf.Tensor4D;
+      return tf.tensor4d(v, shape as [number, number, number, number], 'float32');
     };
     // 3x3 filters [3, 3, 4, 5]: index ((fy * 3 + fx) * 4 + ci) * 5 + co.
     const w = () => withSpecials([3, 3, 4, 5], 61, [[0 * 20 + 1 * 5 + 0, Infinity], [8 * 20 + 3 * 5 + 2, -Infinity],
       [3 * 20 + 0 * 5 + 4, NaN], [4 * 20 + 2 * 5 + 1, Infinity], [5 * 20 + 2 * 5 + 1, -Infinity]]);
     const x = () => withSpecials([2, 9, 8, 4], 62, [[(0 * 8 + 3) * 4 + 1, Infinity], [2 * 9 * 8 * 4 - 1, NaN]]);
     const finiteX = () => f4([2, 9, 8, 4], 63);
-    for (const [s, pad] of [[1, 'same'], [2, 'same'], [1, 'valid'], [1, [[0, 0], [2, 0], [1, 3], [0, 0]]]] as const) {
+    const paddings: Array<[number, 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]]]> =
+      [[1, 'same'], [2, 'same'], [1, 'valid'], [1, [[0, 0], [2, 0], [1, 3], [0, 0]]]];
+    for (const [s, pad] of paddings) {
       const label = `stride ${s} pad ${JSON.stringify(pad)}`;
       await compareCudaWithCpu(() => [tf.conv2d(finiteX(), w(), s, pad), tf.conv2d(x(), w(), s, pad), tf.conv2d(x(), f4([3, 3, 4, 5], 64), s, pad)],
         {label, rtol: 1e-4, atol: 1e-4});
