@@ -19,14 +19,14 @@ template <class ALoad, class BLoad, class = void>
 struct HasRepair : std::false_type {};
 template <class ALoad, class BLoad>
 struct HasRepair<ALoad, BLoad,
-                 std::void_t<decltype(std::declval<const ALoad&>().repair(int64_t(), int64_t(), int64_t(),
+                 std::void_t<decltype(std::declval<const ALoad&>().template repair<false>(int64_t(), int64_t(), int64_t(),
                                                                           std::declval<const BLoad&>(), 0.f))>>
     : std::true_type {};
 
-template <class ALoad, class BLoad>
+template <bool kOutOfLine = false, class ALoad, class BLoad>
 __device__ __forceinline__ float gemm_sum(const ALoad& a, const BLoad& b, int64_t batch, int64_t m, int64_t n, float v) {
   if constexpr (HasRepair<ALoad, BLoad>::value) {
-    return a.repair(batch, m, n, b, v);
+    return a.template repair<kOutOfLine>(batch, m, n, b, v);
   } else {
     return v;
   }
@@ -75,6 +75,9 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(ALoad a, BLoad b, fl
     __syncthreads();
   }
   float* cb = c + batch * M * N;
+  // Outputs whose loader may repair them (NaN sums, HasRepair) wait until the accumulators are dead,
+  // so that the repair's registers do not add to theirs.
+  unsigned repair_mask = 0;
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
     const int64_t m = m0 + ty + 16 * i;
@@ -83,8 +86,20 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(ALoad a, BLoad b, fl
     for (int j = 0; j < 4; ++j) {
       const int64_t n = n0 + tx + 16 * j;
       if (n >= N) continue;
+      if (HasRepair<ALoad, BLoad>::value && isnan(acc[i][j])) {
+        repair_mask |= 1u << (4 * i + j);
+        continue;
+      }
       const size_t flat = static_cast<size_t>(batch * M * N + m * N + n);
-      cb[m * N + n] = apply_epilogue(ep, gemm_sum(a, b, batch, m, n, acc[i][j]), flat, static_cast<size_t>(n));
+      cb[m * N + n] = apply_epilogue(ep, acc[i][j], flat, static_cast<size_t>(n));
+    }
+  }
+  if (HasRepair<ALoad, BLoad>::value) {
+    for (int bit = 0; bit < 16 && repair_mask != 0; ++bit) {
+      if (!(repair_mask >> bit & 1u)) continue;
+      const int64_t m = m0 + ty + 16 * (bit / 4), n = n0 + tx + 16 * (bit % 4);
+      const size_t flat = static_cast<size_t>(batch * M * N + m * N + n);
+      cb[m * N + n] = apply_epilogue(ep, gemm_sum(a, b, batch, m, n, CUDART_NAN_F), flat, static_cast<size_t>(n));
     }
   }
 }

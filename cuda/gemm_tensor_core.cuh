@@ -168,8 +168,20 @@ __global__ void __launch_bounds__(kTcThreads) gemm_tc_kernel(ALoad a, BLoad b, f
     const int ml = e / kTcBN, nl = e % kTcBN;
     const int64_t m = m0 + ml, n = n0 + nl;
     if (m >= M || n >= N) continue;
+    const float v = Cs[tc_c_offset(ml, nl)];
+    if (HasRepair<ALoad, BLoad>::value && isnan(v)) continue;  // the loop below
     const size_t flat = static_cast<size_t>(batch * M * N + m * N + n);
-    cb[m * N + n] = apply_epilogue(ep, gemm_sum(a, b, batch, m, n, Cs[tc_c_offset(ml, nl)]), flat, static_cast<size_t>(n));
+    cb[m * N + n] = apply_epilogue(ep, v, flat, static_cast<size_t>(n));
+  }
+  // NaN sums the loader may repair (gemm.cuh's HasRepair), apart so that their registers stay out of the loop above.
+  if (HasRepair<ALoad, BLoad>::value) {
+    for (int e = tid; e < kTcBM * kTcBN; e += kTcThreads) {
+      const int ml = e / kTcBN, nl = e % kTcBN;
+      const int64_t m = m0 + ml, n = n0 + nl;
+      if (m >= M || n >= N || !isnan(Cs[tc_c_offset(ml, nl)])) continue;
+      const size_t flat = static_cast<size_t>(batch * M * N + m * N + n);
+      cb[m * N + n] = apply_epilogue(ep, gemm_sum<true>(a, b, batch, m, n, CUDART_NAN_F), flat, static_cast<size_t>(n));
+    }
   }
 #elif defined(__CUDA_ARCH__)
   __trap();  // tensor cores with TF32 / bf16 need sm_80; the addon never runs on older GPUs

@@ -32,12 +32,24 @@ struct Im2ColLoad {
 
   // The GEMM's sum `v` for output (m, n), as tfjs-backend-cpu computes it. Only a NaN can be wrong (a
   // zero times a finite weight adds nothing), and only where the pixel's window leaves the image: there
-  // the taps inside are summed again, in tfjs-backend-cpu's order (filter row, filter column, input
-  // channel). Real NaN (a NaN input or weight inside, inf - inf) come out NaN again. Costs one compare
-  // per output where nothing is NaN.
-  template <class BLoad>
-  __device__ float repair(int64_t batch, int64_t m64, int64_t n, const BLoad& b, float v) const {
+  // the taps inside are summed again. Real NaN (a NaN input or weight inside, inf - inf) come out NaN
+  // again. One compare per output where nothing is NaN. `kOutOfLine`: the sum as a call, where the
+  // kernel's registers would otherwise be sized for it (gemm_tensor_core.cuh; gemm.cuh's kernel repairs
+  // after its accumulators are dead and keeps it inline).
+  template <bool kOutOfLine = false, class BLoad>
+  __device__ __forceinline__ float repair(int64_t batch, int64_t m, int64_t n, const BLoad& b, float v) const {
     if (!isnan(v)) return v;
+    return kOutOfLine ? sum_inside_call(batch, m, n, b, v) : sum_inside(batch, m, n, b, v);
+  }
+
+  template <class BLoad>
+  __device__ __noinline__ float sum_inside_call(int64_t batch, int64_t m, int64_t n, const BLoad& b, float v) const {
+    return sum_inside(batch, m, n, b, v);
+  }
+
+  // The taps inside, in tfjs-backend-cpu's order: filter row, filter column, input channel.
+  template <class BLoad>
+  __device__ __forceinline__ float sum_inside(int64_t batch, int64_t m64, int64_t n, const BLoad& b, float v) const {
     const int m = static_cast<int>(m64);
     const int ow = m % out_w;
     const int t = m / out_w;
