@@ -26,24 +26,50 @@ interface H5Entity {
   attrs?: Record<string, H5Attribute>;
 }
 interface H5Group extends H5Entity {
+  file_id: bigint;
+  path: string;
   keys(): string[];
   get(name: string): H5Entity | null;
 }
+interface H5Metadata {
+  type: number;
+  size: number;
+  signed?: boolean;
+  littleEndian?: boolean;
+  vlen?: boolean;
+  total_size: number;
+}
 interface H5Dataset extends H5Entity {
+  file_id: bigint;
+  path: string;
   shape: number[] | null;
-  metadata: {type: number; size: number; signed?: boolean};
-  value: unknown;
+  metadata: H5Metadata;
+  filters: Array<{id: number; name?: string}>;
 }
 interface H5File extends H5Group {
   close(): unknown;
 }
+/** h5wasm's Emscripten module: its reads report their HDF5 status, which Dataset.value drops. */
+interface H5Low {
+  get_dataset_data(fileId: bigint, path: string, count: null, offset: null, strides: null, ptr: bigint): number;
+  get_external_link(fileId: bigint, path: string): {filename?: string; obj_path?: string};
+  activate_throwing_error_handler(): void;
+  deactivate_throwing_error_handler(): void;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
+}
 interface H5Module {
   ready: Promise<unknown>;
   File: new (filename: string, mode?: string) => H5File;
+  Module: H5Low;
 }
 
 /** HDF5 file signature (at offset 0, or 512, 1024, ... with a user block). */
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Bytes to look at for the signature: user blocks end at 512, 1024, ... 65536 bytes. */
+export const HDF5_SIGNATURE_SCAN = 65536 + 8;
 
 /** True when the bytes carry the HDF5 signature at offset 0 or at a user-block boundary. */
 export function looksLikeHdf5(bytes: Uint8Array): boolean {
@@ -85,13 +111,15 @@ function stringList(value: unknown): string[] {
 }
 
 /** Reads a Keras name-list attribute, following the chunked `<name>0`, `<name>1`, ... form. */
-function nameAttribute(entity: H5Entity, name: string): string[] | undefined {
-  const attrs = entity.attrs ?? {};
-  if (name in attrs) return stringList(attrs[name].value);
-  if (!(`${name}0` in attrs)) return undefined;
-  const out: string[] = [];
-  for (let i = 0; `${name}${i}` in attrs; i++) out.push(...stringList(attrs[`${name}${i}`].value));
-  return out;
+function nameAttribute(entity: H5Entity, name: string, ctx: ReadContext, where: string): string[] | undefined {
+  return h5call(ctx, `the attribute '${name}' of '${where}'`, () => {
+    const attrs = entity.attrs ?? {};
+    if (name in attrs) return stringList(attrs[name].value);
+    if (!(`${name}0` in attrs)) return undefined;
+    const out: string[] = [];
+    for (let i = 0; `${name}${i}` in attrs; i++) out.push(...stringList(attrs[`${name}${i}`].value));
+    return out;
+  });
 }
 
 function isGroup(e: H5Entity | null): e is H5Group {
@@ -102,44 +130,140 @@ function isDataset(e: H5Entity | null): e is H5Dataset {
   return e != null && !isGroup(e) && 'shape' in (e as object);
 }
 
-function datasetArray(ds: H5Dataset, name: string, label: string): NamedArray {
-  const shape = ds.shape ?? [];
+/** HDF5 filters h5wasm decodes: deflate (gzip), shuffle, fletcher32. */
+const SUPPORTED_FILTERS = new Map([[1, 'deflate (gzip)'], [2, 'shuffle'], [3, 'fletcher32']]);
+/** The most deflate expands its input (its format's limit is 1032:1), with room for headers. */
+const DEFLATE_MAX_RATIO = 1100;
+
+/** What reading one file needs: h5wasm's module, the file's size and its label for errors. */
+interface ReadContext {
+  low: H5Low;
+  fileBytes: number;
+  label: string;
+}
+
+/** Runs an h5wasm call, its failures (HDF5 errors, WebAssembly traps) rethrown with what was being read. */
+function h5call<T>(ctx: ReadContext, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('keras: ')) throw e;
+    const cause = e instanceof Error ? e.message : String(e);
+    throw new Error(`keras: ${ctx.label}: cannot read ${what}: ${cause} (the file is damaged or uses an HDF5 feature h5wasm lacks)`);
+  }
+}
+
+/** Runs a low-level h5wasm call with HDF5's errors thrown rather than printed to stderr. */
+function quietly<T>(ctx: ReadContext, fn: () => T): T {
+  ctx.low.activate_throwing_error_handler();
+  try {
+    return fn();
+  } finally {
+    ctx.low.deactivate_throwing_error_handler();
+  }
+}
+
+/**
+ * Reads a dataset's bytes through h5wasm's module, so that a failed HDF5 read (an unsupported filter, a
+ * corrupt chunk) is an Error rather than whatever the buffer held, and converts them to float32 or int32.
+ * A dataset may declare no more data than the file can hold: its bytes, or deflate's largest expansion
+ * of them (chunks never written read as fill values, so a small file could otherwise ask for gigabytes).
+ */
+function datasetArray(ds: H5Dataset, name: string, ctx: ReadContext): NamedArray {
+  const {label} = ctx;
+  const what = `dataset '${name}'`;
+  const md = h5call(ctx, what, () => ds.metadata);
+  const shape = h5call(ctx, what, () => ds.shape) ?? [];
+  const filters = h5call(ctx, what, () => ds.filters) ?? [];
+  const {type, size} = md;
+  const isFloat = type === 1 && (size === 2 || size === 4 || size === 8);
+  const isInt = type === 0 && (size === 1 || size === 2 || size === 4 || size === 8);
+  if (!(isFloat || isInt) || md.vlen) {
+    throw new Error(`keras: ${label}: ${what} has HDF5 type class ${type} (size ${size}); supported: float (16, 32, 64-bit), integer`);
+  }
+  for (const f of filters) {
+    if (!SUPPORTED_FILTERS.has(f.id)) {
+      throw new Error(`keras: ${label}: ${what} is stored with HDF5 filter ${f.id}${f.name ? ` (${f.name})` : ''}; ` +
+        `supported: ${[...SUPPORTED_FILTERS.values()].join(', ')} (save it uncompressed or with gzip)`);
+    }
+  }
   const count = shape.reduce((a, b) => a * b, 1);
-  const {type, size} = ds.metadata;
-  const v = ds.value;
-  let data: Float32Array | Int32Array;
-  if (type === 1) {
-    if (v instanceof Float32Array) data = v.slice();
-    else if (v instanceof Float64Array) data = Float32Array.from(v);
-    else if (size === 2 && v instanceof Uint8Array) data = halfToFloat32(new Uint16Array(v.slice().buffer));
-    else if (size === 2 && v instanceof Uint16Array) data = halfToFloat32(v);
-    else throw new Error(`keras: ${label}: dataset '${name}' has an unsupported ${size * 8}-bit float type`);
-    if (data.length !== count) throw new Error(`keras: ${label}: dataset '${name}' holds ${data.length} values for shape [${shape.join(', ')}]`);
+  if (count !== md.total_size) throw new Error(`keras: ${label}: ${what} holds ${md.total_size} values for shape [${shape.join(', ')}]`);
+  const nbytes = count * size;
+  const ratio = filters.some((f) => f.id === 1) ? DEFLATE_MAX_RATIO : 1;
+  if (nbytes > ctx.fileBytes * ratio + 65536) {
+    throw new Error(`keras: ${label}: ${what} declares shape [${shape.join(', ')}] (${nbytes} bytes), more than a ` +
+      `${ctx.fileBytes}-byte file can hold`);
+  }
+  const ptr = h5call(ctx, what, () => ctx.low._malloc(Math.max(nbytes, 1)));
+  if (!ptr) throw new Error(`keras: ${label}: ${what} (${nbytes} bytes) does not fit in h5wasm's memory`);
+  let bytes: Uint8Array;
+  try {
+    const status = h5call(ctx, what, () => quietly(ctx, () => ctx.low.get_dataset_data(ds.file_id, ds.path, null, null, null, BigInt(ptr))));
+    if (status < 0) throw new Error(`keras: ${label}: HDF5 could not read ${what} (damaged data or an unsupported encoding)`);
+    bytes = ctx.low.HEAPU8.slice(ptr, ptr + nbytes);
+  } finally {
+    ctx.low._free(ptr);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = md.littleEndian !== false;
+  if (isFloat) {
+    let data: Float32Array;
+    if (size === 4) {
+      data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, le);
+    } else if (size === 8) {
+      data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, le);
+    } else {
+      const half = new Uint16Array(count);
+      for (let i = 0; i < count; i++) half[i] = view.getUint16(2 * i, le);
+      data = halfToFloat32(half);
+    }
     return {dtype: 'float32', shape, data, storedDtype: size === 8 ? 'F64' : size === 2 ? 'F16' : 'F32'};
   }
-  if (type === 0 && ArrayBuffer.isView(v) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) {
-    data = Int32Array.from(v as unknown as ArrayLike<number>);
-    if (data.length !== count) throw new Error(`keras: ${label}: dataset '${name}' holds ${data.length} values for shape [${shape.join(', ')}]`);
-    return {dtype: 'int32', shape, data, storedDtype: 'I32'};
+  const data = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = size === 8
+      ? (md.signed ? view.getBigInt64(8 * i, le) : view.getBigUint64(8 * i, le))
+      : size === 4 ? (md.signed ? view.getInt32(4 * i, le) : view.getUint32(4 * i, le))
+      : size === 2 ? (md.signed ? view.getInt16(2 * i, le) : view.getUint16(2 * i, le))
+      : md.signed ? view.getInt8(i) : view.getUint8(i);
+    if (v < -2147483648 || v > 2147483647) throw new Error(`keras: ${label}: ${what} holds ${v}, outside the int32 range`);
+    data[i] = Number(v);
   }
-  if (type === 0 && (v instanceof BigInt64Array || v instanceof BigUint64Array)) {
-    const out = new Int32Array(v.length);
-    for (let i = 0; i < v.length; i++) {
-      if (v[i] < -2147483648n || v[i] > 2147483647n) throw new Error(`keras: ${label}: dataset '${name}' holds ${v[i]}, outside the int32 range`);
-      out[i] = Number(v[i]);
+  return {dtype: 'int32', shape, data, storedDtype: size === 8 ? 'I64' : 'I32'};
+}
+
+/** Keras nests layer groups a few levels deep; deeper means a link cycle or a damaged file. */
+const MAX_GROUP_DEPTH = 32;
+
+/**
+ * group.get(key) (key may be a path), refusing external links on the way (weights come from this file
+ * only) and naming what failed.
+ */
+function child(group: H5Group, key: string, ctx: ReadContext): H5Entity | null {
+  let full = group.path === '/' ? '' : group.path;
+  for (const part of key.split('/').filter((p) => p.length > 0)) {
+    full = `${full}/${part}`;
+    const at = full;
+    // (HDF5 reports an error for every link that is not external: asked quietly.)
+    let external: {filename?: string; obj_path?: string} | undefined;
+    try {
+      external = quietly(ctx, () => ctx.low.get_external_link(group.file_id, at));
+    } catch {
+      external = undefined;  // not a link HDF5 can describe: group.get below says what is wrong
     }
-    return {dtype: 'int32', shape, data: out, storedDtype: 'I64'};
+    if (external && external.filename) {
+      throw new Error(`keras: ${ctx.label}: '${at}' is an external link to ${external.filename}:${external.obj_path ?? ''}; ` +
+        'weights are read from the file itself only');
+    }
   }
-  if (typeof v === 'number' && shape.length === 0) {
-    return type === 1
-      ? {dtype: 'float32', shape, data: Float32Array.of(v), storedDtype: 'F32'}
-      : {dtype: 'int32', shape, data: Int32Array.of(v), storedDtype: 'I32'};
-  }
-  if (typeof v === 'bigint' && shape.length === 0) {
-    if (v < -2147483648n || v > 2147483647n) throw new Error(`keras: ${label}: dataset '${name}' holds ${v}, outside the int32 range`);
-    return {dtype: 'int32', shape, data: Int32Array.of(Number(v)), storedDtype: 'I64'};
-  }
-  throw new Error(`keras: ${label}: dataset '${name}' has HDF5 type class ${type} (size ${size}); supported: float, integer`);
+  return h5call(ctx, `'${full}'`, () => group.get(key));
+}
+
+function keysOf(group: H5Group, ctx: ReadContext): string[] {
+  return h5call(ctx, `the members of '${group.path}'`, () => group.keys());
 }
 
 /** Strips `:0` and keeps the variable's own name: `stem_conv/kernel:0` -> `kernel`. */
@@ -148,11 +272,14 @@ function variableName(weightName: string): string {
   return last.replace(/:\d+$/, '');
 }
 
-function collectDatasets(group: H5Group, prefix: string, out: [string, H5Dataset][]): void {
-  for (const key of group.keys()) {
-    const e = group.get(key);
+function collectDatasets(group: H5Group, prefix: string, out: [string, H5Dataset][], ctx: ReadContext, depth = 0): void {
+  if (depth > MAX_GROUP_DEPTH) {
+    throw new Error(`keras: ${ctx.label}: groups nested deeper than ${MAX_GROUP_DEPTH} at '${group.path}' (a link cycle?)`);
+  }
+  for (const key of keysOf(group, ctx)) {
+    const e = child(group, key, ctx);
     const p = prefix ? `${prefix}/${key}` : key;
-    if (isGroup(e)) collectDatasets(e, p, out);
+    if (isGroup(e)) collectDatasets(e, p, out, ctx, depth + 1);
     else if (isDataset(e)) out.push([p, e]);
   }
 }
@@ -169,63 +296,72 @@ function keras3VariableNames(layer: string): string[] {
 }
 
 /** Keras 3 `.weights.h5`: /layers/<layer>/vars/<index>, possibly nested in sub-models' layers. */
-function readKeras3(layersGroup: H5Group, label: string, out: Map<string, NamedArray>): void {
-  for (const layer of layersGroup.keys()) {
-    const g = layersGroup.get(layer);
+function readKeras3(layersGroup: H5Group, ctx: ReadContext, out: Map<string, NamedArray>, depth = 0): void {
+  const {label} = ctx;
+  if (depth > MAX_GROUP_DEPTH) {
+    throw new Error(`keras: ${label}: layers nested deeper than ${MAX_GROUP_DEPTH} at '${layersGroup.path}' (a link cycle?)`);
+  }
+  for (const layer of keysOf(layersGroup, ctx)) {
+    const g = child(layersGroup, layer, ctx);
+    if (g == null) throw new Error(`keras: ${label}: '${layersGroup.path}/${layer}' cannot be read (neither a group nor a dataset)`);
     if (!isGroup(g)) continue;
-    const vars = g.get('vars');
+    const vars = child(g, 'vars', ctx);
     if (isGroup(vars)) {
       const names = keras3VariableNames(layer);
-      const indices = vars.keys().filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
+      const indices = keysOf(vars, ctx).filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
       for (const i of indices) {
         if (i >= names.length) throw new Error(`keras: ${label}: layer '${layer}' has more variables (${indices.length}) than a ${names.join('/')} layer`);
-        const ds = vars.get(String(i));
-        if (!isDataset(ds)) continue;
+        const ds = child(vars, String(i), ctx);
+        if (!isDataset(ds)) throw new Error(`keras: ${label}: layer '${layer}' variable ${i} is not a dataset`);
         const name = `${layer}/${names[i]}`;
         if (out.has(name)) throw new Error(`keras: ${label}: layer '${layer}' appears twice`);
-        out.set(name, datasetArray(ds, `layers/${layer}/vars/${i}`, label));
+        out.set(name, datasetArray(ds, `layers/${layer}/vars/${i}`, ctx));
       }
     }
-    const nested = g.get('layers');
-    if (isGroup(nested)) readKeras3(nested, label, out);
+    const nested = child(g, 'layers', ctx);
+    if (isGroup(nested)) readKeras3(nested, ctx, out, depth + 1);
   }
 }
 
-function readRoot(root: H5Group, label: string): Map<string, NamedArray> {
-  const keras3 = root.get('layers');
-  if (!nameAttribute(root, 'layer_names') && isGroup(keras3) && !isGroup(root.get('model_weights'))) {
+function readRoot(root: H5Group, ctx: ReadContext): Map<string, NamedArray> {
+  const {label} = ctx;
+  const rootNames = nameAttribute(root, 'layer_names', ctx, '/');
+  const keras3 = child(root, 'layers', ctx);
+  if (!rootNames && isGroup(keras3) && !isGroup(child(root, 'model_weights', ctx))) {
     const out = new Map<string, NamedArray>();
-    readKeras3(keras3, label, out);
+    readKeras3(keras3, ctx, out);
     return out;
   }
   let weights: H5Group = root;
-  if (!nameAttribute(root, 'layer_names')) {
-    const mw = root.get('model_weights');
+  if (!rootNames) {
+    const mw = child(root, 'model_weights', ctx);
     if (isGroup(mw)) weights = mw;
   }
-  const layers = nameAttribute(weights, 'layer_names') ?? weights.keys();
+  const layers = nameAttribute(weights, 'layer_names', ctx, weights.path) ?? keysOf(weights, ctx);
   const out = new Map<string, NamedArray>();
   for (const layer of layers) {
-    const g = weights.get(layer);
+    const g = child(weights, layer, ctx);
     if (!isGroup(g)) {
       if (g == null) throw new Error(`keras: ${label}: layer '${layer}' is listed in layer_names but has no group`);
       continue;
     }
-    const names = nameAttribute(g, 'weight_names');
+    const names = nameAttribute(g, 'weight_names', ctx, g.path);
     const datasets: [string, H5Dataset][] = [];
     if (names) {
       for (const n of names) {
-        const ds = g.get(n);
-        if (!isDataset(ds)) throw new Error(`keras: ${label}: layer '${layer}' lists weight '${n}' but the file has no such dataset`);
+        const ds = child(g, n, ctx);
+        if (!isDataset(ds)) {
+          throw new Error(`keras: ${label}: layer '${layer}' lists weight '${n}' but ${ds == null ? 'the file has no such dataset' : 'it cannot be read as a dataset'}`);
+        }
         datasets.push([n, ds]);
       }
     } else {
-      collectDatasets(g, '', datasets);
+      collectDatasets(g, '', datasets, ctx);
     }
     for (const [n, ds] of datasets) {
       const name = `${layer}/${variableName(n)}`;
       if (out.has(name)) throw new Error(`keras: ${label}: two weights of layer '${layer}' are both named '${variableName(n)}'`);
-      out.set(name, datasetArray(ds, `${layer}/${n}`, label));
+      out.set(name, datasetArray(ds, `${layer}/${n}`, ctx));
     }
   }
   return out;
@@ -248,7 +384,15 @@ export async function readKerasH5(source: string | Uint8Array): Promise<Map<stri
     throw new Error(`keras: cannot read '${source}': no such file`);
   }
   try {
-    const head = fs.readFileSync(file).subarray(0, 2048);
+    const fileBytes = fs.statSync(file).size;
+    // The signature may follow a user block of up to 64 KiB (looksLikeHdf5).
+    const fd = fs.openSync(file, 'r');
+    let head = new Uint8Array(HDF5_SIGNATURE_SCAN);
+    try {
+      head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
     if (!looksLikeHdf5(head)) throw new Error(`keras: ${label} is not an HDF5 file (no HDF5 signature)`);
     let f: H5File;
     try {
@@ -257,7 +401,7 @@ export async function readKerasH5(source: string | Uint8Array): Promise<Map<stri
       throw new Error(`keras: cannot open ${label} as HDF5: ${(e as Error).message}`);
     }
     try {
-      return readRoot(f, label);
+      return readRoot(f, {low: h5.Module, fileBytes, label});
     } finally {
       f.close();
     }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {efficientNetWeightSpec, type EfficientNetConfig} from '../models/efficientnet.js';
 import {resNetWeightSpec, type ResNetConfig} from '../models/resnet.js';
-import {looksLikeHdf5, readKerasH5} from './keras.js';
+import {HDF5_SIGNATURE_SCAN, looksLikeHdf5, readKerasH5} from './keras.js';
 import {
   detectScheme, familyNumerics, toCanonical, WEIGHT_SCHEMES,
   type ModelFamily, type PaddingMode, type WeightScheme,
@@ -90,7 +90,7 @@ async function readSource(
       const fd = fs.openSync(source, 'r');
       let head: Uint8Array;
       try {
-        head = new Uint8Array(4096);
+        head = new Uint8Array(HDF5_SIGNATURE_SCAN);
         head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
       } finally {
         fs.closeSync(fd);

@@ -179,7 +179,8 @@ export function parseSafetensors(bytes: Uint8Array, label = '<buffer>'): Safeten
   }
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  // No prototype: a key such as '__proto__' is kept as a key like any other.
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   const entries: {name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number; count: number}[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
