@@ -195,15 +195,16 @@ export function parseSafetensors(bytes: Uint8Array, label = '<buffer>'): Safeten
     const info = raw as Record<string, unknown>;
     const dtype = info.dtype;
     if (!isSafetensorsDType(dtype)) {
-      fail(label, `tensor '${name}' has dtype ${JSON.stringify(dtype)}; supported: ${SAFETENSORS_DTYPES.join(', ')}`);
+      const given = dtype === undefined ? 'no dtype' : `dtype ${JSON.stringify(dtype)}`;
+      fail(label, `tensor '${name}' has ${given}; supported: ${SAFETENSORS_DTYPES.join(', ')}`);
     }
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(label, `tensor '${name}' has shape ${JSON.stringify(shape)}; expected an array of non-negative integers`);
+      fail(label, `tensor '${name}' has ${shape === undefined ? 'no shape' : `shape ${JSON.stringify(shape)}`}; expected an array of non-negative integers`);
     }
     const offsets = info.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      fail(label, `tensor '${name}' has data_offsets ${JSON.stringify(offsets)}; expected [begin, end] non-negative integers`);
+      fail(label, `tensor '${name}' has ${offsets === undefined ? 'no data_offsets' : `data_offsets ${JSON.stringify(offsets)}`}; expected [begin, end] non-negative integers`);
     }
     const [begin, end] = offsets as number[];
     if (begin > end) fail(label, `tensor '${name}' has data_offsets [${begin}, ${end}] with begin after end`);

@@ -1,7 +1,8 @@
-// Keras .h5 files that are damaged or reach outside themselves: readKerasH5 answers each with an Error
-// that names the file and what is wrong, never garbage values, a hang or gigabytes of memory. The files
-// are written with h5wasm (the loader's optional dependency) and, where the API cannot make the damage,
-// patched at a located byte.
+// Weight files that are damaged or reach outside themselves. Keras .h5: readKerasH5 answers each with an
+// Error that names the file and what is wrong, never garbage values, a hang or gigabytes of memory (the
+// files are written with h5wasm, the loader's optional dependency, and where the API cannot make the
+// damage, patched at a located byte). safetensors: headers with a '__proto__' metadata key or missing
+// fields.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,7 +24,7 @@ interface H5Dataset {
 }
 type H5 = {ready: Promise<unknown>; File: new (f: string, m: string, o?: object) => H5Group & {close(): void}};
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'effnet-keras-damaged-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'effnet-weights-damaged-'));
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
 
 /** Writes an HDF5 file with h5wasm (the earliest format versions, as h5py writes them) and returns its bytes. */
@@ -122,15 +123,28 @@ describe('readKerasH5 on damaged and hostile files', () => {
   });
 });
 
-describe('parseSafetensors metadata', () => {
+/** A safetensors file with `header` and `dataBytes` zero bytes of data. */
+function safetensors(header: object, dataBytes: number): Uint8Array {
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const bytes = new Uint8Array(8 + h.length + dataBytes);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(h.length), true);
+  bytes.set(h, 8);
+  return bytes;
+}
+
+describe('parseSafetensors headers', () => {
   it('keeps a metadata key named __proto__ as a key', () => {
-    const header = JSON.stringify({__metadata__: {['__proto__']: 'x', format: 'pt'}, w: {dtype: 'F32', shape: [1], data_offsets: [0, 4]}});
-    const h = new TextEncoder().encode(header);
-    const bytes = new Uint8Array(8 + h.length + 4);
-    new DataView(bytes.buffer).setBigUint64(0, BigInt(h.length), true);
-    bytes.set(h, 8);
+    const bytes = safetensors({__metadata__: {['__proto__']: 'x', format: 'pt'}, w: {dtype: 'F32', shape: [1], data_offsets: [0, 4]}}, 4);
     const parsed = parseSafetensors(bytes);
     expect(Object.keys(parsed.metadata).sort()).toEqual(['__proto__', 'format']);
     expect(parsed.metadata['__proto__']).toBe('x');
+  });
+
+  it('says which field a tensor entry lacks', () => {
+    const w = {dtype: 'F32', shape: [1], data_offsets: [0, 4]};
+    const without = (field: string) => safetensors({w: Object.fromEntries(Object.entries(w).filter(([k]) => k !== field))}, 4);
+    expect(() => parseSafetensors(without('dtype'))).toThrow(/tensor 'w' has no dtype; supported: /);
+    expect(() => parseSafetensors(without('shape'))).toThrow(/tensor 'w' has no shape; expected an array/);
+    expect(() => parseSafetensors(without('data_offsets'))).toThrow(/tensor 'w' has no data_offsets; expected \[begin, end\]/);
   });
 });
