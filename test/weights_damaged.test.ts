@@ -111,6 +111,22 @@ describe('readKerasH5 on damaged and hostile files', () => {
     }
   });
 
+  it('reads float64 and small integer datasets as their values', async () => {
+    const doubles = await build('f64.h5', (f) => denseLayer(f, {data: Float64Array.from(values), shape: [4, 4], dtype: '<d'}));
+    const got = (await readKerasH5(doubles)).get('dense/kernel')!;
+    expect(Array.from(got.data)).toEqual(Array.from(values));
+    expect(got.storedDtype).toBe('F64');
+    for (const [dtype, data] of [['<i', Int32Array.of(-5, 70000)], ['<h', Int16Array.of(-5, 7000)], ['<B', Uint8Array.of(5, 250)]] as const) {
+      const bytes = await build(`int-${dtype.slice(1)}.h5`, (f) => {
+        f.create_attribute('layer_names', ['normalization'], [1], 'S13');
+        const g = f.create_group('normalization');
+        g.create_attribute('weight_names', ['normalization/count:0'], [1], 'S21');
+        g.create_group('normalization').create_dataset({name: 'count:0', data, shape: [2], dtype});
+      });
+      expect(Array.from((await readKerasH5(bytes)).get('normalization/count')!.data), dtype).toEqual(Array.from(data));
+    }
+  });
+
   it('refuses unsigned 32-bit values beyond the int32 range and reads the ones within it', async () => {
     const make = (v: number) => build(`u32-${v}.h5`, (f) => {
       f.create_attribute('layer_names', ['normalization'], [1], 'S13');

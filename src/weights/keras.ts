@@ -134,6 +134,8 @@ function isDataset(e: H5Entity | null): e is H5Dataset {
 const SUPPORTED_FILTERS = new Map([[1, 'deflate (gzip)'], [2, 'shuffle'], [3, 'fletcher32']]);
 /** The most deflate expands its input (its format's limit is 1032:1), with room for headers. */
 const DEFLATE_MAX_RATIO = 1100;
+/** Whether this machine stores numbers little-endian (HDF5 records each dataset's byte order). */
+const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** What reading one file needs: h5wasm's module, the file's size and its label for errors. */
 interface ReadContext {
@@ -207,21 +209,37 @@ function datasetArray(ds: H5Dataset, name: string, ctx: ReadContext): NamedArray
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = md.littleEndian !== false;
+  // `bytes` is a fresh copy (offset 0): in the machine's byte order, typed arrays view it directly.
+  const native = le === HOST_LITTLE_ENDIAN;
   if (isFloat) {
     let data: Float32Array;
     if (size === 4) {
-      data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, le);
+      if (native) {
+        data = new Float32Array(bytes.buffer, 0, count);
+      } else {
+        data = new Float32Array(count);
+        for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, le);
+      }
     } else if (size === 8) {
-      data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, le);
+      if (native) {
+        data = Float32Array.from(new Float64Array(bytes.buffer, 0, count));
+      } else {
+        data = new Float32Array(count);
+        for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, le);
+      }
     } else {
-      const half = new Uint16Array(count);
-      for (let i = 0; i < count; i++) half[i] = view.getUint16(2 * i, le);
+      let half: Uint16Array;
+      if (native) {
+        half = new Uint16Array(bytes.buffer, 0, count);
+      } else {
+        half = new Uint16Array(count);
+        for (let i = 0; i < count; i++) half[i] = view.getUint16(2 * i, le);
+      }
       data = halfToFloat32(half);
     }
     return {dtype: 'float32', shape, data, storedDtype: size === 8 ? 'F64' : size === 2 ? 'F16' : 'F32'};
   }
+  if (native && size === 4 && md.signed) return {dtype: 'int32', shape, data: new Int32Array(bytes.buffer, 0, count), storedDtype: 'I32'};
   const data = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const v = size === 8
