@@ -14,7 +14,7 @@ namespace cuda {
 constexpr int kGemmBM = 64, kGemmBN = 64, kGemmBK = 16, kGemmThreads = 256;
 
 // An A loader may correct the sums it made wrong (Im2ColLoad::repair: zeros standing in for padding
-// times infinite weights); the GEMMs pass every output through it before the epilogue.
+// times infinite weights); the GEMMs pass their NaN outputs through it before the epilogue.
 template <class ALoad, class BLoad, class = void>
 struct HasRepair : std::false_type {};
 template <class ALoad, class BLoad>

@@ -37,6 +37,7 @@ interface H5Metadata {
   signed?: boolean;
   littleEndian?: boolean;
   vlen?: boolean;
+  shape: number[] | null;
   total_size: number;
 }
 interface H5Dataset extends H5Entity {
@@ -69,7 +70,7 @@ interface H5Module {
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Bytes to look at for the signature: user blocks end at 512, 1024, ... 65536 bytes. */
-export const HDF5_SIGNATURE_SCAN = 65536 + 8;
+const HDF5_SIGNATURE_SCAN = 65536 + 8;
 
 /** True when the bytes carry the HDF5 signature at offset 0 or at a user-block boundary. */
 export function looksLikeHdf5(bytes: Uint8Array): boolean {
@@ -77,6 +78,17 @@ export function looksLikeHdf5(bytes: Uint8Array): boolean {
     if (HDF5_MAGIC.every((b, i) => bytes[at + i] === b)) return true;
   }
   return false;
+}
+
+/** Whether the file at `file` carries the HDF5 signature (reads its first 64 KiB only). */
+export function fileLooksLikeHdf5(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = new Uint8Array(HDF5_SIGNATURE_SCAN);
+    return looksLikeHdf5(head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 let h5Promise: Promise<H5Module> | undefined;
@@ -175,7 +187,7 @@ function datasetArray(ds: H5Dataset, name: string, ctx: ReadContext): NamedArray
   const {label} = ctx;
   const what = `dataset '${name}'`;
   const md = h5call(ctx, what, () => ds.metadata);
-  const shape = h5call(ctx, what, () => ds.shape) ?? [];
+  const shape = md.shape ?? [];  // (ds.shape would query the metadata again)
   const filters = h5call(ctx, what, () => ds.filters) ?? [];
   const {type, size} = md;
   const isFloat = type === 1 && (size === 2 || size === 4 || size === 8);
@@ -403,15 +415,7 @@ export async function readKerasH5(source: string | Uint8Array): Promise<Map<stri
   }
   try {
     const fileBytes = fs.statSync(file).size;
-    // The signature may follow a user block of up to 64 KiB (looksLikeHdf5).
-    const fd = fs.openSync(file, 'r');
-    let head = new Uint8Array(HDF5_SIGNATURE_SCAN);
-    try {
-      head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (!looksLikeHdf5(head)) throw new Error(`keras: ${label} is not an HDF5 file (no HDF5 signature)`);
+    if (!fileLooksLikeHdf5(file)) throw new Error(`keras: ${label} is not an HDF5 file (no HDF5 signature)`);
     let f: H5File;
     try {
       f = new h5.File(file, 'r');

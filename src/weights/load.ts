@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {efficientNetWeightSpec, type EfficientNetConfig} from '../models/efficientnet.js';
 import {resNetWeightSpec, type ResNetConfig} from '../models/resnet.js';
-import {HDF5_SIGNATURE_SCAN, looksLikeHdf5, readKerasH5} from './keras.js';
+import {fileLooksLikeHdf5, looksLikeHdf5, readKerasH5} from './keras.js';
 import {
   detectScheme, familyNumerics, toCanonical, WEIGHT_SCHEMES,
   type ModelFamily, type PaddingMode, type WeightScheme,
@@ -87,15 +87,7 @@ async function readSource(
   if (typeof source === 'string') {
     try {
       // An HDF5 file is opened by h5wasm itself: look at its first bytes only.
-      const fd = fs.openSync(source, 'r');
-      let head: Uint8Array;
-      try {
-        head = new Uint8Array(HDF5_SIGNATURE_SCAN);
-        head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
-      } finally {
-        fs.closeSync(fd);
-      }
-      if ((format ?? (looksLikeHdf5(head) ? 'keras' : undefined)) === 'keras') {
+      if ((format ?? (fileLooksLikeHdf5(source) ? 'keras' : undefined)) === 'keras') {
         return {tensors: await readKerasH5(source), metadata: {}, format: 'keras'};
       }
       bytes = fs.readFileSync(source);
