@@ -368,6 +368,28 @@ describe('Keras .h5', () => {
     await expect(loadWeights(file, {spec})).rejects.toThrow(/scheme detected: 'keras'[\s\S]*missing 2: blocks\/2\/se\/reduce\/kernel, blocks\/2\/se\/reduce\/bias/);
   });
 
+  it('reads big- and little-endian datasets of every converted type (fixture from scripts/fixtures/keras_byte_orders.py)', async () => {
+    const raw = await readKerasH5(path.join(FIXTURES, 'keras_byte_orders.h5'));
+    // The values the script wrote, recomputed here: exact in every type.
+    const expected = (kind: 'float' | 'int' | 'uint' | 'int8' | 'uint8', n: number) =>
+      Array.from({length: n}, (_, i) => kind === 'float' ? (i - 5) * 0.375 + 0.0625
+        : kind === 'int' ? (i - 3) * 1000 : kind === 'uint' ? i * 1000 : kind === 'int8' ? i - 3 : i);
+    const cases: [string, number[], 'float' | 'int' | 'uint' | 'int8' | 'uint8', string, string][] = [
+      ['be_f32', [3, 4], 'float', 'float32', 'F32'], ['le_f32', [3, 4], 'float', 'float32', 'F32'],
+      ['be_f64', [5], 'float', 'float32', 'F64'], ['be_f16', [2, 3], 'float', 'float32', 'F16'],
+      ['le_f16', [2, 3], 'float', 'float32', 'F16'], ['be_i64', [4], 'int', 'int32', 'I64'],
+      ['be_i32', [2, 2], 'int', 'int32', 'I32'], ['be_i16', [5], 'int', 'int32', 'I32'],
+      ['be_u32', [3], 'uint', 'int32', 'I32'], ['be_u16', [3], 'uint', 'int32', 'I32'],
+      ['int8', [4], 'int8', 'int32', 'I32'], ['uint8', [4], 'uint8', 'int32', 'I32'],
+    ];
+    expect([...raw.keys()].sort()).toEqual(cases.map(([n]) => `probe/${n}`).sort());
+    for (const [name, shape, kind, dtype, stored] of cases) {
+      const a = raw.get(`probe/${name}`)!;
+      expect({name, shape: a.shape, dtype: a.dtype, stored: a.storedDtype}).toEqual({name, shape, dtype, stored});
+      expect(Array.from(a.data), name).toEqual(expected(kind, shape.reduce((p, q) => p * q, 1)));
+    }
+  });
+
   it('rejects a file that is not HDF5', async () => {
     const file = path.join(tmp, 'not.h5');
     fs.writeFileSync(file, 'hello');

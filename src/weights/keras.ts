@@ -35,7 +35,6 @@ interface H5Metadata {
   type: number;
   size: number;
   signed?: boolean;
-  littleEndian?: boolean;
   vlen?: boolean;
   shape: number[] | null;
   total_size: number;
@@ -146,7 +145,7 @@ function isDataset(e: H5Entity | null): e is H5Dataset {
 const SUPPORTED_FILTERS = new Map([[1, 'deflate (gzip)'], [2, 'shuffle'], [3, 'fletcher32']]);
 /** The most deflate expands its input (its format's limit is 1032:1), with room for headers. */
 const DEFLATE_MAX_RATIO = 1100;
-/** Whether this machine stores numbers little-endian (HDF5 records each dataset's byte order). */
+/** Whether this machine stores numbers little-endian (h5wasm hands every dataset over little-endian). */
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** What reading one file needs: h5wasm's module, the file's size and its label for errors. */
@@ -220,9 +219,11 @@ function datasetArray(ds: H5Dataset, name: string, ctx: ReadContext): NamedArray
     ctx.low._free(ptr);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const le = md.littleEndian !== false;
-  // `bytes` is a fresh copy (offset 0): in the machine's byte order, typed arrays view it directly.
-  const native = le === HOST_LITTLE_ENDIAN;
+  // h5wasm reads every dataset little-endian, whatever the file's byte order (HDF5 converts big-endian data
+  // as it reads it), so the bytes are little-endian here. `bytes` is a fresh copy (offset 0): on a
+  // little-endian machine typed arrays view it directly.
+  const le = true;
+  const native = HOST_LITTLE_ENDIAN;
   if (isFloat) {
     let data: Float32Array;
     if (size === 4) {
