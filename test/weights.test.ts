@@ -1,5 +1,6 @@
 // Weight loading: name maps for every scheme (round trips and real torchvision names), Keras .h5
 // reading, scheme detection and numerics, and the loader's error messages.
+import {spawnSync} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -387,6 +388,26 @@ describe('Keras .h5', () => {
       const a = raw.get(`probe/${name}`)!;
       expect({name, shape: a.shape, dtype: a.dtype, stored: a.storedDtype}).toEqual({name, shape, dtype, stored});
       expect(Array.from(a.data), name).toEqual(expected(kind, shape.reduce((p, q) => p * q, 1)));
+    }
+  });
+
+  it('reads a file given as bytes through a temporary copy it removes, and removes those of dead processes', async () => {
+    const child = spawnSync(process.execPath, ['-e', '']);  // a pid that has just ended
+    const dead = path.join(os.tmpdir(), `effnet-h5-${child.pid}-stale`);
+    const live = path.join(os.tmpdir(), `effnet-h5-${process.ppid}-live`);  // the parent still runs
+    for (const dir of [dead, live]) {
+      fs.mkdirSync(dir, {recursive: true});
+      fs.writeFileSync(path.join(dir, 'weights.h5'), 'left over');
+    }
+    try {
+      const ownBefore = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`effnet-h5-${process.pid}-`));
+      const raw = await readKerasH5(fs.readFileSync(path.join(FIXTURES, 'keras_byte_orders.h5')));
+      expect(raw.size).toBe(12);
+      expect(fs.existsSync(dead)).toBe(false);
+      expect(fs.existsSync(live)).toBe(true);
+      expect(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`effnet-h5-${process.pid}-`))).toEqual(ownBefore);
+    } finally {
+      for (const dir of [dead, live]) fs.rmSync(dir, {recursive: true, force: true});
     }
   });
 

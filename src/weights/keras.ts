@@ -398,6 +398,44 @@ function readRoot(root: H5Group, ctx: ReadContext): Map<string, NamedArray> {
   return out;
 }
 
+/** Temporary copies of files given as bytes (h5wasm reads files by path): `effnet-h5-<pid>-<random>`. */
+const TEMP_PREFIX = 'effnet-h5-';
+const STALE_NAME = new RegExp(`^${TEMP_PREFIX}(\\d+)-`);
+
+/** Whether process `pid` exists (EPERM: it does, under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary copies of processes that no longer exist: a process killed while it read a file
+ * given as bytes could not remove its own. Best effort: whatever cannot be listed or removed is left.
+ */
+function removeStaleCopies(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = STALE_NAME.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    try {
+      fs.rmSync(path.join(dir, name), {recursive: true, force: true});
+    } catch {
+      // another user's, or already gone
+    }
+  }
+}
+
 /**
  * Reads every layer weight of a Keras HDF5 file (a path, or the file's bytes) as
  * `<layer>/<variable>` -> array. Needs the optional package h5wasm.
@@ -408,7 +446,8 @@ export async function readKerasH5(source: string | Uint8Array): Promise<Map<stri
   let temp: string | undefined;
   const label = typeof source === 'string' ? source : '<buffer>';
   if (typeof source !== 'string') {
-    temp = fs.mkdtempSync(path.join(os.tmpdir(), 'effnet-h5-'));
+    removeStaleCopies(os.tmpdir());
+    temp = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
     file = path.join(temp, 'weights.h5');
     fs.writeFileSync(file, source);
   } else if (!fs.existsSync(source)) {
