@@ -9,6 +9,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 
 import {escapeXml, logDomain, renderChart, resultSeries} from '../bench/chart.js';
 import {floorCounts, floorMs, parseFloorOptions, SWISH_SLOTS} from '../bench/floor.js';
+import {formatTargets, parseTargetsOptions, summarizeTargets, TABLE4_TARGETS} from '../bench/targets.js';
 import {machineInfo} from '../bench/machine.js';
 import {countMultiplyAdds, layerSummary} from '../src/models/count.js';
 import {efficientNetBlocks, efficientNetConfig, roundFilters} from '../src/models/scaling.js';
@@ -482,5 +483,54 @@ describe('floor', () => {
     // 2 GFLOP at 100 GFLOP/s = 20 ms; 1M vectors * SWISH_SLOTS slots * 32 FLOP per slot.
     expect(floorMs(c, 100, 16)).toBeCloseTo(20 + (1e6 * SWISH_SLOTS * 32) / 1e8, 9);
     expect(floorMs({...c, swishOutputs: 0}, 50, 8)).toBeCloseTo(40, 9);
+  });
+});
+
+describe('targets over runs', () => {
+  const cell = (model: string, backend: string, medianMs: number, status = 'ok') => ({model, backend, status, medianMs});
+  // Three runs: B1 eager 10, graph 9 ms against onnxruntime 13.5 / 12 / 14 ms and tfjs-wasm 76 / 70 / 90 ms.
+  const runs = [
+    {cells: [cell('b1', 'native', 10), cell('b1', 'native-graph', 9), cell('b1', 'ort', 13.5), cell('b1', 'wasm', 76)]},
+    {cells: [cell('b1', 'native', 10), cell('b1', 'native-graph', 9), cell('b1', 'ort', 12), cell('b1', 'wasm', 70)]},
+    {cells: [cell('b1', 'native', 10), cell('b1', 'native-graph', 9), cell('b1', 'ort', 14), cell('b1', 'wasm', 90),
+      cell('b1', 'native-unfused', 12.5), cell('b7', 'native', 400), cell('b7', 'ort', 500, 'failed')]},
+  ];
+  const byLabel = (label: RegExp) => summarizeTargets(runs).find((s) => label.test(s.target.label))!;
+
+  it('counts the runs that meet each target, op by op and as a graph', () => {
+    const ort = byLabel(/B1 at most 0.75x onnxruntime/);
+    // eager 10/13.5 = 0.741, 10/12 = 0.833, 10/14 = 0.714; graph 0.667, 0.75 (meets: at most), 0.643
+    expect(ort.series.get('native')!.met).toBe(2);
+    expect(ort.series.get('native-graph')!.met).toBe(3);
+    expect(ort.series.get('native')!.values).toEqual([10 / 13.5, 10 / 12, 10 / 14]);
+    const wasm = byLabel(/B1 at least 8x faster than tfjs-wasm/);
+    // shown as speedups: eager 7.6, 7.0, 9.0; graph 8.44, 7.78, 10
+    expect(wasm.series.get('native')!.values).toEqual([7.6, 7, 9]);
+    expect(wasm.series.get('native')!.met).toBe(1);
+    expect(wasm.series.get('native-graph')!.met).toBe(2);
+  });
+
+  it('leaves out runs that did not measure both sides, failed cells included', () => {
+    expect(byLabel(/B7 at most/).series.get('native')!.values).toEqual([]);
+    const fusion = byLabel(/B1 fused at most 0.8x unfused/);
+    expect([...fusion.series.keys()]).toEqual(['native']);
+    expect(fusion.series.get('native')).toEqual({values: [0.8], met: 1});
+  });
+
+  it('prints a row per target and backend with range, median and runs met', () => {
+    const md = formatTargets(summarizeTargets(runs), runs.length);
+    expect(md).toContain('Targets over 3 Table 4 runs');
+    expect(md).toContain('| EfficientNet-B1 at most 0.75x onnxruntime-node | eager | 3 | 0.714x - 0.833x | 0.741x | 2 of 3 |');
+    expect(md).toContain('| EfficientNet-B1 at least 8x faster than tfjs-wasm | graph | 3 | 7.78x - 10.00x | 8.44x | 2 of 3 |');
+    expect(md).toContain('| EfficientNet-B7 at most 0.75x onnxruntime-node | eager | 0 | - | - | - |');
+    expect(md.split('\n').filter((l) => l.startsWith('| Eff') || l.startsWith('| Res'))).toHaveLength(
+      TABLE4_TARGETS.reduce((n, t) => n + t.ours.length, 0));
+  });
+
+  it('needs result files', () => {
+    expect(parseTargetsOptions(['a.json', 'b.json'])).toEqual({files: ['a.json', 'b.json'], help: false});
+    expect(parseTargetsOptions(['--help']).help).toBe(true);
+    expect(() => parseTargetsOptions([])).toThrow(/no result files given/);
+    expect(() => parseTargetsOptions(['--bogus', 'a.json'])).toThrow(/Unknown option '--bogus'/);
   });
 });
