@@ -18,7 +18,7 @@ export interface Table4Target {
   label: string;
   /** Shown as peer / ours ("x faster") rather than ours / peer. */
   speedup: boolean;
-  /** Our backends compared with the peer: eager always, the graph replay where the peer ran the same model code or its own. */
+  /** Our cells compared with the peer's: 'native' (op by op) and 'native-graph' (the captured graph's replay). */
   ours: ReadonlyArray<'native' | 'native-graph'>;
 }
 
