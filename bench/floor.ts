@@ -27,7 +27,7 @@ import {IsaLevel, loadCpuAddon} from '../src/native.js';
 import {parseOrExit, runIfMain} from './cli.js';
 import {machineInfo, machineLine} from './machine.js';
 import {modelSetup} from './table4.js';
-import {TABLE4_TARGETS} from './targets.js';
+import {cellMedian, TABLE4_TARGETS, type Table4Run} from './targets.js';
 
 /** FMA-pipe cycles per vector of swish outputs (see cpp/kernels/vec-avx512.inc, bench/pipes/fma-pipes.cc). */
 export const SWISH_SLOTS = 6;
@@ -59,13 +59,6 @@ export function floorCounts(layers: LayerRecord[]): FloorCounts {
 export function floorMs(c: FloorCounts, peakGflops: number, lanes: number): number {
   const flops = 2 * c.multiplyAdds + (c.swishOutputs / lanes) * SWISH_SLOTS * 2 * lanes;
   return flops / (peakGflops * 1e6);
-}
-
-interface Cell {
-  model: string;
-  backend: string;
-  status: string;
-  medianMs?: number;
 }
 
 const FLOOR_HELP = 'usage: npm run bench:floor -- [--models b0,b1,b7,resnet152] [--isa avx512|avx2] [--results table4.json]';
@@ -101,9 +94,8 @@ function main(): void {
   const lanes = isa === 'avx512' ? 16 : 8;
   const addon = loadCpuAddon() as unknown as {peakGflops(o: {isa: string; seconds: number}): number};
   const peak = addon.peakGflops({isa, seconds: 0.5});
-  const cells: Cell[] = values.results ? (JSON.parse(readFileSync(values.results, 'utf8')) as {cells: Cell[]}).cells : [];
-  const measured = (model: string, backend: string) =>
-    cells.find((c) => c.model === model && c.backend === backend && c.status === 'ok')?.medianMs;
+  const run: Table4Run = values.results ? (JSON.parse(readFileSync(values.results, 'utf8')) as Table4Run) : {cells: []};
+  const measured = (model: string, backend: string) => cellMedian(run, model, backend);
 
   console.log(`Machine: ${machineLine(machineInfo())}`);
   console.log(`Command: \`npm run bench:floor -- ${process.argv.slice(2).join(' ')}\``);
@@ -127,7 +119,7 @@ function main(): void {
   }
   console.log('');
   console.log('The floor counts every multiply-add of direct convolution; Winograd 3x3 convolutions (ResNet) do fewer.');
-  if (cells.length === 0) return;
+  if (run.cells.length === 0) return;
   console.log('');
   console.log('| Target | Peer latency | Latency the target asks for | Floor / that latency |');
   console.log('|---|---:|---:|---:|');

@@ -9,6 +9,7 @@ import {readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 
 import {parseOrExit, runIfMain} from './cli.js';
+import {summarize} from './table4.js';
 
 /** A target: our latency on `model` at most `ratio` times the `peer` backend's (both measured in one run). */
 export interface Table4Target {
@@ -53,12 +54,15 @@ export interface TargetSummary {
   series: Map<string, TargetSeries>;
 }
 
+/** The median latency of `model` on `backend` in one run, if that cell ran. */
+export function cellMedian(run: Table4Run, model: string, backend: string): number | undefined {
+  return run.cells.find((c) => c.model === model && c.backend === backend && c.status === 'ok')?.medianMs;
+}
+
 /** Both sides' medians of `target` in one run with our backend `ours`, or null when either was not measured. */
 function latenciesOf(run: Table4Run, target: Table4Target, ours: string): {mine: number; peer: number} | null {
-  const median = (backend: string) =>
-    run.cells.find((c) => c.model === target.model && c.backend === backend && c.status === 'ok')?.medianMs;
-  const mine = median(ours);
-  const peer = median(target.peer);
+  const mine = cellMedian(run, target.model, ours);
+  const peer = cellMedian(run, target.model, target.peer);
   if (mine == null || peer == null || !(mine > 0) || !(peer > 0)) return null;
   return {mine, peer};
 }
@@ -82,12 +86,6 @@ export function summarizeTargets(runs: readonly Table4Run[], targets: readonly T
   });
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 function formatRatio(v: number, speedup: boolean): string {
   return speedup && v >= 100 ? `${v.toFixed(0)}x` : `${v.toFixed(speedup ? 2 : 3)}x`;
 }
@@ -107,9 +105,9 @@ export function formatTargets(summaries: readonly TargetSummary[], runCount: num
         lines.push(`| ${target.label} | ${mode} | 0 | - | - | - |`);
         continue;
       }
-      const lo = Math.min(...s.values), hi = Math.max(...s.values);
-      const range = `${formatRatio(lo, target.speedup)} - ${formatRatio(hi, target.speedup)}`;
-      lines.push(`| ${target.label} | ${mode} | ${s.values.length} | ${range} | ${formatRatio(median(s.values), target.speedup)} | ` +
+      const stats = summarize(s.values);  // (its fields say ms; here they are ratios)
+      const range = `${formatRatio(stats.minMs, target.speedup)} - ${formatRatio(stats.maxMs, target.speedup)}`;
+      lines.push(`| ${target.label} | ${mode} | ${s.values.length} | ${range} | ${formatRatio(stats.medianMs, target.speedup)} | ` +
         `${s.met} of ${s.values.length} |`);
     }
   }
