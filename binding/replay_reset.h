@@ -1,5 +1,5 @@
 // What a captured graph's intermediate is before the call that first uses it in a replay (resetBuffers
-// in memory.cc, replayGraph in graph_replay.cc).
+// in memory.cc, runGraph in graph_replay.cc).
 #pragma once
 #include <cstring>
 

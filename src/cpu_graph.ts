@@ -34,7 +34,8 @@ interface CpuGraphEntries {
   mbconvMayOverwriteInput?(options: object): boolean;
   /** binding/graph_replay.cc: the calls prepared once and replayed natively; null when an entry cannot be. */
   compileGraph?(entries: string[], options: object[], zeroIds: BufferId[][], keepIds: BufferId[][]): number | null;
-  replayGraph?(id: number): void;
+  /** binding/graph_replay.cc: input copied into graphInput, the compiled calls run, and a new buffer holding graphOutput's bytes. */
+  runGraph?(id: number, input: BufferId, graphInput: BufferId, graphOutput: BufferId): BufferId;
   releaseGraph?(id: number): boolean;
 }
 
@@ -284,7 +285,7 @@ class CpuGraph implements NativeGraph {
     // Where every call's entry can be prepared (options read and buffers looked up once), a replay is
     // one addon call that runs them all.
     const addon = backend.addon;
-    if (typeof addon.compileGraph === 'function') {
+    if (typeof addon.compileGraph === 'function' && typeof addon.runGraph === 'function') {
       const calls = recording.calls;
       this.compiled = addon.compileGraph(
         calls.map((c) => c.entry),
@@ -313,17 +314,19 @@ class CpuGraph implements NativeGraph {
       throw new Error('NativeGraph.run: a graph cannot run inside a function being captured; capture the function it replays instead');
     }
     const addon = this.backend.addon;
-    // Copied into the recorded input's buffer, not rebound to x's: compiled calls hold that buffer.
-    addon.copyBuffer(this.backend.bufferOf(x, 'NativeGraph.run'), this.inputId);
+    const xBuffer = this.backend.bufferOf(x, 'NativeGraph.run');
+    // The input is copied into the recorded input's buffer, not rebound to x's: the calls hold that buffer.
     if (this.compiled != null) {
-      addon.replayGraph!(this.compiled);
-    } else {
-      const calls = recording.calls;
-      for (let i = 0; i < calls.length; i++) {
-        const reset = this.resets[i];
-        if (reset.zero.length > 0 || reset.keep.length > 0) addon.resetBuffers(reset.zero, reset.keep);
-        calls[i].fn(calls[i].options);
-      }
+      // One addon call: the input copied in, the replay, the output copied into a buffer the tensor takes over.
+      const output = addon.runGraph!(this.compiled, xBuffer, this.inputId, this.outputId);
+      return tf.engine().makeTensorFromTensorInfo(this.backend.adoptBuffer(output, [...this.outputShape], this.outputDtype), this.backend);
+    }
+    addon.copyBuffer(xBuffer, this.inputId);
+    const calls = recording.calls;
+    for (let i = 0; i < calls.length; i++) {
+      const reset = this.resets[i];
+      if (reset.zero.length > 0 || reset.keep.length > 0) addon.resetBuffers(reset.zero, reset.keep);
+      calls[i].fn(calls[i].options);
     }
     const out = this.backend.makeOutput([...this.outputShape], this.outputDtype);
     try {

@@ -148,10 +148,32 @@ describe('captured graphs on native-cpu', () => {
     expect(() => addon.compileGraph(['mbconv'], [{}], [[]], [[]])).toThrow(/EffnetMBConv: missing option 'batch'/);
     expect(() => addon.compileGraph(['head'], [{}], [['x']], [[]])).toThrow(/zeroIds\[0\] must be an array of buffer ids/);
     expect(() => addon.compileGraph(['head'], [{}], [[123456789]], [[]])).toThrow(/no native buffer with id 123456789/);
-    expect(() => addon.replayGraph()).toThrow(/replayGraph: expected a compiled graph id/);
-    expect(() => addon.replayGraph(123456789)).toThrow(/replayGraph: no compiled graph with id 123456789/);
     expect(addon.releaseGraph(123456789)).toBe(false);
     expect(() => addon.releaseGraph('x')).toThrow(/releaseGraph: expected a compiled graph id/);
+    expect(() => addon.runGraph()).toThrow(/runGraph: expected a compiled graph id/);
+    expect(() => addon.runGraph(123456789, 1, 2, 3)).toThrow(/runGraph: no compiled graph with id 123456789/);
+    // runGraph on a compiled graph: its buffers are checked before anything runs.
+    const filter = tf.tensor4d(randomFloats(4 * 6, 61), [1, 1, 4, 6]);
+    const forward = (x: tf.Tensor) => tf.fused.conv2d({x: x as tf.Tensor4D, filter, strides: 1, pad: 'valid', activation: 'relu'});
+    const graph = captureCpuGraph(forward, [1, 1, 1, 4]);
+    const {compiled, inputId, outputId} = graph as unknown as {compiled: number; inputId: number; outputId: number};
+    expect(compiled).not.toBe(null);
+    const wrongSize = addon.alloc(8) as number;
+    try {
+      expect(() => addon.runGraph(compiled)).toThrow(/runGraph: expected a buffer id as argument 2/);
+      expect(() => addon.runGraph(compiled, 123456789, inputId, outputId)).toThrow(/no native buffer with id 123456789/);
+      expect(() => addon.runGraph(compiled, wrongSize, inputId, outputId)).toThrow(/runGraph: the input holds 8 bytes, the graph's input 16/);
+      // Called directly, it answers what graph.run answers.
+      const x = tf.tensor4d(randomFloats(4, 62), [1, 1, 1, 4]);
+      const out = addon.runGraph(compiled, (tf.backend() as unknown as {bufferOf(t: tf.Tensor, k: string): number}).bufferOf(x, 'test'), inputId, outputId) as number;
+      expect(Array.from(new Float32Array(addon.read(out) as ArrayBuffer))).toEqual(Array.from(valuesOf(tf.tidy(() => forward(x)))));
+      addon.free(out);
+      x.dispose();
+    } finally {
+      addon.free(wrongSize);
+      graph.dispose();
+      filter.dispose();
+    }
   });
 
   // Captures `forward` on a 64x64 input, checks the graph's memory against `maxPoolBytes` and its replays

@@ -152,7 +152,7 @@ describe('op entries reject bad options with a clear Error', () => {
   it('every op entry answers missing or garbage options with an Error, in a process that survives', () => {
     // Run in a child process: a crash there fails this test instead of taking the test runner down.
     // (and the prepared-block entries that take a handle and buffer ids: test/mbconv_prepared.test.ts)
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'gemmTileRates', 'mbconvRun', 'mbconvRelease', 'mbconvBlockCount'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'runGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'gemmTileRates', 'mbconvRun', 'mbconvRelease', 'mbconvBlockCount'];
     const script = `
       const addon = require(process.argv[process.argv.length - 1]);
       const skip = new Set(${JSON.stringify(memoryEntries)});
@@ -306,7 +306,7 @@ describe('native entries called with mutated options from real tfjs calls', () =
     // Every op entry of the addon is exercised (benchmark and diagnostic probes aside; mbconvMayOverwriteInput
     // reads an mbconv call's parameters, not its buffers: test/mbconv_fused.test.ts checks it).
     const recorded = new Set(calls.map((c) => c.entry));
-    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'replayGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile', 'gemmTileRates', 'mbconvRun', 'mbconvRelease', 'mbconvBlockCount', 'mbconvMayOverwriteInput'];
+    const memoryEntries = ['alloc', 'create', 'write', 'read', 'free', 'pin', 'unpin', 'copyBuffer', 'shareBuffer', 'resetBuffers', 'writtenWhole', 'compileGraph', 'runGraph', 'releaseGraph', 'info', 'setThreads', 'setIsa', 'winogradMode', 'peakGflops', 'copyGbps', 'gemmTile', 'gemmTileRates', 'mbconvRun', 'mbconvRelease', 'mbconvBlockCount', 'mbconvMayOverwriteInput'];
     const opEntries = Object.keys(addon).filter((k) => typeof addon[k] === 'function' && !memoryEntries.includes(k));
     expect(opEntries.filter((e) => !recorded.has(e)), 'op entries no recorded tfjs call reaches').toEqual([]);
     const report = runWithAddon<{entry: string; key: string; kind: string; threw: boolean; message?: string}[]>(
