@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "effnet/packed_cache.h"
+#include "buffer_copy.h"
 #include "env_owner.h"
 #include "families.h"
 #include "graph_replay.h"
@@ -113,19 +113,14 @@ void replay(const CompiledGraph& graph) {
 // graphInput (the buffer the recorded calls read), the compiled calls run in order, and graphOutput's
 // bytes copied into the new buffer. One call where NativeGraph.run made four (copyBuffer, a replay,
 // alloc, copyBuffer): after a replay has streamed a model's weights through the caches, each call from
-// JavaScript and each table lookup it saves is a round of cache misses. Zen 5, B1 graph replay against the four calls,
-// alternating in one process (60 rounds of 20): 7.244 -> 7.235 and 7.427 -> 7.402 ms a pass.
+// JavaScript and each table lookup it saves is a round of cache misses. Zen 5, B1 graph replay against
+// the four calls, alternating in one process (60 rounds of 20): 7.244 -> 7.235 and 7.427 -> 7.402 ms.
 Napi::Value RunGraph(const Napi::CallbackInfo& info) {
   const std::shared_ptr<const CompiledGraph> graph = graph_arg(info, "runGraph");
   const effnet::BufferPtr input = registry_get(buffer_id_arg(info, 1, "runGraph"));
   const effnet::BufferPtr graph_input = registry_get(buffer_id_arg(info, 2, "runGraph"));
   const effnet::BufferPtr graph_output = registry_get(buffer_id_arg(info, 3, "runGraph"));
-  if (input->bytes() != graph_input->bytes()) {
-    throw effnet::Error("runGraph: the input holds " + std::to_string(input->bytes()) + " bytes, the graph's input " +
-                        std::to_string(graph_input->bytes()));
-  }
-  if (input != graph_input && input->bytes() > 0) std::memcpy(graph_input->data(), input->data(), input->bytes());
-  effnet::packed_cache_forget(graph_input.get());  // forms packed from the old contents are stale
+  copy_buffer_bytes("runGraph", "the input", "the graph's input", input, graph_input);
   replay(*graph);
   auto out = std::make_shared<effnet::Buffer>(graph_output->bytes(), effnet::Buffer::Init::kUnfilled);
   if (out->bytes() > 0) std::memcpy(out->data(), graph_output->data(), out->bytes());

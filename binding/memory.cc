@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "args.h"
+#include "buffer_copy.h"
 #include "env_owner.h"
 #include "effnet/isa.h"
 #include "effnet/memory_check.h"
@@ -72,12 +73,7 @@ Napi::Value Unpin(const Napi::CallbackInfo& info) {
 Napi::Value CopyBuffer(const Napi::CallbackInfo& info) {
   auto src = registry_get(buffer_id_arg(info, 0, "copyBuffer"));
   auto dst = registry_get(buffer_id_arg(info, 1, "copyBuffer"));
-  if (src->bytes() != dst->bytes()) {
-    throw effnet::Error("copyBuffer: the source holds " + std::to_string(src->bytes()) + " bytes, the destination " +
-                        std::to_string(dst->bytes()));
-  }
-  if (src != dst && src->bytes() > 0) std::memcpy(dst->data(), src->data(), src->bytes());
-  effnet::packed_cache_forget(dst.get());  // forms packed from the old contents (a graph's input) are stale
+  copy_buffer_bytes("copyBuffer", "the source", "the destination", src, dst);
   return info.Env().Undefined();
 }
 
