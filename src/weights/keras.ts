@@ -68,12 +68,14 @@ interface H5Module {
 /** HDF5 file signature (at offset 0, or 512, 1024, ... with a user block). */
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Bytes to look at for the signature: user blocks end at 512, 1024, ... 65536 bytes. */
-const HDF5_SIGNATURE_SCAN = 65536 + 8;
+/** The last offset the signature may sit at: user blocks are 512, 1024, ... 65536 bytes. */
+const HDF5_LAST_SIGNATURE_OFFSET = 65536;
+/** Bytes to look at for the signature. */
+const HDF5_SIGNATURE_SCAN = HDF5_LAST_SIGNATURE_OFFSET + HDF5_MAGIC.length;
 
 /** True when the bytes carry the HDF5 signature at offset 0 or at a user-block boundary. */
 export function looksLikeHdf5(bytes: Uint8Array): boolean {
-  for (let at = 0; at + 8 <= bytes.length && at <= 65536; at = at === 0 ? 512 : at * 2) {
+  for (let at = 0; at + HDF5_MAGIC.length <= bytes.length && at <= HDF5_LAST_SIGNATURE_OFFSET; at = at === 0 ? 512 : at * 2) {
     if (HDF5_MAGIC.every((b, i) => bytes[at + i] === b)) return true;
   }
   return false;
