@@ -7,6 +7,9 @@
 //   taskset -c 0 /tmp/dwr WIDTH CHANNELS KERNEL STRIDE [PAIRS=1] [SUMS=1] [ISA=avx512|avx2]
 // e.g. `/tmp/dwr 15 672 5 1` (B1's 15x15 blocks). Cycles come from the time at the core clock given
 // by EFFNET_GHZ (default 3.55); the floor beside them counts the taps' FMAs at two a cycle and a swish at 3.
+// One placement can mislead: at 120 wide, 16 channels, 3x3 the channel sums' vector below conflicted with the
+// rows (19.7-20.7 cycles, 11.6-12.0 with the sums in another buffer, 2026-12-01, Zen 5), so check an outlier
+// against a neighbouring width or channel count.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
