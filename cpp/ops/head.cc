@@ -65,7 +65,7 @@ void head(const HeadParams& p, const float* x, const HeadWeights& w, float* out)
 
   std::vector<float> means(N * Ch);
   parallel_for(N * blocks, 1, [&](size_t begin, size_t end) {
-    std::vector<float> tile(tile_rows * block_columns);
+    std::vector<float> tile((tile_rows + mr) * block_columns);
     std::vector<double> sums(block_columns);
     for (size_t item = begin; item < end; ++item) {
       const size_t n = item / blocks, b = item % blocks;
@@ -76,8 +76,12 @@ void head(const HeadParams& p, const float* x, const HeadWeights& w, float* out)
       ep.act = Activation::kSwish;
       std::fill(sums.begin(), sums.end(), 0.0);
       const float* xn = x + n * P * Cin;
-      for (size_t p0 = 0; p0 < P; p0 += tile_rows) {
-        const size_t rows = std::min(tile_rows, P - p0);
+      for (size_t p0 = 0, rows = 0; p0 < P; p0 += rows) {
+        // A last tile of fewer than mr pixels joins the one before: the GEMM splits K (past 512: B6, B7) for
+        // any tile of at least mr rows, as for the whole map in the composed conv, but keeps it whole for
+        // fewer, which would sum those pixels' dot products in another order.
+        rows = std::min(tile_rows, P - p0);
+        if (P - p0 - rows < mr) rows = P - p0;
         gemm_compute(kernel, rows, columns, Cin, xn + p0 * Cin, Cin, packed + (c0 / nr) * nr * Cin, tile.data(),
                      columns, ep, false, /*parallel=*/false, nr * Cin);
         row_sum(tile.data(), rows, columns, columns, sums.data());
