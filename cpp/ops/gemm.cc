@@ -363,7 +363,10 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
         const gemm::Epilogue* ep_ptr = last ? &e : nullptr;
         const float* bp = packed_b + p * panel_stride + k0 * nr;
         if (lines != 0) {
-          kernel.fn_prefetch(rows, cols, kc, a + r * lda + k0, lda, bp, ct, ldc, load, ep_ptr, next, lines);
+          gemm::Prefetch prefetch;
+          prefetch.next = next;
+          prefetch.next_lines = lines;
+          kernel.fn_prefetch(rows, cols, kc, a + r * lda + k0, lda, bp, ct, ldc, load, ep_ptr, prefetch);
         } else {
           kernel.fn(rows, cols, kc, a + r * lda + k0, lda, bp, ct, ldc, load, ep_ptr);
         }
@@ -431,6 +434,72 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
       for (size_t t = begin; t < end; ++t) task(t);
     });
   }
+}
+
+void gemm_compute_panel(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
+                        const float* panel, float* c, size_t ldc, const GemmEpilogueParams& ep,
+                        const GemmStreams& streams) {
+  check(n <= kernel.nr, std::string("gemm_compute_panel: ") + std::to_string(n) + " columns for a panel of " +
+                            std::to_string(kernel.nr));
+  if (m == 0 || n == 0) return;
+  const size_t mr = kernel.mr, nr = kernel.nr;
+  const size_t k_blocks = (k <= kMaxKc || whole_k_fits(m, mr, k)) ? 1 : div_up(k, kMaxKc);
+  const size_t kc_max = k_blocks == 1 ? k : round_up(div_up(k, k_blocks), 8);
+  // Row tiles as gemm_compute makes them (a last tile of one row becomes two).
+  const size_t pair_at = m > mr && m % mr == 1 ? m - mr - 1 : m;
+  auto tile_rows = [&](size_t r) { return r == pair_at ? (mr + 2) / 2 : std::min(mr, m - r); };
+  // The tile calls that prefetch, and the lines each one takes.
+  size_t prefetching = 0;
+  if (kernel.fn_prefetch != nullptr) {
+    for (size_t k0 = 0; k0 < k; k0 += kc_max) {
+      if (std::min(kc_max, k - k0) < gemm::kPrefetchMinK) continue;
+      for (size_t r = 0, rows = 0; r < m; r += rows) {
+        rows = tile_rows(r);
+        if (rows == mr) ++prefetching;
+      }
+    }
+  }
+  auto lines_of = [](const void* p, size_t bytes, const char** first) {
+    const uintptr_t at = reinterpret_cast<uintptr_t>(p);
+    *first = reinterpret_cast<const char*>(at & ~uintptr_t{63});
+    return bytes == 0 ? size_t{0} : div_up(bytes + (at & 63), 64);
+  };
+  const char* next = nullptr;
+  const char* side = nullptr;
+  size_t next_left = lines_of(streams.next, streams.next_bytes, &next);
+  size_t side_left = lines_of(streams.side, streams.side_bytes, &side);
+  const size_t next_share = prefetching == 0 ? 0 : div_up(next_left, prefetching);
+  const size_t side_share = prefetching == 0 ? 0 : div_up(side_left, prefetching);
+  for (size_t k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += kc_max) {
+    const size_t kc = std::min(kc_max, k - k0);
+    const bool last = k0 + kc >= k;
+    const float* bp = panel + k0 * nr;
+    for (size_t r = 0, rows = 0; r < m; r += rows) {
+      rows = tile_rows(r);
+      // Only the last K block applies the epilogue.
+      const gemm::Epilogue e = last ? tile_epilogue(ep, r, 0) : gemm::Epilogue{};
+      const gemm::Epilogue* ep_ptr = last ? &e : nullptr;
+      if (prefetching != 0 && rows == mr && kc >= gemm::kPrefetchMinK) {
+        gemm::Prefetch prefetch;
+        prefetch.next = next;
+        prefetch.next_lines = std::min({next_share, next_left, kc / 2});
+        prefetch.side = side;
+        prefetch.side_lines = std::min({side_share, side_left, kc});
+        next += prefetch.next_lines * 64;
+        next_left -= prefetch.next_lines;
+        side += prefetch.side_lines * 64;
+        side_left -= prefetch.side_lines;
+        kernel.fn_prefetch(rows, n, kc, a + r * lda + k0, lda, bp, c + r * ldc, ldc, k0 > 0, ep_ptr, prefetch);
+      } else {
+        kernel.fn(rows, n, kc, a + r * lda + k0, lda, bp, c + r * ldc, ldc, k0 > 0, ep_ptr);
+      }
+    }
+    if (k == 0) break;
+  }
+}
+
+bool gemm_keeps_k_whole(const GemmKernel& kernel, size_t m, size_t k) {
+  return k <= kMaxKc || whole_k_fits(m, kernel.mr, k);
 }
 
 void gemm_compute_segmented(const GemmKernel& kernel, size_t m, size_t n, size_t segments, size_t seg_k,

@@ -15,10 +15,11 @@ namespace effnet {
 
 namespace gemm {
 struct Epilogue;
+struct Prefetch;
 using Microkernel = void (*)(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t, bool,
                              const Epilogue*);
 using PrefetchingMicrokernel = void (*)(size_t, size_t, size_t, const float*, size_t, const float*, float*, size_t,
-                                        bool, const Epilogue*, const char*, size_t);
+                                        bool, const Epilogue*, const Prefetch&);
 using SegmentedMicrokernel = void (*)(size_t, size_t, size_t, size_t, size_t, const float*, size_t, const float*,
                                       float*, size_t, bool, const Epilogue*);
 }  // namespace gemm
@@ -106,6 +107,24 @@ struct GemmEpilogueParams {
 void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
                   const float* packed_b, float* c, size_t ldc, const GemmEpilogueParams& ep, bool accumulate,
                   bool parallel = true, size_t b_panel_stride = 0);
+// Memory a GEMM's tiles fetch for the caller while they run (gemm_compute_panel), spread over their k-steps.
+struct GemmStreams {
+  const void* next = nullptr;  // one line every other k-step into L2: the panel the caller runs next
+  size_t next_bytes = 0;
+  const void* side = nullptr;  // one line every k-step into L1 and L2: what the caller reads right after
+  size_t side_bytes = 0;
+};
+// C = A * one packed panel (n <= kernel.nr columns; K rows of kernel.nr floats, as gemm_compute's panels)
+// on the calling thread, K split as gemm_compute splits it, while the full tiles (K blocks of at least
+// 96 k-steps, kernels with fn_prefetch) fetch `streams` a share each, as far as their k-steps go (a
+// line of `side` per k-step, of `next` per two). Streams from memory ride beside the multiply-adds this
+// way; read after the GEMM they would take the memory's time on their own.
+void gemm_compute_panel(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
+                        const float* panel, float* c, size_t ldc, const GemmEpilogueParams& ep,
+                        const GemmStreams& streams);
+// Whether gemm_compute keeps K whole for an M x K x N GEMM with `kernel` (each output one chain of
+// multiply-adds over k in order, added to the bias at the end), rather than storing partial sums.
+bool gemm_keeps_k_whole(const GemmKernel& kernel, size_t m, size_t k);
 // C = A * packed B on the calling thread, for a kernel with fn_segmented, where row r of A is `segments`
 // pieces of seg_k floats, piece s at a + r * lda + s * seg_stride (K = segments * seg_k <= 512, one K
 // block): a convolution's input rows read where they lie, one piece per filter row. packed_b and

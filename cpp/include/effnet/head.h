@@ -9,11 +9,16 @@
 // CPU (cpp/ops/head.cc): work items are (image, block of head channels). Each computes its block
 // of f a tile of pixels at a time with the packed GEMM and its bias + swish epilogue into a small
 // per-thread buffer and adds the tile's rows to per-channel sums (double, pixels in order), then the
-// classifier runs as one GEMM over the N mean vectors. Every value is computed in the same order
+// classifier runs as one GEMM over the N mean vectors. One image on one thread (batch-1 inference,
+// AVX-512) instead runs the conv one GEMM panel of channels at a time and, after each, those channels'
+// rows of the classifier, whose weights the conv's tiles fetch while they run (gemm_compute_panel's
+// side stream; the classifier's megabytes otherwise arrive at the memory's rate after the conv), each
+// logit still one chain of multiply-adds in channel order. Every value is computed in the same order
 // whatever the thread count or the blocking, and in the same order as the composed ops (1x1
 // FusedConv2D with swish, Mean over H and W, _FusedMatMul with bias) on native-cpu: the fused op
 // gives the same bits as the composition. Both weights are packed once and cached against their
-// buffers, in the layouts the conv and matmul ops cache (shared with the composed path).
+// buffers, in the layouts the conv and matmul ops cache (shared with the composed path); the batch-1
+// path keeps the dense weights in a blocked layout of its own.
 #pragma once
 #include <cstdint>
 #include <string>

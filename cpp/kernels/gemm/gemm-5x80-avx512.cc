@@ -16,10 +16,10 @@ void gemm_5x80_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_
 }
 
 void gemm_5x80_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
-                               float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
-                               size_t lines) {
-  gemm_avx512_prefetching_tile<5, 5>(gemm_5x80_avx512, mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep, next,
-                                     lines);
+                               float* c, size_t c_stride, bool load_c, const Epilogue* ep,
+                               const Prefetch& prefetch) {
+  gemm_avx512_prefetching_tile<5, 5>(gemm_5x80_avx512, mr, nr, kc, a, a_stride, b, c, c_stride, load_c, ep,
+                                   prefetch);
 }
 
 }  // namespace gemm

@@ -28,12 +28,26 @@ struct Epilogue {
 
 using Microkernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
                              float* c, size_t c_stride, bool load_c, const Epilogue* ep);
-// The same tile that also prefetches (prefetcht1) `lines` cache lines from `next` on, one every other k-step:
-// a share of the packed B that runs after it (gemm_compute). Only full tiles with kc >= kAPrefetchMinK (96,
-// gemm-prefetch.inc) prefetch; others run without it.
+// Shortest K (k-steps) over which a full tile prefetches (A rows, and Prefetch's lines): shorter rows
+// stream well on their own (gemm-prefetch.inc).
+constexpr size_t kPrefetchMinK = 96;
+
+// Cache lines a prefetching tile fetches while it runs, spread over its k-steps (PrefetchingMicrokernel).
+struct Prefetch {
+  // One line every other k-step into L2 (prefetcht1): a share of the packed B that runs after the tile.
+  const char* next = nullptr;
+  size_t next_lines = 0;
+  // One line every k-step into L1 and L2 (prefetcht0): a share of what the caller reads as soon as the
+  // GEMM is done (gemm_compute_panel's side stream). Lines fetched a k-step apart ride beside the FMAs;
+  // the same lines read after the GEMM come from memory at its rate instead.
+  const char* side = nullptr;
+  size_t side_lines = 0;
+};
+// The same tile that also fetches `prefetch`'s lines ahead, as far as its k-steps go. Only full tiles with
+// kc >= kPrefetchMinK prefetch; others run without it.
 using PrefetchingMicrokernel = void (*)(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride,
                                         const float* b, float* c, size_t c_stride, bool load_c, const Epilogue* ep,
-                                        const char* next, size_t lines);
+                                        const Prefetch& prefetch);
 // The same tile over an A in `segments` pieces of seg_k columns: element k of row i at
 // a[i * a_stride + (k / seg_k) * seg_stride + k % seg_k], against seg_k * segments k-steps of B. A
 // convolution's input rows read in place: a piece per filter row (conv2d_interleaved_rows).
@@ -59,16 +73,16 @@ void gemm_6x64_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t se
                                 const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
                                 bool load_c, const Epilogue* ep);
 void gemm_6x64_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
-                               float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
-                               size_t lines);
+                               float* c, size_t c_stride, bool load_c, const Epilogue* ep,
+                               const Prefetch& prefetch);
 void gemm_12x32_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_12x32_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t seg_k, size_t seg_stride,
                                  const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
                                  bool load_c, const Epilogue* ep);
 void gemm_12x32_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
-                                float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
-                                size_t lines);
+                                float* c, size_t c_stride, bool load_c, const Epilogue* ep,
+                                const Prefetch& prefetch);
 void gemm_14x16_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_14x16_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t seg_k, size_t seg_stride,
@@ -77,13 +91,13 @@ void gemm_14x16_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t s
 void gemm_3x112_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_3x112_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
-                                float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
-                                size_t lines);
+                                float* c, size_t c_stride, bool load_c, const Epilogue* ep,
+                                const Prefetch& prefetch);
 void gemm_5x80_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_5x80_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
-                               float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
-                               size_t lines);
+                               float* c, size_t c_stride, bool load_c, const Epilogue* ep,
+                               const Prefetch& prefetch);
 void gemm_8x40_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                       size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_14x24_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
@@ -94,13 +108,18 @@ void gemm_8x48_avx512_segmented(size_t mr, size_t nr, size_t segments, size_t se
                                 const float* a, size_t a_stride, const float* b, float* c, size_t c_stride,
                                 bool load_c, const Epilogue* ep);
 void gemm_8x48_avx512_prefetch(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b,
-                               float* c, size_t c_stride, bool load_c, const Epilogue* ep, const char* next,
-                               size_t lines);
+                               float* c, size_t c_stride, bool load_c, const Epilogue* ep,
+                               const Prefetch& prefetch);
 // B packed in k-pairs (pack_b_pairs: all 24 columns, the last 8 of 40); kc even except for the last K block.
 void gemm_8x24p_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
 void gemm_8x40r_avx512(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                        size_t c_stride, bool load_c, const Epilogue* ep);
+// acc[j] += x[r] * w(r, j) for rows r = 0 .. k - 1 in order, one fused multiply-add each, for the `panels` x 48
+// columns of w: `panels` panels of k rows x 48 floats, one after another. Each column is one chain of
+// multiply-adds in k order, the chain a GEMM tile computes for a row of A (from 0), so a GEMV accumulated a
+// block of rows at a time gives the bits of one GEMM over all of them.
+void gemv_panels48_accumulate_avx512(const float* x, size_t k, const float* w, size_t panels, float* acc);
 // AVX2 + FMA (8 floats a vector): 16 ymm registers.
 void gemm_6x16_avx2(size_t mr, size_t nr, size_t kc, const float* a, size_t a_stride, const float* b, float* c,
                     size_t c_stride, bool load_c, const Epilogue* ep);
