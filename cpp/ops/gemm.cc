@@ -305,6 +305,24 @@ gemm::Epilogue tile_epilogue(const GemmEpilogueParams& ep, size_t r, size_t j0) 
 // K loop per panel against three K blocks per panel) 187.7 -> 161.5 us.
 bool whole_k_fits(size_t m, size_t mr, size_t k) { return std::min(m, mr) * k <= mr * kMaxKc; }
 
+// K-steps per K block of an M x K GEMM with tiles of mr rows: k itself where K stays whole, else K split
+// into even blocks of at most about kMaxKc (a multiple of 8).
+size_t k_block(size_t m, size_t mr, size_t k) {
+  if (k <= kMaxKc || whole_k_fits(m, mr, k)) return k;
+  return round_up(div_up(k, div_up(k, kMaxKc)), 8);
+}
+
+// Row tiles of mr rows over [m0, m1), except that a last tile of one row after a full one becomes two of
+// about (mr + 1) / 2: a one-row tile streams the B panel from L2 for a single row's FMAs (49 x 192 x 1152
+// with 6x64: the 49th row cost 5% of the GEMM). Never more rows computed than before.
+struct RowTiles {
+  size_t mr, m1, pair_at;
+  RowTiles(size_t mr_, size_t m0, size_t m1_)
+      : mr(mr_), m1(m1_), pair_at(m1_ - m0 > mr_ && (m1_ - m0) % mr_ == 1 ? m1_ - mr_ - 1 : m1_) {}
+  // Rows of the tile starting at row r.
+  size_t rows(size_t r) const { return r == pair_at ? (mr + 2) / 2 : std::min(mr, m1 - r); }
+};
+
 }  // namespace
 
 void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const float* a, size_t lda,
@@ -314,8 +332,7 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
   const size_t mr = kernel.mr, nr = kernel.nr;
   const size_t panel_stride = b_panel_stride != 0 ? b_panel_stride : gemm_packed_floats(kernel, k, nr);
   const size_t panels = div_up(n, nr);
-  const size_t k_blocks = (k <= kMaxKc || whole_k_fits(m, mr, k)) ? 1 : div_up(k, kMaxKc);
-  const size_t kc_max = k_blocks == 1 ? k : round_up(div_up(k, k_blocks), 8);
+  const size_t kc_max = k_block(m, mr, k);
 
   // Columns per task: as many panels as keep the KC x NC block of B in L2.
   size_t nc_panels = std::max<size_t>(1, kL2Block / (std::max<size_t>(kc_max, 1) * nr * sizeof(float)));
@@ -344,11 +361,8 @@ void gemm_compute(const GemmKernel& kernel, size_t m, size_t n, size_t k, const 
     const size_t mb = t / n_blocks, nb = t % n_blocks;
     const size_t m0 = mb * mc_tiles * mr, m1 = std::min(m, m0 + mc_tiles * mr);
     const size_t p0 = nb * nc_panels, p1 = std::min(panels, p0 + nc_panels);
-    // Row tiles of mr rows, except that a last tile of one row after a full one becomes two of about
-    // (mr + 1) / 2: a one-row tile streams the B panel from L2 for a single row's FMAs (49 x 192 x 1152
-    // with 6x64: the 49th row cost 5% of the GEMM). Never more rows computed than before.
-    const size_t pair_at = m1 - m0 > mr && (m1 - m0) % mr == 1 ? m1 - mr - 1 : m1;
-    auto tile_rows = [&](size_t r) { return r == pair_at ? (mr + 2) / 2 : std::min(mr, m1 - r); };
+    const RowTiles row_tiles(mr, m0, m1);
+    auto tile_rows = [&](size_t r) { return row_tiles.rows(r); };
     for (size_t k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += kc_max) {
       const size_t kc = std::min(kc_max, k - k0);
       const bool last = k0 + kc >= k;
@@ -443,11 +457,10 @@ void gemm_compute_panel(const GemmKernel& kernel, size_t m, size_t n, size_t k, 
                             std::to_string(kernel.nr));
   if (m == 0 || n == 0) return;
   const size_t mr = kernel.mr, nr = kernel.nr;
-  const size_t k_blocks = (k <= kMaxKc || whole_k_fits(m, mr, k)) ? 1 : div_up(k, kMaxKc);
-  const size_t kc_max = k_blocks == 1 ? k : round_up(div_up(k, k_blocks), 8);
-  // Row tiles as gemm_compute makes them (a last tile of one row becomes two).
-  const size_t pair_at = m > mr && m % mr == 1 ? m - mr - 1 : m;
-  auto tile_rows = [&](size_t r) { return r == pair_at ? (mr + 2) / 2 : std::min(mr, m - r); };
+  const size_t kc_max = k_block(m, mr, k);
+  // Row tiles and K blocks as gemm_compute makes them: the same sums in the same order.
+  const RowTiles row_tiles(mr, 0, m);
+  auto tile_rows = [&](size_t r) { return row_tiles.rows(r); };
   // The tile calls that prefetch, and the lines each one takes.
   size_t prefetching = 0;
   if (kernel.fn_prefetch != nullptr) {
@@ -498,9 +511,7 @@ void gemm_compute_panel(const GemmKernel& kernel, size_t m, size_t n, size_t k, 
   }
 }
 
-bool gemm_keeps_k_whole(const GemmKernel& kernel, size_t m, size_t k) {
-  return k <= kMaxKc || whole_k_fits(m, kernel.mr, k);
-}
+bool gemm_keeps_k_whole(const GemmKernel& kernel, size_t m, size_t k) { return k_block(m, kernel.mr, k) == k; }
 
 void gemm_compute_segmented(const GemmKernel& kernel, size_t m, size_t n, size_t segments, size_t seg_k,
                             size_t seg_stride, const float* a, size_t lda, const float* packed_b,
