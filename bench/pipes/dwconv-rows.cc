@@ -7,6 +7,7 @@
 //   taskset -c 0 /tmp/dwr WIDTH CHANNELS KERNEL STRIDE [PAIRS=1] [SUMS=1] [ISA=avx512|avx2]
 // e.g. `/tmp/dwr 15 672 5 1` (B1's 15x15 blocks). Cycles come from the time at the core clock given
 // by EFFNET_GHZ (default 3.55); the floor beside them counts the taps' FMAs at two a cycle and a swish at 3.
+// EFFNET_PADDING_ROWS=TOP,BOTTOM makes that many of the input rows padding rows (a map's first or last rows).
 // One placement can mislead: at 120 wide, 16 channels, 3x3 the channel sums' vector below conflicted with the
 // rows (19.7-20.7 cycles, 11.6-12.0 with the sums in another buffer, 2026-12-01, Zen 5), so check an outlier
 // against a neighbouring width or channel count.
@@ -67,6 +68,17 @@ int main(int argc, char** argv) {
 
   std::vector<const float*> rows;
   for (size_t i = 0; i < k + stride; ++i) rows.push_back(aligned_floats(width * channels + 64));
+  // EFFNET_PADDING_ROWS=TOP,BOTTOM: that many input rows at either end are padding (null), as at a map's edges.
+  if (const char* pad = std::getenv("EFFNET_PADDING_ROWS")) {
+    size_t top = 0, bottom = 0;
+    if (std::sscanf(pad, "%zu,%zu", &top, &bottom) != 2 || top + bottom >= rows.size()) {
+      std::fprintf(stderr, "EFFNET_PADDING_ROWS: expected TOP,BOTTOM with fewer than %zu rows in all, got '%s'\n",
+                   rows.size(), pad);
+      return 2;
+    }
+    for (size_t i = 0; i < top; ++i) rows[i] = nullptr;
+    for (size_t i = 0; i < bottom; ++i) rows[rows.size() - 1 - i] = nullptr;
+  }
   float* out = aligned_floats(2 * static_cast<size_t>(p.out_w) * channels + 64);
   std::vector<float> channel_sums(channels + 16);
   dwconv::RowArgs a = depthwise_row_args(p, plan, b, nullptr);
