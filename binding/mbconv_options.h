@@ -99,10 +99,10 @@ effnet::MBConvWeights mbconv_weights(const effnet::MBConvParams& p, const MBConv
   }
   if (p.has_expand) {
     w.expand_kernel = b.expand_kernel;
-    w.expand_bias = f32(b.expand_bias);
+    w.expand_bias = b.expand_bias;
   }
   w.depthwise_kernel = b.depthwise_kernel;
-  w.depthwise_bias = f32(b.depthwise_bias);
+  w.depthwise_bias = b.depthwise_bias;
   w.se_reduce_kernel = b.se_reduce_kernel;
   w.se_reduce_bias = f32(b.se_reduce_bias);
   w.se_expand_kernel = b.se_expand_kernel;

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 
 import type {NativeCpuBackend} from '../src/backend.js';
 import {setPreparedBlocks} from '../src/kernels/mbconv_prepared.js';
-import {nativeInfo, setThreads} from '../src/index.js';
+import {captureGraph, nativeInfo, setThreads} from '../src/index.js';
 import {MBCONV_KERNEL, mbconv, mbconvAttrs, setMBConvFusion} from '../src/models/mbconv.js';
 import {useBackendForFile} from './util/fused_checks.js';
 import {input, MODEL_SHAPES, rawWeights, SMALL_BLOCK, tensors, withSmallB0} from './util/mbconv_blocks.js';
@@ -126,6 +126,47 @@ describe('prepared MBConv blocks', () => {
     setPreparedBlocks(false);
     expect(rewritten).toEqual(run(fresh));
     tf.dispose([x, ...(Object.values(w) as tf.Tensor[]), ...(Object.values(fresh) as tf.Tensor[])]);
+  });
+
+  it("a captured graph's block runs on biases rewritten after its first replay (their scaled forms are dropped)", async () => {
+    await tf.setBackend(NATIVE);
+    const backend = tf.backend() as NativeCpuBackend;
+    const shape = MODEL_SHAPES.find((s) => s.expand !== 1)!;
+    const raw = rawWeights(shape, 71);
+    const w = tensors(raw);
+    const attrs = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const};
+    const x = tf.tensor4d(input([1, 6, 6, shape.cin], 7), [1, 6, 6, shape.cin]);
+    const graph = captureGraph((t) => mbconv(t as tf.Tensor4D, w, attrs), x.shape);
+    const replay = () => {
+      const y = graph.run(x);
+      const values = y.dataSync().slice();
+      y.dispose();
+      return values;
+    };
+    const eager = (weights: typeof w) => {
+      const y = mbconv(x, weights, attrs);
+      const values = y.dataSync().slice();
+      y.dispose();
+      return values;
+    };
+    const before = replay();
+    expect(before).toEqual(eager(w));
+    // New biases written into the same buffers (as the addon's write entry does for a moved tensor); the
+    // second time a depthwise bias too large to scale (the block then runs that swish on unscaled weights).
+    const other = rawWeights(shape, 72);
+    const huge = Float32Array.from(other.depthwiseBias.values);
+    huge[3] = -2.5e38;
+    for (const depthwiseBias of [other.depthwiseBias.values, huge]) {
+      backend.addon.write(backend.bufferOf(w.expandBias as unknown as tf.TensorInfo, 'test'), other.expandBias!.values);
+      backend.addon.write(backend.bufferOf(w.depthwiseBias as unknown as tf.TensorInfo, 'test'), depthwiseBias);
+      const rewritten = replay();
+      expect(rewritten).not.toEqual(before);
+      const fresh = tensors({...raw, expandBias: other.expandBias, depthwiseBias: {...other.depthwiseBias, values: depthwiseBias}});
+      expect(rewritten).toEqual(eager(fresh));
+      tf.dispose(Object.values(fresh) as tf.Tensor[]);
+    }
+    graph.dispose();
+    tf.dispose([x, ...(Object.values(w) as tf.Tensor[])]);
   });
 
   it('check every call: a weight of another shape on the same buffer fails as the full call does', async () => {

@@ -55,10 +55,12 @@ struct MBConvParams {
 struct MBConvWeights {
   BufferPtr stem_kernel;             // HWIO [fh, fw, stem.in_c, in_channels]; null without a stem
   const float* stem_bias = nullptr;  // [in_channels]; null without a stem
-  BufferPtr expand_kernel;            // null when !has_expand
-  const float* expand_bias = nullptr;  // null when !has_expand
+  BufferPtr expand_kernel;  // null when !has_expand
+  // Buffers, not pointers, for the two biases whose swish-scaled forms are cached against them as packed
+  // weights are (effnet/packed_cache.h): a rewritten bias then goes with its stale form.
+  BufferPtr expand_bias;  // [Cexp]; null when !has_expand
   BufferPtr depthwise_kernel;
-  const float* depthwise_bias = nullptr;
+  BufferPtr depthwise_bias;  // [Cexp]
   BufferPtr se_reduce_kernel;            // [Cexp, Cse]
   const float* se_reduce_bias = nullptr;
   BufferPtr se_expand_kernel;            // [Cse, Cexp]
