@@ -337,6 +337,9 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
   }
   const DepthwiseRowPlan* dw_plan = forms.depthwise_unscaled.kernel != nullptr ? &forms.depthwise_unscaled : &forms.depthwise;
   const detail::RowSumKernel row_sum = detail::f32_rsum_rows_blocked_kernel(isa);
+  // acc[c] += (double) row[c] for a kernel's channel sums: vectors of the ISA level, where the plain loop
+  // (SSE2 at best in this file) took ~20 us of B1's graph replay against ~10.
+  const detail::RowSumKernel add_row = detail::f32_rsum_rows_kernel(isa);
 
   // ---- work split and scratch ----
   const size_t rows_total = N * Ho;
@@ -490,9 +493,7 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
       args.out_next = pair ? out_row + d_row : nullptr;
       dw_plan->kernel(args);
       if (worker_row_sums == nullptr) row_sum(out_row, pair ? 2 * Wo : Wo, cw, Cexp, image_sums);
-      if (worker_row_sums != nullptr) {
-        for (size_t c = 0; c < cw; ++c) image_sums[c] += worker_row_sums[c];
-      }
+      if (worker_row_sums != nullptr) add_row(worker_row_sums, 1, cw, cw, image_sums);
       r += pair ? 2 : 1;
     }
     if (args.stream_out) std::atomic_thread_fence(std::memory_order_seq_cst);  // drains the streamed rows
