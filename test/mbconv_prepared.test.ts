@@ -13,6 +13,28 @@ import {tf} from './util/reference.js';
 
 const NATIVE = 'native-cpu';
 
+/** An output's values; the tensor is disposed. */
+function valuesOf(y: tf.Tensor): Float32Array {
+  const values = (y.dataSync() as Float32Array).slice();
+  y.dispose();
+  return values;
+}
+
+/**
+ * A block with an expand conv (weights from `weightSeed`), a 6x6 input (from `inputSeed`) and `run`, which calls
+ * the mbconv op on that input with the weights given: for the tests that rewrite weight buffers.
+ */
+function rewriteCase(weightSeed: number, inputSeed: number) {
+  const backend = tf.backend() as NativeCpuBackend;
+  const shape = MODEL_SHAPES.find((s) => s.expand !== 1)!;
+  const raw = rawWeights(shape, weightSeed);
+  const w = tensors(raw);
+  const attrs = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const};
+  const x = tf.tensor4d(input([1, 6, 6, shape.cin], inputSeed), [1, 6, 6, shape.cin]);
+  const run = (weights: typeof w) => valuesOf(mbconv(x, weights, attrs));
+  return {backend, shape, raw, w, attrs, x, run};
+}
+
 interface BlocksAddon {
   mbconvBlockCount(): number;
   mbconvRun(handle: unknown, x: unknown, out: unknown): boolean;
@@ -100,18 +122,7 @@ describe('prepared MBConv blocks', () => {
 
   it('are dropped when a weight buffer is rewritten, and the new values are used', async () => {
     await tf.setBackend(NATIVE);
-    const backend = tf.backend() as NativeCpuBackend;
-    const shape = MODEL_SHAPES.find((s) => s.expand !== 1)!;
-    const raw = rawWeights(shape, 51);
-    const w = tensors(raw);
-    const attrs = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const};
-    const x = tf.tensor4d(input([1, 6, 6, shape.cin], 3), [1, 6, 6, shape.cin]);
-    const run = (weights: typeof w) => {
-      const y = mbconv(x, weights, attrs);
-      const values = y.dataSync().slice();
-      y.dispose();
-      return values;
-    };
+    const {backend, shape, raw, w, x, run} = rewriteCase(51, 3);
     const start = addon().mbconvBlockCount();
     const before = run(w);
     expect(addon().mbconvBlockCount()).toBe(start + 1);
@@ -130,25 +141,9 @@ describe('prepared MBConv blocks', () => {
 
   it("a captured graph's block runs on biases rewritten after its first replay (their scaled forms are dropped)", async () => {
     await tf.setBackend(NATIVE);
-    const backend = tf.backend() as NativeCpuBackend;
-    const shape = MODEL_SHAPES.find((s) => s.expand !== 1)!;
-    const raw = rawWeights(shape, 71);
-    const w = tensors(raw);
-    const attrs = {kernelSize: shape.k, stride: shape.stride, padding: 'same' as const};
-    const x = tf.tensor4d(input([1, 6, 6, shape.cin], 7), [1, 6, 6, shape.cin]);
+    const {backend, shape, raw, w, x, attrs, run: eager} = rewriteCase(71, 7);
     const graph = captureGraph((t) => mbconv(t as tf.Tensor4D, w, attrs), x.shape);
-    const replay = () => {
-      const y = graph.run(x);
-      const values = y.dataSync().slice();
-      y.dispose();
-      return values;
-    };
-    const eager = (weights: typeof w) => {
-      const y = mbconv(x, weights, attrs);
-      const values = y.dataSync().slice();
-      y.dispose();
-      return values;
-    };
+    const replay = () => valuesOf(graph.run(x));
     const before = replay();
     expect(before).toEqual(eager(w));
     // New biases written into the same buffers (as the addon's write entry does for a moved tensor); the
