@@ -125,13 +125,17 @@ DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const Buffe
   return plan;
 }
 
+DepthwiseRowPlan plan_depthwise_rows_unscaled(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa) {
+  DepthwiseConv2DParams linear = p;  // plans pack swish weights scaled; a linear plan packs them as they are
+  linear.activation = Activation::kLinear;
+  return plan_depthwise_rows(linear, filter, isa);
+}
+
 const float* depthwise_swish_bias(const DepthwiseConv2DParams& p, const DepthwiseRowPlan& plan, const BufferPtr& filter,
                                   const float* bias, float* scaled, DepthwiseRowPlan* unscaled) {
   if (!plan.swish_scaled || bias == nullptr) return bias;
   if (scale_for_swish(bias, static_cast<size_t>(p.channels * p.multiplier), scaled)) return scaled;
-  DepthwiseConv2DParams linear = p;
-  linear.activation = Activation::kLinear;
-  *unscaled = plan_depthwise_rows(linear, filter, active_isa());
+  *unscaled = plan_depthwise_rows_unscaled(p, filter, active_isa());
   return bias;
 }
 

@@ -325,17 +325,15 @@ void mbconv(const MBConvParams& p, const float* x, const MBConvWeights& w, float
                                 ? gemm_packed_1x1_filter(w.expand_kernel, Cin, Cexp)
                                 : PackedFilter{};
     forms.depthwise_bias = forms.depthwise.swish_scaled ? swish_scaled_bias(w.depthwise_bias, Cexp) : nullptr;
-    forms.depthwise_unscaled = DepthwiseRowPlan{};
-    if (forms.depthwise.swish_scaled && forms.depthwise_bias == nullptr) {
-      DepthwiseConv2DParams linear = dp;  // the plan depthwise_swish_bias falls back to
-      linear.activation = Activation::kLinear;
-      forms.depthwise_unscaled = plan_depthwise_rows(linear, w.depthwise_kernel, isa);
-    }
+    forms.depthwise_unscaled = forms.depthwise.swish_scaled && forms.depthwise_bias == nullptr
+                                   ? plan_depthwise_rows_unscaled(dp, w.depthwise_kernel, isa)
+                                   : DepthwiseRowPlan{};
     forms.isa = isa;
     forms.epoch = epoch;
     forms.filled = true;
   }
-  const DepthwiseRowPlan* dw_plan = forms.depthwise_unscaled.kernel != nullptr ? &forms.depthwise_unscaled : &forms.depthwise;
+  const DepthwiseRowPlan* dw_plan =
+      forms.depthwise_unscaled.kernel != nullptr ? &forms.depthwise_unscaled : &forms.depthwise;
   const detail::RowSumKernel row_sum = detail::f32_rsum_rows_blocked_kernel(isa);
   // acc[c] += (double) row[c] for a kernel's channel sums: vectors of the ISA level, where the plain loop
   // (SSE2 at best in this file) took ~20 us of B1's graph replay against ~10.

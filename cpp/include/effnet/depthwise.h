@@ -72,6 +72,10 @@ struct DepthwiseRowPlan {
 // AVX-512 a filter with an infinite or NaN weight gets the portable kernel (see kernels/dwconv/dwconv.h).
 DepthwiseRowPlan plan_depthwise_rows(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa);
 
+// The plan of a swish depthwise conv `p` on unscaled weights: the kernel of plan_depthwise_rows(p, ...) with the
+// weights packed as they are (it then applies the plain swish), for a bias too large to scale.
+DepthwiseRowPlan plan_depthwise_rows_unscaled(const DepthwiseConv2DParams& p, const BufferPtr& filter, Isa isa);
+
 // The bias to give depthwise_row_args for `plan`: for a plan with swish_scaled, `bias` (channels *
 // multiplier values, or null) times kSwishInputScale, written to `scaled`. When a value is too large to
 // scale, `*unscaled` is set to the same kernel on unscaled weights (it then applies the plain swish), to
